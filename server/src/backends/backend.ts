@@ -1,0 +1,178 @@
+/**
+ * The one interface both backends implement, and the errors they throw.
+ *
+ * `generate` streams: the caller iterates text chunks and gets one final `done` chunk with token
+ * usage. Aborting `signal` must stop generation promptly (the local worker stops decoding, the
+ * offload HTTP request is aborted) and make the iterator throw `CancelledError`.
+ */
+import type { BackendId, BackendStatus, Task, TokenCountSource } from '../protocol';
+import type { FimTemplateId } from '../config';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateRequest {
+  task: Task;
+  /**
+   * completion: the full prompt, already formatted with the backend's FIM template (or the plain
+   * prefix when `suffix` is set and the backend passes it natively).
+   * explain: the code to explain (the local encoder-decoder reads only this).
+   */
+  prompt: string;
+  /** completion only: the text after the cursor, when the backend supports a native suffix. */
+  suffix?: string;
+  /** explain only: the chat prompt for chat models (offload). */
+  messages?: ChatMessage[];
+  maxTokens: number;
+  temperature: number;
+  stop: string[];
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  source: TokenCountSource;
+}
+
+/** Timings the serving engine reported about itself (llama.cpp `timings`, Ollama eval_*). */
+export interface ServerTimings {
+  promptMs?: number;
+  decodeMs?: number;
+  decodeTokensPerSecond?: number;
+}
+
+export type GenerateChunk =
+  | { type: 'text'; text: string }
+  | {
+      type: 'done';
+      usage: Usage;
+      finishReason: 'stop' | 'length' | 'cancelled' | 'unknown';
+      serverTimings?: ServerTimings;
+    };
+
+export interface Backend {
+  readonly id: BackendId;
+  /** Model name as shown to the user and recorded in metrics. */
+  readonly model: string;
+  /** FIM template family the completion service must format prompts with. */
+  readonly fimTemplate: Exclude<FimTemplateId, 'auto'>;
+  /** True when the backend takes `suffix` natively (OpenAI `/v1/completions` `suffix`). */
+  readonly supportsNativeSuffix: boolean;
+  /** Whether this backend can serve a task at all right now (configured, model present). */
+  isAvailable(task: Task): boolean;
+  status(): BackendStatus;
+  generate(request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateChunk>;
+  dispose(): Promise<void>;
+}
+
+export type BackendErrorKind =
+  | 'cancelled'
+  | 'timeout'
+  | 'unavailable'
+  | 'rate-limited'
+  | 'http'
+  | 'malformed'
+  | 'interrupted'
+  | 'model-load'
+  | 'bad-request';
+
+/** Base class: every backend failure says which kind it is, for routing and metrics. */
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    readonly kind: BackendErrorKind,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+  /** Whether the router may try the other backend after this error. */
+  get canFallback(): boolean {
+    return this.kind !== 'cancelled' && this.kind !== 'bad-request';
+  }
+}
+
+export class CancelledError extends BackendError {
+  constructor(message = 'Request was cancelled.', options?: { cause?: unknown }) {
+    super(message, 'cancelled', options);
+  }
+}
+
+export class TimeoutError extends BackendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'timeout', options);
+  }
+}
+
+export class UnavailableError extends BackendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'unavailable', options);
+  }
+}
+
+export class RateLimitedError extends BackendError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'rate-limited', options);
+  }
+}
+
+export class HttpError extends BackendError {
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'http', options);
+  }
+}
+
+export class MalformedResponseError extends BackendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'malformed', options);
+  }
+}
+
+/** The stream broke after it started: what arrived must never be shown as a complete answer. */
+export class StreamInterruptedError extends BackendError {
+  constructor(
+    message: string,
+    readonly partialText: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'interrupted', options);
+  }
+}
+
+export class ModelLoadError extends BackendError {
+  constructor(
+    message: string,
+    readonly modelPath: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'model-load', options);
+  }
+}
+
+/** Throws CancelledError if the signal is aborted; call before and after every await. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError(undefined, { cause: signal.reason });
+}
+
+/** Collects a stream into text + final chunk (tests, bench, non-streaming callers). */
+export async function collect(
+  stream: AsyncIterable<GenerateChunk>,
+): Promise<{ text: string; done: Extract<GenerateChunk, { type: 'done' }> | undefined }> {
+  let text = '';
+  let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
+  for await (const chunk of stream) {
+    if (chunk.type === 'text') text += chunk.text;
+    else done = chunk;
+  }
+  return { text, done };
+}

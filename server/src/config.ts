@@ -1,0 +1,221 @@
+/**
+ * The one source of defaults. Client settings (`tandem.*` in VS Code, or the CLI's flags and
+ * environment) are merged over these; a unit test checks that package.json's
+ * `contributes.configuration` defaults equal `DEFAULT_CONFIG`.
+ *
+ * Invalid values never crash the server: `mergeConfig` keeps the default for a bad field and
+ * returns a warning naming it.
+ */
+import type { RoutingPolicy } from './protocol';
+
+export type FimTemplateId = 'auto' | 'tandem' | 'codellama' | 'starcoder' | 'deepseek' | 'none';
+
+export interface TandemConfig {
+  routing: {
+    policy: RoutingPolicy;
+    /** Hedged requests: start the other backend when no first token arrives within this many ms (0 = off). */
+    hedgeMs: number;
+    /** Fraction of completions also sent to the other backend without showing its answer (0 = off). */
+    shadowRate: number;
+  };
+  local: {
+    /** 'bundled', a directory with a transformers.js layout, or a hub model id. */
+    completionModel: string;
+    explainModel: string;
+    /** Only when true may a hub model id be downloaded. Off by default: offline first. */
+    allowRemoteModels: boolean;
+    /** 'q8' (int8 quantized) or 'fp32'. */
+    dtype: 'q8' | 'fp32';
+    /** onnxruntime intra-op threads for the local worker (0 = runtime default). */
+    threads: number;
+  };
+  offload: {
+    /** OpenAI-compatible base URL, e.g. http://localhost:8000/v1. Empty = offload disabled. */
+    url: string;
+    /** Model name on that server; empty = first model the server lists. */
+    model: string;
+    fimTemplate: FimTemplateId;
+    timeoutMs: number;
+    maxRetries: number;
+    /** USD per 1M tokens (prompt + completion), used for the cost column. */
+    pricePerMillionTokens: number;
+  };
+  completion: {
+    enabled: boolean;
+    debounceMs: number;
+    maxPrefixChars: number;
+    maxSuffixChars: number;
+    maxTokens: number;
+    /** 'auto' decides from the cursor context; 'always' and 'never' force it. */
+    multiline: 'auto' | 'always' | 'never';
+    timeoutMs: number;
+    temperature: number;
+  };
+  explain: {
+    maxTokens: number;
+    maxInputChars: number;
+    timeoutMs: number;
+  };
+  cache: {
+    enabled: boolean;
+    memoryEntries: number;
+    diskEntries: number;
+    ttlSeconds: number;
+  };
+  breaker: {
+    failureThreshold: number;
+    cooldownMs: number;
+  };
+  metrics: {
+    /** Store prompt and completion text in the metrics database (off: hashes only). */
+    storePrompts: boolean;
+    retentionDays: number;
+  };
+}
+
+export const DEFAULT_CONFIG: TandemConfig = {
+  routing: { policy: 'auto', hedgeMs: 0, shadowRate: 0 },
+  local: {
+    completionModel: 'bundled',
+    explainModel: 'bundled',
+    allowRemoteModels: false,
+    dtype: 'q8',
+    threads: 0,
+  },
+  offload: {
+    url: '',
+    model: '',
+    fimTemplate: 'auto',
+    timeoutMs: 15000,
+    maxRetries: 1,
+    pricePerMillionTokens: 0,
+  },
+  completion: {
+    enabled: true,
+    debounceMs: 150,
+    maxPrefixChars: 4000,
+    maxSuffixChars: 1500,
+    maxTokens: 48,
+    multiline: 'auto',
+    timeoutMs: 4000,
+    temperature: 0,
+  },
+  explain: { maxTokens: 256, maxInputChars: 6000, timeoutMs: 60000 },
+  cache: { enabled: true, memoryEntries: 1000, diskEntries: 20000, ttlSeconds: 7 * 24 * 3600 },
+  breaker: { failureThreshold: 3, cooldownMs: 30000 },
+  metrics: { storePrompts: false, retentionDays: 30 },
+};
+
+/** Allowed values for enum-like settings; also used to generate package.json enums. */
+export const CONFIG_ENUMS: Record<string, readonly string[]> = {
+  'routing.policy': ['local', 'offload', 'auto'],
+  'local.dtype': ['q8', 'fp32'],
+  'offload.fimTemplate': ['auto', 'tandem', 'codellama', 'starcoder', 'deepseek', 'none'],
+  'completion.multiline': ['auto', 'always', 'never'],
+};
+
+/** Numeric ranges: [min, max]. */
+export const CONFIG_RANGES: Record<string, readonly [number, number]> = {
+  'routing.hedgeMs': [0, 60000],
+  'routing.shadowRate': [0, 1],
+  'local.threads': [0, 64],
+  'offload.timeoutMs': [100, 600000],
+  'offload.maxRetries': [0, 10],
+  'offload.pricePerMillionTokens': [0, 1000],
+  'completion.debounceMs': [0, 5000],
+  'completion.maxPrefixChars': [100, 100000],
+  'completion.maxSuffixChars': [0, 100000],
+  'completion.maxTokens': [1, 1024],
+  'completion.timeoutMs': [100, 120000],
+  'completion.temperature': [0, 2],
+  'explain.maxTokens': [1, 4096],
+  'explain.maxInputChars': [100, 200000],
+  'explain.timeoutMs': [1000, 600000],
+  'cache.memoryEntries': [0, 1000000],
+  'cache.diskEntries': [0, 10000000],
+  'cache.ttlSeconds': [0, 31536000],
+  'breaker.failureThreshold': [1, 100],
+  'breaker.cooldownMs': [100, 3600000],
+  'metrics.retentionDays': [1, 3650],
+};
+
+/** Flattens to dotted keys: { 'routing.policy': 'auto', ... }. */
+export function flattenConfig(config: TandemConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [section, values] of Object.entries(config)) {
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      out[`${section}.${key}`] = value;
+    }
+  }
+  return out;
+}
+
+export interface MergeResult {
+  config: TandemConfig;
+  /** One sentence per rejected field; the default was kept. */
+  warnings: string[];
+}
+
+/**
+ * Merges user settings (nested object, as VS Code's `getConfiguration('tandem')` gives it, or
+ * flat dotted keys) over `base`. Unknown keys are ignored; wrongly typed or out-of-range values
+ * keep the base value and produce a warning.
+ */
+export function mergeConfig(user: unknown, base: TandemConfig = DEFAULT_CONFIG): MergeResult {
+  const config = structuredClone(base);
+  const warnings: string[] = [];
+  if (user === undefined || user === null) return { config, warnings };
+  if (typeof user !== 'object' || Array.isArray(user)) {
+    return { config, warnings: ['Tandem settings must be an object; using defaults.'] };
+  }
+  const flatBase = flattenConfig(base);
+  for (const [key, value] of Object.entries(flattenUser(user as Record<string, unknown>))) {
+    if (!(key in flatBase) || value === undefined) continue;
+    const problem = validate(key, value, flatBase[key]);
+    if (problem) {
+      warnings.push(`Setting tandem.${key} ${problem}; using ${JSON.stringify(flatBase[key])}.`);
+      continue;
+    }
+    const [section, field] = key.split('.') as [keyof TandemConfig, string];
+    (config[section] as unknown as Record<string, unknown>)[field] = value;
+  }
+  return { config, warnings };
+}
+
+function flattenUser(user: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(user)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      Object.assign(out, flattenUser(value as Record<string, unknown>, full));
+    } else {
+      out[full.startsWith('tandem.') ? full.slice('tandem.'.length) : full] = value;
+    }
+  }
+  return out;
+}
+
+function validate(key: string, value: unknown, defaultValue: unknown): string | undefined {
+  if (typeof value !== typeof defaultValue) return `must be a ${typeof defaultValue}`;
+  const allowed = CONFIG_ENUMS[key];
+  if (allowed && !allowed.includes(value as string)) return `must be one of ${allowed.join(', ')}`;
+  const range = CONFIG_RANGES[key];
+  if (range && typeof value === 'number') {
+    if (!Number.isFinite(value) || value < range[0] || value > range[1]) {
+      return `must be between ${range[0]} and ${range[1]}`;
+    }
+  }
+  if (key === 'offload.url' && value !== '' && !isHttpUrl(value as string)) {
+    return 'must be an http(s) URL';
+  }
+  return undefined;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
