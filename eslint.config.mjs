@@ -1,0 +1,22 @@
+// Lint: typescript-eslint's recommended rules with type information, plus the rule that matters
+// most in an LSP server: no floating promises (an unhandled rejection can kill the process).
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'media/vendor/**', 'models/**', 'test/fixtures/**', '**/*.mjs', '**/*.js'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'server/src/cli.ts', 'server/src/bench/**/*.ts', 'server/src/demo/**/*.ts', 'scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,54 @@
+// Bundles the extension, the language server, its model worker and the CLI with esbuild, and
+// copies the runtime assets they read from disk (explain prompts, the chart library).
+// Native and heavyweight packages stay external: they load from node_modules at run time.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const external = [
+  'vscode',
+  '@huggingface/transformers',
+  'onnxruntime-node',
+  'onnxruntime-web',
+  'sharp',
+  'better-sqlite3',
+];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const entries = [
+  { entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/backends/local/worker.ts'], outfile: 'dist/localWorker.js' },
+  { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+].filter((entry) => existsSync(join(root, entry.entryPoints[0])));
+
+await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
+
+copyAssets();
+if (watch) console.log('Watch mode is not supported; run `npm run build` again.');
+
+function copyAssets() {
+  const prompts = join(root, 'server/src/explain/prompts');
+  if (existsSync(prompts)) {
+    mkdirSync(join(root, 'dist/prompts'), { recursive: true });
+    for (const name of readdirSync(prompts)) cpSync(join(prompts, name), join(root, 'dist/prompts', name));
+  }
+  const chart = join(root, 'node_modules/chart.js/dist/chart.umd.js');
+  if (existsSync(chart)) {
+    mkdirSync(join(root, 'media/vendor'), { recursive: true });
+    cpSync(chart, join(root, 'media/vendor/chart.umd.js'));
+  }
+}

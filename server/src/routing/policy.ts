@@ -1,0 +1,85 @@
+/**
+ * The routing decision as a pure function: which backends to try, in which order, and a
+ * sentence saying why. Execution (fallback, hedging, measuring) lives in router.ts.
+ *
+ * Privacy rule: code goes to the offload endpoint only when the user configured one and the
+ * policy is not `local`. Fallback always goes towards local, never from local to offload under
+ * the `local` policy.
+ */
+import type { Backend } from '../backends/backend';
+import type { RoutingPolicy } from '../protocol';
+import type { RouteContext } from './types';
+
+export interface Usability {
+  ok: boolean;
+  /** Why not, in a few words ("breaker open", "not configured"). */
+  why?: string;
+}
+
+export interface PolicyInput {
+  policy: RoutingPolicy;
+  context: RouteContext;
+  local: Backend;
+  offload: Backend | undefined;
+  usable: (backend: Backend) => Usability;
+  /** Recent E2E latency of a backend for this task, if any was measured. */
+  latencyMs: (backend: Backend) => number | undefined;
+  /** The request's time budget: `auto` avoids a backend whose recent latency exceeds it. */
+  budgetMs: number;
+}
+
+export interface RoutePlan {
+  /** First choice first; the rest are fallbacks in order. Empty when nothing can answer. */
+  order: Backend[];
+  decision: string;
+  /** When order is empty: why no backend can answer. */
+  unavailableReason?: string;
+}
+
+export function planRoute(input: PolicyInput): RoutePlan {
+  const { policy, context, local, offload } = input;
+  const localUse = input.usable(local);
+  const offloadUse: Usability = offload ? input.usable(offload) : { ok: false, why: 'no offload endpoint configured' };
+
+  if (policy === 'local') {
+    return localUse.ok
+      ? { order: [local], decision: 'policy local → local' }
+      : { order: [], decision: 'policy local', unavailableReason: `local model unavailable (${localUse.why})` };
+  }
+
+  if (policy === 'offload') {
+    if (offload && offloadUse.ok) {
+      return { order: localUse.ok ? [offload, local] : [offload], decision: 'policy offload → offload' };
+    }
+    return localUse.ok
+      ? { order: [local], decision: `policy offload → local (offload ${offloadUse.why})` }
+      : { order: [], decision: 'policy offload', unavailableReason: `offload ${offloadUse.why}; local ${localUse.why}` };
+  }
+
+  // auto: short single-line completions stay local (fast, private); multi-line completions and
+  // explanations go to the bigger offload model when it is healthy and fast enough.
+  const wantsOffload = context.task === 'explain' || context.multiline;
+  const what = context.task === 'explain' ? 'explain' : context.multiline ? 'multi-line' : 'single-line';
+  if (!wantsOffload || !offload || !offloadUse.ok) {
+    if (localUse.ok) {
+      const why = wantsOffload ? ` (offload ${offloadUse.why})` : '';
+      return { order: [local], decision: `auto: ${what} → local${why}` };
+    }
+    if (offload && offloadUse.ok) return { order: [offload], decision: `auto: ${what} → offload (local ${localUse.why})` };
+    return { order: [], decision: 'auto', unavailableReason: `local ${localUse.why}; offload ${offloadUse.why}` };
+  }
+  const offloadLatency = input.latencyMs(offload);
+  const localLatency = input.latencyMs(local);
+  if (
+    localUse.ok &&
+    offloadLatency !== undefined &&
+    offloadLatency > input.budgetMs &&
+    (localLatency === undefined || localLatency < offloadLatency)
+  ) {
+    return {
+      order: [local, offload],
+      decision: `auto: ${what} → local (offload recent ${Math.round(offloadLatency)} ms > budget ${input.budgetMs} ms)`,
+    };
+  }
+  return { order: localUse.ok ? [offload, local] : [offload], decision: `auto: ${what} → offload` };
+}
