@@ -73,14 +73,14 @@ export class Router implements GenerationRouter {
     return this.latency.get(first.id, task) ?? this.latency.get(this.local.id, task);
   }
 
-  async generate(
-    context: RouteContext,
-    build: (backend: Backend) => GenerateRequest,
-    signal: AbortSignal,
-    onText?: (delta: string, backend: Backend, reset: boolean) => void,
-  ): Promise<RoutedGeneration> {
+  /** The backend `generate` would try first for this context, without running anything. */
+  firstChoice(context: RouteContext): Backend | undefined {
+    return this.plan(context).order[0];
+  }
+
+  private plan(context: RouteContext) {
     const config = this.options.config();
-    const plan = planRoute({
+    return planRoute({
       policy: config.routing.policy,
       context,
       local: this.local,
@@ -89,6 +89,15 @@ export class Router implements GenerationRouter {
       latencyMs: (backend) => this.latency.get(backend.id, context.task),
       budgetMs: context.task === 'explain' ? config.explain.timeoutMs : config.completion.timeoutMs,
     });
+  }
+
+  async generate(
+    context: RouteContext,
+    build: (backend: Backend) => GenerateRequest,
+    signal: AbortSignal,
+    onText?: (delta: string, backend: Backend, reset: boolean) => void,
+  ): Promise<RoutedGeneration> {
+    const plan = this.plan(context);
     if (plan.order.length === 0) {
       throw new NoBackendError(`No backend can answer: ${plan.unavailableReason ?? 'none is available'}.`);
     }
