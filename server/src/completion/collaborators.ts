@@ -1,0 +1,34 @@
+/**
+ * The small interfaces the completion and explain services depend on, beyond the lead's
+ * GenerationRouter / AnswerCache / MetricsRecorder. Kept here so the services do not reach into
+ * other modules' classes: the server wires the real implementations in, tests pass fakes.
+ */
+import type { Backend } from '../backends/backend';
+import type { BackendId } from '../protocol';
+import type { RouteContext } from '../routing/types';
+
+export interface TypingContext {
+  prefix: string;
+  suffix: string;
+  /** Absolute cursor offset, so a sliding prefix window still matches. */
+  offset?: number;
+}
+
+/**
+ * Per-document "typing along" memory (cache/typingAlong.ts implements it): after a completion
+ * was shown, typing its first characters is answered with the rest, with no model call.
+ */
+export interface TypingAlongStore {
+  remember(
+    uri: string,
+    shown: TypingContext & { completion: string; backend?: BackendId; model?: string },
+  ): void;
+  lookup(uri: string, context: TypingContext): { text: string; backend?: BackendId; model?: string } | undefined;
+}
+
+/**
+ * Which backend the router would try first for a context, without running anything. The cache
+ * is keyed per backend (each formats its prompt differently), so the services look up the
+ * answer the first-choice backend gave before; the router can answer from its pure planRoute.
+ */
+export type FirstChoice = (context: RouteContext) => Backend | undefined;

@@ -1,0 +1,260 @@
+/**
+ * One inline completion request, end to end: context → typing-along → cache → (debounce) →
+ * router → filters → cache and typing-along memory → one metrics row → items.
+ *
+ * Cache design: answers are cached per backend under the key of the request that backend was
+ * sent (its FIM template shapes the prompt). A lookup uses the backend the router would try
+ * first (`firstChoice`), so a cached answer is exactly what routing would have produced;
+ * answers are stored under the backend that actually answered (after a fallback, the other
+ * one). Raw model text is cached and filtered on every read, so filter improvements apply to
+ * old entries too.
+ *
+ * Metrics: a request gets a row once it passes context building. Requests superseded while
+ * still debouncing never reached a backend and get none; they would otherwise drown the real
+ * cancellations (one per keystroke).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { BackendError, type Backend, type GenerateRequest } from '../backends/backend';
+import { cacheKey } from '../cache/cacheKey';
+import type { AnswerCache } from '../cache/types';
+import type { TandemConfig } from '../config';
+import type { Logger } from '../logger';
+import type { MetricsRecorder, RequestText } from '../metrics/types';
+import type { BackendId, Outcome, Position, RequestRow } from '../protocol';
+import type { GenerationRouter, RouteContext, RoutedGeneration } from '../routing/types';
+import type { FirstChoice, TypingAlongStore } from './collaborators';
+import { buildCompletionContext, CompletionContextError, type CompletionContext } from './context';
+import { abortableDelay, adaptiveDelayMs } from './debounce';
+import type { FilterContext } from './filters';
+import { postProcess } from './filters';
+import { InflightRequests } from './inflight';
+import { inlineItem, type InlineItem } from './items';
+import { decideMultiline } from './multiline';
+import { CompletionOutcomes } from './outcomes';
+import { buildCompletionRequest, cacheKeyParts } from './request';
+import { emptyRow, failureFields, generationFields } from './rows';
+import { requestSignal } from './signals';
+import { truncateAtStop } from './stops';
+
+export interface CompletionServiceOptions {
+  router: GenerationRouter;
+  firstChoice: FirstChoice;
+  cache: AnswerCache;
+  typingAlong: TypingAlongStore;
+  metrics: MetricsRecorder;
+  config: () => TandemConfig;
+  log: Logger;
+  /** Request ids; tests make them predictable. */
+  newId?: () => string;
+}
+
+export interface ProvideParams {
+  document: TextDocument;
+  position: Position;
+  /** LSP cancellation of this request. */
+  signal: AbortSignal;
+}
+
+export interface ProvideResult {
+  requestId: string;
+  items: InlineItem[];
+  outcome: Outcome;
+}
+
+/** Everything one request carries through the pipeline. */
+interface Job {
+  id: string;
+  uri: string;
+  context: CompletionContext;
+  filter: FilterContext;
+  route: RouteContext;
+  signal: AbortSignal;
+  started: number;
+  row: RequestRow;
+}
+
+export class CompletionService {
+  private readonly inflight = new InflightRequests();
+  private readonly outcomes: CompletionOutcomes;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: CompletionServiceOptions) {
+    this.outcomes = new CompletionOutcomes(options.metrics);
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  async provide(params: ProvideParams): Promise<ProvideResult> {
+    const id = this.newId();
+    const config = this.options.config();
+    if (!config.completion.enabled) return { requestId: id, items: [], outcome: 'empty' };
+    if (params.signal.aborted) return { requestId: id, items: [], outcome: 'cancelled' };
+    const uri = params.document.uri;
+    const row = emptyRow(id, 'completion', params.document.languageId, config.routing.policy);
+    const controller = this.inflight.begin(uri);
+    const limit = requestSignal([params.signal, controller.signal], config.completion.timeoutMs, 'Completion');
+    try {
+      let context: CompletionContext;
+      try {
+        context = buildCompletionContext(params.document, params.position, config.completion);
+      } catch (error) {
+        if (!(error instanceof CompletionContextError)) throw error;
+        return this.finish(row, { decision: 'invalid input', outcome: 'error', errorClass: error.name });
+      }
+      const multiline = decideMultiline(context, config.completion.multiline);
+      const job: Job = {
+        id,
+        uri,
+        context,
+        filter: { ...context, multiline },
+        route: { task: 'completion', multiline, language: context.languageId },
+        signal: limit.signal,
+        started: performance.now(),
+        row,
+      };
+      return this.fromTypingAlong(job) ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));
+    } finally {
+      limit.dispose();
+      this.inflight.end(uri, controller);
+    }
+  }
+
+  didShow(requestId: string): void {
+    this.outcomes.didShow(requestId);
+  }
+
+  didAccept(requestId: string, acceptedLength: number): void {
+    this.outcomes.didAccept(requestId, acceptedLength);
+  }
+
+  didReject(requestId: string): void {
+    this.outcomes.didReject(requestId);
+  }
+
+  /** The document closed: its pending completion is of no use any more. */
+  documentClosed(uri: string): void {
+    this.inflight.abort(uri);
+  }
+
+  dispose(): void {
+    this.inflight.abortAll(new Error('The completion service is shutting down.'));
+  }
+
+  private fromTypingAlong(job: Job): ProvideResult | undefined {
+    const { prefix, suffix, offset } = job.context;
+    const hit = this.options.typingAlong.lookup(job.uri, { prefix, suffix, offset });
+    if (!hit || hit.text.trim() === '' || !hit.backend) return undefined;
+    this.options.cache.countTypingHit();
+    return this.show(job, hit.text, hit.backend, {
+      decision: 'typing along a shown completion',
+      backend: hit.backend,
+      model: hit.model ?? null,
+      cacheTier: 'typing',
+      ...this.elapsed(job),
+    });
+  }
+
+  private fromCache(job: Job, config: TandemConfig): ProvideResult | undefined {
+    const backend = this.options.firstChoice(job.route);
+    if (!backend) return undefined;
+    const request = buildCompletionRequest(backend, job.context, job.route.multiline, config.completion);
+    const hit = this.options.cache.get(cacheKey(cacheKeyParts(backend, request)));
+    if (!hit) return undefined;
+    const text = postProcess(truncateAtStop(hit.value.text, request.stop), job.filter);
+    // Cache hits cost no tokens: token fields stay null so cost and throughput are not inflated.
+    const fields = {
+      decision: `cache ${hit.tier} (${backend.id} answer)`,
+      backend: backend.id,
+      model: hit.value.model,
+      cacheTier: hit.tier,
+      ...this.elapsed(job),
+    };
+    if (text === '') return this.finish(job.row, { ...fields, outcome: 'empty' });
+    this.remember(job, text, backend);
+    return this.show(job, text, backend.id, fields);
+  }
+
+  private async generate(
+    job: Job,
+    config: TandemConfig,
+    limit: { timedOut(): boolean },
+  ): Promise<ProvideResult> {
+    const { router } = this.options;
+    const requests = new Map<BackendId, GenerateRequest>();
+    try {
+      await abortableDelay(adaptiveDelayMs(config.completion.debounceMs, router.recentLatencyMs('completion')), job.signal);
+    } catch {
+      return { requestId: job.id, items: [], outcome: 'cancelled' };
+    }
+    let routed;
+    try {
+      routed = await router.generate(
+        job.route,
+        (backend) => {
+          const request = buildCompletionRequest(backend, job.context, job.route.multiline, config.completion);
+          requests.set(backend.id, request);
+          return request;
+        },
+        job.signal,
+      );
+    } catch (error) {
+      if (!(error instanceof BackendError)) this.options.log.error(`Completion failed unexpectedly: ${describe(error)}`);
+      const failure = failureFields(error, { timedOut: limit.timedOut(), aborted: job.signal.aborted });
+      return this.finish(job.row, { decision: 'routing failed', ...failure });
+    }
+    const request = requests.get(routed.backend.id) ?? buildCompletionRequest(routed.backend, job.context, job.route.multiline, config.completion);
+    this.store(routed.backend, request, routed);
+    const text = postProcess(truncateAtStop(routed.text, request.stop), job.filter);
+    const fields = generationFields(routed);
+    if (text === '') return this.finish(job.row, { ...fields, outcome: 'empty' });
+    this.remember(job, text, routed.backend);
+    return this.show(job, text, routed.backend.id, fields, request.prompt);
+  }
+
+  /** Raw answers of finished generations only: a cut-off stream must never be replayed. */
+  private store(backend: Backend, request: GenerateRequest, routed: RoutedGeneration): void {
+    if (routed.finishReason === 'cancelled') return;
+    this.options.cache.set(cacheKey(cacheKeyParts(backend, request)), {
+      text: routed.text,
+      backend: backend.id,
+      model: backend.model,
+      createdAt: Date.now(),
+      promptTokens: routed.usage.promptTokens,
+      completionTokens: routed.usage.completionTokens,
+    });
+  }
+
+  private remember(job: Job, text: string, backend: Backend): void {
+    const { prefix, suffix, offset } = job.context;
+    this.options.typingAlong.remember(job.uri, { prefix, suffix, offset, completion: text, backend: backend.id, model: backend.model });
+  }
+
+  private show(job: Job, text: string, backend: BackendId, fields: Partial<RequestRow>, prompt?: string): ProvideResult {
+    this.record({ ...job.row, ...fields, outcome: 'shown' }, prompt === undefined ? undefined : { prompt, completion: text });
+    this.outcomes.track(job.id, text.length);
+    return { requestId: job.id, items: [inlineItem(text, job.context.position, job.id, backend)], outcome: 'shown' };
+  }
+
+  private finish(row: RequestRow, fields: Partial<RequestRow> & { outcome: Outcome }): ProvideResult {
+    this.record({ ...row, ...fields });
+    return { requestId: row.id, items: [], outcome: fields.outcome };
+  }
+
+  /** A metrics failure must not cost the user their completion; it is logged instead. */
+  private record(row: RequestRow, text?: RequestText): void {
+    try {
+      this.options.metrics.record(row, text);
+    } catch (error) {
+      this.options.log.warn(`Recording completion metrics failed: ${describe(error)}`);
+    }
+  }
+
+  private elapsed(job: Job): { ttftMs: number; e2eMs: number } {
+    const ms = performance.now() - job.started;
+    return { ttftMs: ms, e2eMs: ms };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
