@@ -1,0 +1,57 @@
+/** The factory the server calls: the metrics recorder over `<storage>/metrics.db`. */
+import type { CacheCounters } from '../cache/types';
+import type { Logger } from '../logger';
+import { openDatabase } from '../storage/sqlite';
+import { describeError } from '../storage/sqliteErrors';
+import { SqliteMetricsRecorder, type MetricsConfig } from './recorder';
+import { MemoryRowStore, type RowStore } from './rowStore';
+import { METRICS_MIGRATIONS, SqliteRowStore } from './store';
+
+export interface OpenMetricsRecorderOptions {
+  /** A file path (conventionally `<storage>/metrics.db`) or ':memory:'. */
+  dbPath: string;
+  config: MetricsConfig;
+  /** Read at each snapshot, e.g. `() => cache.counters()`. */
+  cacheCounters: () => CacheCounters;
+  log: Logger;
+  now?: () => number;
+  /** How long one SQLite call may wait for another process's lock (default 250 ms). */
+  busyTimeoutMs?: number;
+  /** Delay before queued rows are written (default 250 ms). */
+  flushDelayMs?: number;
+}
+
+/** Never throws: storage problems become warnings in `storage.warnings` and a memory store. */
+export function openMetricsRecorder(options: OpenMetricsRecorderOptions): SqliteMetricsRecorder {
+  const now = options.now ?? Date.now;
+  const opened = openDatabase({
+    path: options.dbPath,
+    migrations: METRICS_MIGRATIONS,
+    log: options.log,
+    contents: 'request metrics',
+    busyTimeoutMs: options.busyTimeoutMs,
+    now,
+  });
+  const warnings = [...opened.warnings];
+  let store: RowStore = new MemoryRowStore();
+  let persistent = false;
+  if (opened.db) {
+    try {
+      store = new SqliteRowStore(opened.db);
+      persistent = opened.persistent;
+    } catch (error) {
+      const message = `Preparing the metrics database failed (${describeError(error)}); keeping metrics in memory.`;
+      options.log.warn(message);
+      warnings.push(message);
+      opened.db.close();
+    }
+  }
+  return new SqliteMetricsRecorder(store, {
+    config: options.config,
+    cacheCounters: options.cacheCounters,
+    log: options.log,
+    now,
+    storage: { persistent, warnings },
+    flushDelayMs: options.flushDelayMs,
+  });
+}
