@@ -21,6 +21,7 @@ import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
 import { describeError, isBusyError, isRowError } from '../storage/sqliteErrors';
 import { aggregateByBackend } from './aggregates';
+import { invalidRowReason } from './validateRow';
 import {
   applyUpdate,
   MemoryRowStore,
@@ -153,7 +154,16 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
         this.scheduleFlush();
         return false;
       }
-      if (isRowError(error)) return this.writeOneByOne();
+      if (isRowError(error)) {
+        // invalidRowReason lets only bindable rows in, so this is a bug: report it, keep going.
+        this.options.log.error(
+          `${this.inserts.length + this.updates.length} request metric write(s) refused and dropped: ` +
+            describeError(error),
+        );
+        this.inserts = [];
+        this.updates = [];
+        return false;
+      }
       if (this.store instanceof MemoryRowStore) {
         this.options.log.error(`Keeping request metrics in memory failed: ${describeError(error)}`);
         this.inserts = [];
@@ -163,33 +173,6 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       this.degradeToMemory(error);
       return this.flush();
     }
-  }
-
-  /** One bad row must not cost the batch: write each alone and drop only those refused. */
-  private writeOneByOne(): boolean {
-    const { inserts, updates } = this;
-    this.inserts = [];
-    this.updates = [];
-    let refused = 0;
-    let lastError: unknown;
-    const attempts = [
-      ...inserts.map((request) => ({ inserts: [request], updates: [] })),
-      ...updates.map((update) => ({ inserts: [], updates: [update] })),
-    ];
-    for (const batch of attempts) {
-      try {
-        this.store.write(batch);
-      } catch (error) {
-        refused++;
-        lastError = error;
-      }
-    }
-    if (refused > 0) {
-      this.options.log.error(
-        `${refused} request metric write(s) refused by the database and dropped: ${describeError(lastError)}`,
-      );
-    }
-    return refused === 0;
   }
 
   close(): void {
@@ -305,24 +288,4 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       }
     }
   }
-}
-
-const REQUIRED_TEXT: ReadonlyArray<keyof RequestRow> = [
-  'id',
-  'task',
-  'language',
-  'policy',
-  'decision',
-  'cacheTier',
-  'outcome',
-];
-
-/** Catches a malformed row at the door, where the caller's log line can name it. */
-function invalidRowReason(row: RequestRow): string | undefined {
-  if (!row || typeof row !== 'object') return 'not an object';
-  for (const field of REQUIRED_TEXT) {
-    if (typeof row[field] !== 'string') return `field ${field} must be a string`;
-  }
-  if (typeof row.ts !== 'number' || !Number.isFinite(row.ts)) return 'field ts must be a finite number';
-  return undefined;
 }

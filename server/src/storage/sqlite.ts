@@ -138,7 +138,7 @@ function openOnDisk(
 function assertIntact(db: Database.Database): void {
   const result = db.pragma('quick_check(1)', { simple: true });
   if (result !== 'ok') {
-    const error = new StorageError(`integrity check failed: ${String(result)}`);
+    const error = new StorageError(`integrity check failed: ${String(result).replace(/\s+/g, ' ')}`);
     (error as StorageError & { code: string }).code = 'SQLITE_CORRUPT';
     throw error;
   }

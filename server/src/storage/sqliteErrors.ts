@@ -24,7 +24,13 @@ export function isBusyError(error: unknown): boolean {
 /** The data was refused (a constraint, a value SQLite cannot bind): only that row is at fault. */
 export function isRowError(error: unknown): boolean {
   const code = sqliteCode(error) ?? '';
-  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || error instanceof TypeError;
+  // better-sqlite3 throws TypeError / RangeError for values it cannot bind.
+  return (
+    code.startsWith('SQLITE_CONSTRAINT') ||
+    code === 'SQLITE_MISMATCH' ||
+    error instanceof TypeError ||
+    error instanceof RangeError
+  );
 }
 
 export function describeError(error: unknown): string {
