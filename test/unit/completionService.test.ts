@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { HttpError } from '../../server/src/backends/backend';
 import { TypingAlong } from '../../server/src/cache/typingAlong';
@@ -7,9 +7,11 @@ import type { TypingAlongStore } from '../../server/src/completion/collaborators
 import { CompletionService } from '../../server/src/completion/completionService';
 import { memoryLogger } from '../../server/src/logger';
 import type { TandemConfig } from '../../server/src/config';
-import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig } from './serviceFakes';
+import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig, assertAllRowsValid } from './serviceFakes';
 
 // The real typing-along store must fit the interface the service depends on.
+
+afterEach(assertAllRowsValid);
 const typingAlongFits: TypingAlongStore = new TypingAlong();
 void typingAlongFits;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CancelledError, UnavailableError } from '../../server/src/backends/backend';
 import type { TandemConfig } from '../../server/src/config';
@@ -7,8 +7,10 @@ import { ExplainFailedError, ExplainInputError, ExplainService } from '../../ser
 import { ExplainPrompts, fenceFor, PromptTemplateError, render } from '../../server/src/explain/prompts';
 import { memoryLogger } from '../../server/src/logger';
 import type { ExplainStreamParams, Range } from '../../server/src/protocol';
-import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig } from './serviceFakes';
+import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig, assertAllRowsValid } from './serviceFakes';
 
+
+afterEach(assertAllRowsValid);
 const CODE = 'def area(r):\n    return math.pi * r ** 2\n';
 const ALL: Range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
 

@@ -11,6 +11,7 @@ import {
 import type { AnswerCache, CachedAnswer, CacheCounters, CacheHit } from '../../server/src/cache/types';
 import { DEFAULT_CONFIG, mergeConfig, type FimTemplateId, type TandemConfig } from '../../server/src/config';
 import type { MetricsRecorder, RequestText } from '../../server/src/metrics/types';
+import { invalidRowReason } from '../../server/src/metrics/validateRow';
 import type { BackendId, MetricsSnapshot, Outcome, RequestRow, Task } from '../../server/src/protocol';
 import type { GenerationRouter, RouteContext, RoutedGeneration } from '../../server/src/routing/types';
 
@@ -149,16 +150,26 @@ export class FakeCache implements AnswerCache {
 }
 
 export class FakeMetrics implements MetricsRecorder {
+  /** Every FakeMetrics made, so a test file can check all recorded rows in afterEach. */
+  static readonly all: FakeMetrics[] = [];
   readonly rows: RequestRow[] = [];
+  /** Why rows would be refused by the real recorder (validateRow.ts). */
+  readonly invalid: string[] = [];
   readonly texts: Array<RequestText | undefined> = [];
   readonly updates: Array<{ id: string; outcome: Outcome; acceptedChars?: number }> = [];
   failNextRecord = false;
+
+  constructor() {
+    FakeMetrics.all.push(this);
+  }
 
   record(row: RequestRow, text?: RequestText): void {
     if (this.failNextRecord) {
       this.failNextRecord = false;
       throw new Error('database is locked');
     }
+    const problem = invalidRowReason(row);
+    if (problem) this.invalid.push(`${row.id}: ${problem}`);
     this.rows.push(row);
     this.texts.push(text);
   }
@@ -187,3 +198,10 @@ export const ROW_FIELDS: ReadonlyArray<keyof RequestRow> = [
   'promptTokens', 'completionTokens', 'tokenSource', 'ttftMs', 'e2eMs', 'tokensPerSecond',
   'outcome', 'acceptedChars', 'errorClass', 'fallbackReason',
 ];
+
+/** Fails when any row recorded so far would be refused by the real recorder. */
+export function assertAllRowsValid(): void {
+  const invalid = FakeMetrics.all.flatMap((metrics) => metrics.invalid);
+  FakeMetrics.all.length = 0;
+  if (invalid.length > 0) throw new Error(`Invalid metrics rows: ${invalid.join('; ')}`);
+}
