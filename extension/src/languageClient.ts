@@ -1,0 +1,219 @@
+/**
+ * Starts and owns the connection to Tandem's language server (dist/server.js over Node IPC) and
+ * turns its custom notifications into VS Code events the views subscribe to. Start, stop and
+ * restart are serialized so a quick "restart" during startup cannot interleave.
+ */
+import * as vscode from 'vscode';
+import {
+  InlineCompletionRequest,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from 'vscode-languageclient/node';
+import {
+  Methods,
+  type ExplainStreamParams,
+  type MetricsSnapshot,
+  type ServerStatus,
+} from '../../server/src/protocol';
+import { buildInitializationOptions } from './config';
+import type { OffloadApiKeyStore } from './offloadApiKey';
+import { ServerNotRunningError } from './serverDown';
+import type { ClientState } from './statusText';
+
+/** Every document Tandem completes in: files on disk and unsaved editors. */
+export const DOCUMENT_SELECTOR: { scheme: string }[] = [{ scheme: 'file' }, { scheme: 'untitled' }];
+
+type Feature = Parameters<LanguageClient['registerFeature']>[0];
+
+/**
+ * The library's own inline completion feature registers a provider that cannot report when an
+ * item is shown or partially accepted; Tandem registers its own provider
+ * (inlineCompletionProvider.ts), so the built-in one is left out to avoid asking twice.
+ * Called from the base constructor: must not touch instance fields.
+ */
+class TandemLanguageClient extends LanguageClient {
+  override registerFeature(feature: Feature): void {
+    const method = (feature as { registrationType?: { method?: unknown } }).registrationType?.method;
+    if (method === InlineCompletionRequest.method) return;
+    super.registerFeature(feature);
+  }
+}
+
+/** Still tells the server that this client asks for inline completions (statically). */
+const inlineCompletionCapability: StaticFeature = {
+  fillClientCapabilities(capabilities) {
+    capabilities.textDocument ??= {};
+    capabilities.textDocument.inlineCompletion = { dynamicRegistration: false };
+  },
+  initialize() {},
+  getState: () => ({ kind: 'static' }),
+  clear() {},
+};
+
+export class TandemClient implements vscode.Disposable {
+  private readonly client: TandemLanguageClient;
+  private apiKey: string | undefined;
+  private lastStatus: ServerStatus | undefined;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private readonly stateEmitter = new vscode.EventEmitter<ClientState>();
+  private readonly statusEmitter = new vscode.EventEmitter<ServerStatus | undefined>();
+  private readonly metricsEmitter = new vscode.EventEmitter<MetricsSnapshot>();
+  private readonly explainEmitter = new vscode.EventEmitter<ExplainStreamParams>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidChangeStatus = this.statusEmitter.event;
+  readonly onDidChangeMetrics = this.metricsEmitter.event;
+  readonly onDidStreamExplain = this.explainEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly output: vscode.LogOutputChannel,
+    private readonly apiKeys: OffloadApiKeyStore,
+  ) {
+    const serverModule = context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR,
+      // A function, so every (re)start sends the settings and key current at that moment.
+      initializationOptions: () =>
+        buildInitializationOptions(
+          vscode.workspace.getConfiguration('tandem'),
+          context.globalStorageUri.fsPath,
+          this.apiKey,
+        ),
+      synchronize: { configurationSection: 'tandem' },
+      outputChannel: output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+    };
+    this.client = new TandemLanguageClient('tandem', 'Tandem', serverOptions, clientOptions);
+    this.client.registerFeature(inlineCompletionCapability);
+
+    this.disposables.push(
+      this.stateEmitter,
+      this.statusEmitter,
+      this.metricsEmitter,
+      this.explainEmitter,
+      this.client.onDidChangeState((event) => this.handleStateChange(event.newState)),
+      this.client.onNotification(Methods.statusDidChange, (status: ServerStatus) => this.setStatus(status)),
+      this.client.onNotification(Methods.metricsDidChange, (snapshot: MetricsSnapshot) => this.metricsEmitter.fire(snapshot)),
+      this.client.onNotification(Methods.explainDidStream, (params: ExplainStreamParams) => this.explainEmitter.fire(params)),
+      apiKeys.onDidChange(() => {
+        output.info('The offload API key changed; restarting the server so it uses the new key.');
+        this.restart().catch((error: unknown) => output.error('Restart after the API key change failed.', error));
+      }),
+    );
+  }
+
+  get state(): ClientState {
+    return toClientState(this.client.state);
+  }
+
+  /** The last `tandem/status` the server sent; undefined while it is down or starting. */
+  get status(): ServerStatus | undefined {
+    return this.lastStatus;
+  }
+
+  /** Converters between VS Code and LSP types, for the inline completion provider. */
+  get converters(): Pick<LanguageClient, 'code2ProtocolConverter' | 'protocol2CodeConverter'> {
+    return this.client;
+  }
+
+  isRunning(): boolean {
+    return this.client.isRunning();
+  }
+
+  start(): Promise<void> {
+    return this.serialize(async () => {
+      if (!this.client.needsStart()) return;
+      await this.prepareStart();
+      await this.client.start();
+    });
+  }
+
+  restart(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.client.needsStop()) await this.client.stop();
+      await this.prepareStart();
+      await this.client.start();
+    });
+  }
+
+  stop(timeoutMs = 2000): Promise<void> {
+    return this.serialize(async () => {
+      if (this.client.needsStop()) await this.client.stop(timeoutMs);
+    });
+  }
+
+  /** Sends a request; rejects with ServerNotRunningError at once when the server is down. */
+  sendRequest<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R> {
+    if (!this.client.isRunning()) return Promise.reject(new ServerNotRunningError());
+    return this.client.sendRequest<R>(method, params, token);
+  }
+
+  /** Fire-and-forget; an event lost while the server is down is not worth an error. */
+  sendNotification(method: string, params: unknown): void {
+    if (!this.client.isRunning()) {
+      this.output.debug(`Not sent (server down): ${method}`);
+      return;
+    }
+    this.client.sendNotification(method, params).catch((error: unknown) => {
+      this.output.warn(`Could not send ${method} to the server.`, error);
+    });
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  private async prepareStart(): Promise<void> {
+    this.apiKey = await this.apiKeys.get();
+    // The server keeps its cache and metrics databases here; it may not exist on first run.
+    await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);
+  }
+
+  private handleStateChange(state: State): void {
+    const clientState = toClientState(state);
+    if (clientState !== 'running') this.setStatus(undefined);
+    this.stateEmitter.fire(clientState);
+    if (clientState === 'running') this.fetchStatus();
+  }
+
+  private fetchStatus(): void {
+    this.sendRequest<ServerStatus>(Methods.status, undefined).then(
+      (status) => this.setStatus(status),
+      (error: unknown) => this.output.warn('Could not read the server status.', error),
+    );
+  }
+
+  private setStatus(status: ServerStatus | undefined): void {
+    this.lastStatus = status;
+    this.statusEmitter.fire(status);
+  }
+
+  /** Runs lifecycle operations one after another; a failure does not block the next one. */
+  private serialize(operation: () => Promise<void>): Promise<void> {
+    const result = this.lifecycle.then(operation);
+    this.lifecycle = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function toClientState(state: State): ClientState {
+  switch (state) {
+    case State.Running:
+      return 'running';
+    case State.Starting:
+      return 'starting';
+    default:
+      return 'stopped';
+  }
+}

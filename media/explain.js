@@ -1,0 +1,144 @@
+// @ts-check
+/**
+ * Tandem explain view (webview side): shows the streamed explanation, then the badge with the
+ * backend, model, time to first token and total latency. Text is rendered with textContent
+ * only; ``` fences become code blocks and `backticks` inline code, nothing else is interpreted.
+ *
+ * Messages mirror extension/src/webviewMessages.ts:
+ * @typedef {{ backend: 'local' | 'offload', model: string, ttft: string, total: string,
+ *   cache: string, fallbackReason?: string }} ExplainBadge
+ * @typedef {'streaming' | 'done' | 'error' | 'stopped'} ExplainPhase
+ * @typedef {{ streamId: string, title: string, text: string, phase: ExplainPhase,
+ *   badge?: ExplainBadge, note?: string, error?: string }} ExplainViewState
+ * @typedef {{ type: 'explain/state', state: ExplainViewState }
+ *   | { type: 'explain/delta', streamId: string, delta: string, reset: boolean }} ExplainHostMessage
+ * @typedef {{ type: 'ready' } | { type: 'explain/stop' }} ExplainWebviewMessage
+ */
+(function () {
+  /** @type {{ postMessage(message: ExplainWebviewMessage): void }} */
+  const host = /** @type {any} */ (globalThis).acquireVsCodeApi();
+
+  /** @type {ExplainViewState | undefined} */
+  let state;
+
+  /** @param {string} id */
+  function byId(id) {
+    const element = document.getElementById(id);
+    if (!element) throw new Error(`Tandem explain view: missing #${id}`);
+    return element;
+  }
+
+  /**
+   * @param {string} tag
+   * @param {string} text
+   * @param {string} [className]
+   */
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  /** A paragraph with `inline code` spans. @param {string} text */
+  function paragraph(text) {
+    const p = document.createElement('p');
+    text.split('`').forEach((part, index) => {
+      if (part === '') return;
+      p.append(index % 2 === 1 ? element('code', part) : document.createTextNode(part));
+    });
+    return p;
+  }
+
+  /** Renders the whole text; an unclosed fence while streaming is shown as code already. @param {string} text */
+  function renderText(text) {
+    /** @type {HTMLElement[]} */
+    const nodes = [];
+    text.split('```').forEach((part, index) => {
+      if (index % 2 === 1) {
+        const newline = part.indexOf('\n');
+        const language = newline >= 0 ? part.slice(0, newline).trim() : '';
+        const code = newline >= 0 ? part.slice(newline + 1) : part;
+        const pre = document.createElement('pre');
+        const codeNode = element('code', code.replace(/\n$/, ''));
+        if (language) pre.dataset.language = language;
+        pre.append(codeNode);
+        nodes.push(pre);
+        return;
+      }
+      for (const block of part.split(/\n{2,}/)) {
+        if (block.trim()) nodes.push(paragraph(block.replace(/^\n+|\n+$/g, '')));
+      }
+    });
+    byId('text').replaceChildren(...nodes);
+  }
+
+  /** @param {ExplainBadge | undefined} badge */
+  function renderBadge(badge) {
+    const container = byId('badge');
+    const fallback = byId('fallback');
+    if (!badge) {
+      container.hidden = true;
+      fallback.hidden = true;
+      return;
+    }
+    const chips = [
+      element('span', badge.backend, `chip backend backend-${badge.backend}`),
+      element('span', badge.model, 'chip model'),
+      element('span', `TTFT ${badge.ttft}`, 'chip'),
+      element('span', `total ${badge.total}`, 'chip'),
+    ];
+    if (badge.cache) chips.push(element('span', badge.cache, 'chip cache'));
+    container.replaceChildren(...chips);
+    container.hidden = false;
+    fallback.textContent = badge.fallbackReason ? `Fell back to ${badge.backend}: ${badge.fallbackReason}` : '';
+    fallback.hidden = !badge.fallbackReason;
+  }
+
+  /** @param {string} id @param {string | undefined} text */
+  function renderOptional(id, text) {
+    const node = byId(id);
+    node.textContent = text ?? '';
+    node.hidden = !text;
+  }
+
+  /** @param {ExplainPhase} phase @param {string} text */
+  function phaseText(phase, text) {
+    if (phase === 'streaming') return text ? 'Generating…' : 'Waiting for the first token…';
+    if (phase === 'stopped') return 'Stopped.';
+    return '';
+  }
+
+  function render() {
+    if (!state) return;
+    byId('title').textContent = `Explain ${state.title}`;
+    renderText(state.text);
+    renderBadge(state.badge);
+    renderOptional('note', state.note);
+    renderOptional('error', state.phase === 'error' ? state.error : undefined);
+    byId('phase').textContent = phaseText(state.phase, state.text);
+    byId('stop').hidden = state.phase !== 'streaming';
+  }
+
+  window.addEventListener('message', (event) => {
+    /** @type {ExplainHostMessage} */
+    const message = event.data;
+    if (!message || typeof message !== 'object') return;
+    switch (message.type) {
+      case 'explain/state':
+        state = message.state;
+        render();
+        break;
+      case 'explain/delta':
+        if (!state || state.streamId !== message.streamId || state.phase !== 'streaming') return;
+        state = { ...state, text: (message.reset ? '' : state.text) + message.delta };
+        render();
+        break;
+      default:
+        break; // Unknown messages come from a newer or older host: ignore them.
+    }
+  });
+
+  byId('stop').addEventListener('click', () => host.postMessage({ type: 'explain/stop' }));
+  host.postMessage({ type: 'ready' });
+})();
