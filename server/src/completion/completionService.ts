@@ -89,6 +89,7 @@ export class CompletionService {
     const config = this.options.config();
     if (!config.completion.enabled) return { requestId: id, items: [], outcome: 'empty' };
     if (params.signal.aborted) return { requestId: id, items: [], outcome: 'cancelled' };
+    const started = performance.now();
     const uri = params.document.uri;
     const row = emptyRow(id, 'completion', params.document.languageId, config.routing.policy);
     const controller = this.inflight.begin(uri);
@@ -109,7 +110,7 @@ export class CompletionService {
         filter: { ...context, multiline },
         route: { task: 'completion', multiline, language: context.languageId },
         signal: limit.signal,
-        started: performance.now(),
+        started,
         row,
       };
       return this.fromTypingAlong(job) ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));

@@ -14,7 +14,7 @@ interface FimFormat {
 }
 
 const FORMATS: Record<FimFamily, FimFormat> = {
-  // The bundled model was fine-tuned on StarCoder-style sentinels (see models/ model card).
+  // The bundled model was trained with StarCoder's PSM layout (models/training/lm_data.py).
   tandem: {
     format: (prefix, suffix) => `<fim_prefix>${prefix}<fim_suffix>${suffix}<fim_middle>`,
     sentinels: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>', '<|endoftext|>'],
