@@ -1,0 +1,170 @@
+/**
+ * Worker side: one generation with transformers.js — prompt encoding (with truncation to the
+ * model's context), greedy or sampled decoding, streamed text deltas, stop sequences, and an
+ * abort flag checked between decoding steps.
+ */
+import { BaseStreamer, StoppingCriteria, Tensor } from '@huggingface/transformers';
+import type { LoadedModel } from './modelHost';
+import { StopText } from './stopText';
+import { withoutKvCache } from './noKvCache';
+import type { ToWorker, WorkerTimings } from './workerProtocol';
+
+export type GenerateMessage = Extract<ToWorker, { type: 'generate' }>;
+
+export interface GenerationResult {
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: 'stop' | 'length' | 'cancelled';
+  timings: Omit<WorkerTimings, 'queuedMs'>;
+}
+
+export class BadRequestError extends Error {}
+
+/** Re-decodes all generated tokens each step and lets StopText decide what is safe to show. */
+class DeltaStreamer extends BaseStreamer {
+  readonly tokens: number[] = [];
+  firstTokenAt: number | undefined;
+  lastTokenAt: number | undefined;
+  private promptSeen = false;
+  private text = '';
+
+  constructor(
+    private readonly loaded: LoadedModel,
+    private readonly stops: StopText,
+    private readonly onDelta: (text: string) => void,
+  ) {
+    super();
+  }
+
+  override put(value: bigint[][]): void {
+    if (!this.promptSeen) {
+      this.promptSeen = true; // generate() first echoes the prompt (or decoder start token)
+      return;
+    }
+    const now = performance.now();
+    this.firstTokenAt ??= now;
+    this.lastTokenAt = now;
+    this.tokens.push(...(value[0] ?? []).map(Number));
+    this.text = this.decode();
+    const delta = this.stops.update(this.text);
+    if (delta) this.onDelta(delta);
+  }
+
+  override end(): void {
+    const delta = this.stops.finish(this.text);
+    if (delta) this.onDelta(delta);
+  }
+
+  private decode(): string {
+    const visible = this.tokens.filter((id) => !this.loaded.stopTokenIds.has(id));
+    if (visible.length === 0) return '';
+    // No clean-up of "tokenization spaces": for code it would delete real spaces (" ." → ".").
+    return this.loaded.tokenizer.decode(visible, {
+      skip_special_tokens: true,
+      clean_up_tokenization_spaces: false,
+    });
+  }
+}
+
+class CallbackCriteria extends StoppingCriteria {
+  constructor(private readonly shouldStop: (lastToken: number) => boolean) {
+    super();
+  }
+  override _call(inputIds: number[][]): boolean[] {
+    return inputIds.map((row) => this.shouldStop(Number(row[row.length - 1])));
+  }
+}
+
+export async function runGeneration(
+  loaded: LoadedModel,
+  request: GenerateMessage,
+  isAborted: () => boolean,
+  onDelta: (text: string) => void,
+): Promise<GenerationResult> {
+  const started = performance.now();
+  const { inputIds, maxNewTokens } = encodePrompt(loaded, request);
+  const stops = new StopText(request.stop);
+  const streamer = new DeltaStreamer(loaded, stops, onDelta);
+  let hitSpecialToken = false;
+  const criteria = new CallbackCriteria((last) => {
+    if (isAborted() || stops.stopped) return true;
+    if (!request.tuning.ignoreEos && loaded.stopTokenIds.has(last)) hitSpecialToken = true;
+    return hitSpecialToken;
+  });
+
+  const useCache = request.tuning.useCache ?? true;
+  if (!useCache && loaded.info.encoderDecoder) {
+    throw new BadRequestError('Decoding without the KV cache is only supported for decoder-only models.');
+  }
+  const restore = useCache ? undefined : withoutKvCache(loaded.model);
+  try {
+    const sampling = request.temperature > 0;
+    // generate()'s declared parameter type omits the generation-config kwargs it accepts.
+    const parameters: Record<string, unknown> = {
+      inputs: toTensor(inputIds),
+      attention_mask: toTensor(inputIds.map(() => 1)),
+      max_new_tokens: maxNewTokens,
+      do_sample: sampling,
+      ...(sampling ? { temperature: request.temperature } : {}),
+      ...(request.tuning.ignoreEos ? { min_new_tokens: maxNewTokens } : {}),
+      streamer,
+      stopping_criteria: [criteria],
+    };
+    await loaded.model.generate(parameters as Parameters<typeof loaded.model.generate>[0]);
+  } finally {
+    restore?.();
+  }
+
+  const firstAt = streamer.firstTokenAt ?? performance.now();
+  const generated = streamer.tokens.filter((id) => !loaded.stopTokenIds.has(id)).length;
+  return {
+    promptTokens: inputIds.length,
+    completionTokens: generated,
+    finishReason: isAborted() ? 'cancelled' : stops.stopped || hitSpecialToken ? 'stop' : 'length',
+    timings: {
+      firstTokenMs: firstAt - started,
+      decodeMs: (streamer.lastTokenAt ?? firstAt) - firstAt,
+      steps: streamer.tokens.length,
+    },
+  };
+}
+
+export function countTokens(loaded: LoadedModel, text: string): number {
+  return loaded.tokenizer.encode(text).length;
+}
+
+function encodePrompt(loaded: LoadedModel, request: GenerateMessage): { inputIds: number[]; maxNewTokens: number } {
+  const { tokenizer, info } = loaded;
+  let text = request.prompt;
+  if (request.messages?.length && !info.encoderDecoder && tokenizer.chat_template) {
+    text = tokenizer.apply_chat_template(request.messages, {
+      tokenize: false,
+      add_generation_prompt: true,
+    }) as string;
+  }
+  let ids = tokenizer.encode(text);
+  if (ids.length === 0) throw new BadRequestError('The prompt is empty after tokenization.');
+  const context = info.contextTokens;
+  let maxNewTokens = Math.max(1, request.maxTokens);
+  if (context === undefined) return { inputIds: ids, maxNewTokens };
+
+  if (info.encoderDecoder) {
+    // The encoder reads at most `context` tokens: keep the start of the code and the final EOS.
+    if (ids.length > context) ids = [...ids.slice(0, context - 1), ids[ids.length - 1] as number];
+    return { inputIds: ids, maxNewTokens };
+  }
+  // Decoder-only: prompt + output must fit. Keep the end of the prompt (nearest the cursor) and
+  // a leading special token such as <fim_prefix>, which carries the prompt's format.
+  maxNewTokens = Math.min(maxNewTokens, Math.floor(context / 2));
+  const room = context - maxNewTokens;
+  if (ids.length > room) {
+    const first = ids[0] as number;
+    const keepFirst = loaded.stopTokenIds.has(first);
+    ids = keepFirst ? [first, ...ids.slice(ids.length - room + 1)] : ids.slice(ids.length - room);
+  }
+  return { inputIds: ids, maxNewTokens };
+}
+
+function toTensor(values: number[]): Tensor {
+  return new Tensor('int64', BigInt64Array.from(values.map(BigInt)), [1, values.length]);
+}

@@ -1,0 +1,115 @@
+/**
+ * Checks a local model directory before transformers.js touches it, so a broken setup gives one
+ * sentence naming the path and what is wrong instead of a loader stack trace.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TandemConfig } from '../../config';
+import { ModelLoadError } from '../backend';
+
+type Dtype = TandemConfig['local']['dtype'];
+
+/** transformers.js file-name suffix per dtype (src/utils/dtypes.js DEFAULT_DTYPE_SUFFIX_MAPPING). */
+const DTYPE_SUFFIX: Record<Dtype, string> = { q8: '_quantized', fp32: '' };
+
+export interface CheckedModelDirectory {
+  encoderDecoder: boolean;
+  modelType: string;
+  /** Files transformers.js will read, relative to the directory (for load progress). */
+  files: string[];
+}
+
+export function onnxFileNames(encoderDecoder: boolean, dtype: Dtype): string[] {
+  const suffix = DTYPE_SUFFIX[dtype];
+  const stems = encoderDecoder ? ['encoder_model', 'decoder_model_merged'] : ['model'];
+  return stems.map((stem) => `onnx/${stem}${suffix}.onnx`);
+}
+
+export function checkModelDirectory(dir: string, dtype: Dtype): CheckedModelDirectory {
+  const stat = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!stat) throw new ModelLoadError(`Model directory "${dir}" does not exist.`, dir);
+  if (!stat.isDirectory()) throw new ModelLoadError(`Model path "${dir}" is not a directory.`, dir);
+
+  const config = readJson(dir, 'config.json');
+  if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
+    throw new ModelLoadError(`Model directory "${dir}" has no tokenizer.json.`, dir);
+  }
+  const encoderDecoder = config.is_encoder_decoder === true;
+  const onnxFiles = onnxFileNames(encoderDecoder, dtype);
+  for (const file of onnxFiles) {
+    const full = path.join(dir, file);
+    const size = fs.statSync(full, { throwIfNoEntry: false })?.size;
+    if (size === undefined) {
+      const present = listOnnx(dir);
+      throw new ModelLoadError(
+        `Model directory "${dir}" has no ${file} for dtype ${dtype}` +
+          (present.length ? ` (it has ${present.join(', ')}; set tandem.local.dtype to match).` : '.'),
+        dir,
+      );
+    }
+    if (size === 0) throw new ModelLoadError(`Model file "${full}" is empty.`, full);
+  }
+  const optional = ['generation_config.json', 'tokenizer_config.json'].filter((f) =>
+    fs.existsSync(path.join(dir, f)),
+  );
+  return {
+    encoderDecoder,
+    modelType: typeof config.model_type === 'string' ? config.model_type : 'unknown',
+    files: ['config.json', 'tokenizer.json', ...optional, ...onnxFiles],
+  };
+}
+
+function readJson(dir: string, name: string): Record<string, unknown> {
+  const file = path.join(dir, name);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ModelLoadError(`Model directory "${dir}" has no readable ${name}.`, dir, { cause });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch (cause) {
+    throw new ModelLoadError(`Model file "${file}" is not valid JSON.`, file, { cause });
+  }
+  throw new ModelLoadError(`Model file "${file}" does not hold a JSON object.`, file);
+}
+
+function listOnnx(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(path.join(dir, 'onnx'))
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => `onnx/${f}`);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Turns whatever transformers.js / onnxruntime threw while loading into a ModelLoadError that
+ * names the file when the runtime said which one ("Load model from X failed: ...").
+ */
+export function describeLoadFailure(where: string, error: unknown): ModelLoadError {
+  if (error instanceof ModelLoadError) return error;
+  const raw = error instanceof Error ? error.message : String(error);
+  const firstLine = (raw.split('\n')[0] ?? '').trim();
+  const ort = /Load model from (.+?) failed:\s*(.*)$/.exec(firstLine);
+  if (ort?.[1]) {
+    const reason = ort[2] ? shorten(ort[2]) : 'unknown reason';
+    return new ModelLoadError(
+      `Model file "${ort[1]}" could not be loaded by onnxruntime (${reason}); it is corrupt or not an ONNX model.`,
+      ort[1],
+      { cause: error },
+    );
+  }
+  return new ModelLoadError(`Could not load the model at "${where}": ${shorten(firstLine)}.`, where, {
+    cause: error,
+  });
+}
+
+function shorten(text: string): string {
+  const clean = text.replace(/\s+/g, ' ').replace(/[.\s]+$/, '');
+  return clean.length > 200 ? `${clean.slice(0, 197)}...` : clean;
+}

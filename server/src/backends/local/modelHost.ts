@@ -1,0 +1,160 @@
+/**
+ * Worker side: loads each task's model with transformers.js (once, lazily) and keeps it.
+ *
+ * transformers.js is configured so it never reaches the network unless the user allowed remote
+ * models, and so hub downloads land in a per-user cache rather than inside node_modules.
+ */
+import {
+  AutoConfig,
+  AutoModelForCausalLM,
+  AutoModelForSeq2SeqLM,
+  AutoTokenizer,
+  env,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import type { Task } from '../../protocol';
+import { checkModelDirectory, describeLoadFailure } from './modelFiles';
+import type { ModelLocation } from './modelLocation';
+import type { LoadedModelInfo, WorkerInit } from './workerProtocol';
+
+export interface LoadedModel {
+  info: LoadedModelInfo;
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  /** Token ids after which generation stops (every special token: EOS, FIM markers, pad). */
+  stopTokenIds: Set<number>;
+}
+
+type ProgressListener = (task: Task, progress: number) => void;
+
+export class ModelHost {
+  private readonly loads = new Map<Task, Promise<LoadedModel>>();
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly onProgress: ProgressListener,
+  ) {
+    env.allowLocalModels = true;
+    env.allowRemoteModels = init.allowRemoteModels;
+    env.localModelPath = init.modelsRoot;
+    env.cacheDir = init.cacheDir;
+    env.useBrowserCache = false;
+  }
+
+  /** Loads once; a failed load is remembered so every later request fails fast the same way. */
+  get(task: Task): Promise<LoadedModel> {
+    let load = this.loads.get(task);
+    if (!load) {
+      load = this.load(task);
+      this.loads.set(task, load);
+    }
+    return load;
+  }
+
+  private async load(task: Task): Promise<LoadedModel> {
+    const location = this.init.locations[task];
+    const started = performance.now();
+    const source = location.kind === 'directory' ? location.path : location.id;
+    const expectedFiles = location.kind === 'directory' ? checkModelDirectory(location.path, this.init.dtype).files : [];
+    const progress = new LoadProgress(expectedFiles, (p) => this.onProgress(task, p));
+    const options = {
+      local_files_only: location.kind === 'directory' || !this.init.allowRemoteModels,
+      progress_callback: (event: unknown) => progress.onEvent(event),
+    };
+    try {
+      const config = await AutoConfig.from_pretrained(source, options);
+      const encoderDecoder = (config as { is_encoder_decoder?: boolean }).is_encoder_decoder === true;
+      const modelClass = encoderDecoder ? AutoModelForSeq2SeqLM : AutoModelForCausalLM;
+      const sessionOptions: Record<string, unknown> = { logSeverityLevel: 3, interOpNumThreads: 1 };
+      if (this.init.threads > 0) sessionOptions.intraOpNumThreads = this.init.threads;
+      const [tokenizer, model] = await Promise.all([
+        AutoTokenizer.from_pretrained(source, options),
+        modelClass.from_pretrained(source, {
+          ...options,
+          config,
+          dtype: this.init.dtype,
+          device: 'cpu',
+          session_options: sessionOptions,
+        }),
+      ]);
+      progress.finish();
+      return {
+        info: describe(task, location, model, tokenizer, encoderDecoder, performance.now() - started),
+        tokenizer,
+        model,
+        stopTokenIds: new Set(tokenizer.all_special_ids.map(Number)),
+      };
+    } catch (error) {
+      throw describeLoadFailure(source, error);
+    }
+  }
+}
+
+function describe(
+  task: Task,
+  location: ModelLocation,
+  model: PreTrainedModel,
+  tokenizer: PreTrainedTokenizer,
+  encoderDecoder: boolean,
+  loadMs: number,
+): LoadedModelInfo {
+  const config = model.config as unknown as Record<string, unknown>;
+  const fromConfig = [config.max_position_embeddings, config.n_positions, config.n_ctx].find(
+    (v): v is number => typeof v === 'number' && v > 0,
+  );
+  const fromTokenizer = tokenizer.model_max_length;
+  const contextTokens =
+    fromConfig ?? (typeof fromTokenizer === 'number' && fromTokenizer < 1e6 ? fromTokenizer : undefined);
+  return {
+    task,
+    name: location.name,
+    modelType: typeof config.model_type === 'string' ? config.model_type : 'unknown',
+    encoderDecoder,
+    contextTokens,
+    loadMs,
+  };
+}
+
+/**
+ * transformers.js reports per-file events (initiate / progress / done). Local ONNX files are
+ * handed to onnxruntime by path, so 'done' arrives before the session is built: progress stays
+ * below 1 until the model is actually usable.
+ */
+class LoadProgress {
+  private readonly fractions = new Map<string, number>();
+  private lastSent = -1;
+
+  constructor(
+    private readonly expected: string[],
+    private readonly send: (progress: number) => void,
+  ) {
+    for (const file of expected) this.fractions.set(file, 0);
+    this.emit(0);
+  }
+
+  onEvent(event: unknown): void {
+    if (!event || typeof event !== 'object') return;
+    const { status, file, progress } = event as { status?: string; file?: string; progress?: number };
+    if (typeof file !== 'string') return;
+    const key = file.replace(/^\/+/, '');
+    if (status === 'initiate') this.fractions.set(key, this.fractions.get(key) ?? 0);
+    else if (status === 'progress' && typeof progress === 'number') this.fractions.set(key, progress / 100);
+    else if (status === 'done') this.fractions.set(key, 1);
+    else return;
+    const values = [...this.fractions.values()];
+    const mean = values.reduce((a, b) => a + b, 0) / Math.max(values.length, this.expected.length, 1);
+    this.emit(0.9 * mean);
+  }
+
+  finish(): void {
+    this.emit(1);
+  }
+
+  private emit(progress: number): void {
+    // Throttle: only steps of 5 % (and the final 1) cross the thread boundary.
+    if (progress < 1 && progress - this.lastSent < 0.05) return;
+    this.lastSent = progress;
+    this.send(progress);
+  }
+}

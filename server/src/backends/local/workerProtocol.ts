@@ -1,0 +1,94 @@
+/**
+ * Messages between LocalBackend (main thread) and the model worker thread.
+ *
+ * Cancellation does not travel as a message: every request carries its own SharedArrayBuffer
+ * flag. The worker's event loop is busy while onnxruntime decodes, so a posted "cancel" would
+ * only be read after generation ends; the flag is read synchronously by a StoppingCriteria
+ * between decoding steps and before a queued request starts.
+ */
+import type { Task } from '../../protocol';
+import type { TandemConfig } from '../../config';
+import type { ChatMessage } from '../backend';
+import type { ModelLocation } from './modelLocation';
+
+export interface WorkerInit {
+  dtype: TandemConfig['local']['dtype'];
+  threads: number;
+  allowRemoteModels: boolean;
+  /** Where hub downloads are cached (only used when allowRemoteModels is true). */
+  cacheDir: string;
+  /** Directory that holds the bundled models (env.localModelPath). */
+  modelsRoot: string;
+  locations: Record<Task, ModelLocation>;
+}
+
+/** Tuning knobs for benchmarks; the product path never sets them. */
+export interface GenerateTuning {
+  /** false re-runs the whole sequence every step (no KV cache), to measure what the cache saves. */
+  useCache?: boolean;
+  /** Keep decoding through end-of-sequence until maxTokens (steady-state speed measurements). */
+  ignoreEos?: boolean;
+}
+
+export type ToWorker =
+  | { type: 'load'; task: Task }
+  | {
+      type: 'generate';
+      id: number;
+      task: Task;
+      prompt: string;
+      /** explain only: used instead of `prompt` when the model is a chat-templated decoder. */
+      messages?: ChatMessage[];
+      maxTokens: number;
+      temperature: number;
+      stop: string[];
+      tuning: GenerateTuning;
+      /** Int32Array(1) view target; 1 = abort. */
+      abortFlag: SharedArrayBuffer;
+    }
+  | { type: 'count-tokens'; id: number; task: Task; text: string };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  kind: 'model-load' | 'bad-request' | 'internal';
+  modelPath?: string;
+}
+
+export interface WorkerTimings {
+  /** Request start (in the worker) to first generated token: tokenization + prefill + 1 step. */
+  firstTokenMs: number;
+  /** First to last generated token. */
+  decodeMs: number;
+  /** Time spent waiting in the per-model queue before running. */
+  queuedMs: number;
+  /** Decoding steps run (generated tokens including a final end-of-sequence token). */
+  steps: number;
+}
+
+export interface LoadedModelInfo {
+  task: Task;
+  name: string;
+  modelType: string;
+  encoderDecoder: boolean;
+  /** Longest sequence the model accepts (prompt + output), when the config says. */
+  contextTokens: number | undefined;
+  loadMs: number;
+}
+
+export type FromWorker =
+  | { type: 'load-progress'; task: Task; progress: number }
+  | { type: 'loaded'; info: LoadedModelInfo }
+  | { type: 'load-failed'; task: Task; error: SerializedError }
+  | { type: 'delta'; id: number; text: string }
+  | {
+      type: 'done';
+      id: number;
+      promptTokens: number;
+      completionTokens: number;
+      finishReason: 'stop' | 'length' | 'cancelled';
+      timings: WorkerTimings;
+    }
+  | { type: 'count'; id: number; tokens: number }
+  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
