@@ -5,6 +5,8 @@
  */
 import * as vscode from 'vscode';
 import {
+  CloseAction,
+  ErrorAction,
   InlineCompletionRequest,
   LanguageClient,
   RevealOutputChannelOn,
@@ -22,6 +24,7 @@ import {
 } from '../../server/src/protocol';
 import { buildInitializationOptions } from './config';
 import type { OffloadApiKeyStore } from './offloadApiKey';
+import { decideOnClose, RestartBudget } from './restartPolicy';
 import { ServerNotRunningError } from './serverDown';
 import type { ClientState } from './statusText';
 
@@ -59,6 +62,12 @@ export class TandemClient implements vscode.Disposable {
   private readonly client: TandemLanguageClient;
   private apiKey: string | undefined;
   private lastStatus: ServerStatus | undefined;
+  /** Set from the moment start/restart is asked for, so the gap before the library's own
+   * Starting state (reading the API key, creating the storage folder) does not look like "down". */
+  private starting = false;
+  /** Whether the current server process got past initialization (see restartPolicy.ts). */
+  private reachedRunning = false;
+  private readonly restartBudget = new RestartBudget();
   private lifecycle: Promise<unknown> = Promise.resolve();
   private readonly stateEmitter = new vscode.EventEmitter<ClientState>();
   private readonly statusEmitter = new vscode.EventEmitter<ServerStatus | undefined>();
@@ -93,6 +102,22 @@ export class TandemClient implements vscode.Disposable {
       synchronize: { configurationSection: 'tandem' },
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // Logged here instead of the library's extra pop-up per attempt; the status bar says
+      // "server down" and commands explain it.
+      initializationFailedHandler: (error) => {
+        output.error('The Tandem server failed to initialize.', error);
+        return false;
+      },
+      errorHandler: {
+        // Same as the library's default: a few broken messages do not end the connection.
+        error: (_error, _message, count) => ({ action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+        closed: () => {
+          const decision = decideOnClose(this.reachedRunning, this.restartBudget);
+          if (decision.action === 'restart') output.warn(decision.message);
+          else output.error(decision.message);
+          return { action: decision.action === 'restart' ? CloseAction.Restart : CloseAction.DoNotRestart, handled: true };
+        },
+      },
     };
     this.client = new TandemLanguageClient('tandem', 'Tandem', serverOptions, clientOptions);
     this.client.registerFeature(inlineCompletionCapability);
@@ -114,7 +139,8 @@ export class TandemClient implements vscode.Disposable {
   }
 
   get state(): ClientState {
-    return toClientState(this.client.state);
+    const state = toClientState(this.client.state);
+    return state === 'stopped' && this.starting ? 'starting' : state;
   }
 
   /** The last `tandem/status` the server sent; undefined while it is down or starting. */
@@ -132,7 +158,7 @@ export class TandemClient implements vscode.Disposable {
   }
 
   start(): Promise<void> {
-    return this.serialize(async () => {
+    return this.serializeStart(async () => {
       if (!this.client.needsStart()) return;
       await this.prepareStart();
       await this.client.start();
@@ -140,7 +166,7 @@ export class TandemClient implements vscode.Disposable {
   }
 
   restart(): Promise<void> {
-    return this.serialize(async () => {
+    return this.serializeStart(async () => {
       if (this.client.needsStop()) await this.client.stop();
       await this.prepareStart();
       await this.client.start();
@@ -182,21 +208,36 @@ export class TandemClient implements vscode.Disposable {
 
   private handleStateChange(state: State): void {
     const clientState = toClientState(state);
+    if (clientState === 'starting') this.reachedRunning = false;
+    if (clientState === 'running') this.reachedRunning = true;
     if (clientState !== 'running') this.setStatus(undefined);
-    this.stateEmitter.fire(clientState);
+    this.stateEmitter.fire(this.state);
     if (clientState === 'running') this.fetchStatus();
   }
 
   private fetchStatus(): void {
     this.sendRequest<ServerStatus>(Methods.status, undefined).then(
       (status) => this.setStatus(status),
-      (error: unknown) => this.output.warn('Could not read the server status.', error),
+      (error: unknown) => {
+        if (this.client.isRunning()) this.output.warn('Could not read the server status.', error);
+      },
     );
   }
 
   private setStatus(status: ServerStatus | undefined): void {
     this.lastStatus = status;
     this.statusEmitter.fire(status);
+  }
+
+  private serializeStart(operation: () => Promise<void>): Promise<void> {
+    this.setStarting(true);
+    return this.serialize(operation).finally(() => this.setStarting(false));
+  }
+
+  private setStarting(starting: boolean): void {
+    const before = this.state;
+    this.starting = starting;
+    if (this.state !== before) this.stateEmitter.fire(this.state);
   }
 
   /** Runs lifecycle operations one after another; a failure does not block the next one. */

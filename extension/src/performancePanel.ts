@@ -92,6 +92,11 @@ export class PerformancePanel implements vscode.Disposable {
     try {
       this.postSnapshot(await this.client.sendRequest<MetricsSnapshot>(Methods.metricsSnapshot, params));
     } catch (error) {
+      // The server stopping while the request was in flight is not a metrics problem.
+      if (!this.client.isRunning()) {
+        gate.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
+        return;
+      }
       this.client.output.warn('Could not read the metrics snapshot.', error);
       const reason = error instanceof Error ? error.message : String(error);
       gate.send({ type: 'panel/unavailable', message: `Tandem could not read its metrics: ${reason}` });
