@@ -26,7 +26,9 @@ export class KeepAliveFetch {
   private readonly sockets = new Set<Socket>();
 
   constructor(options: KeepAliveFetchOptions = {}) {
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8, scheduling: 'lifo' as const };
+    // Idle sockets are dropped after 4 s, before the usual 5 s server keep-alive limit (uvicorn,
+    // Node), so a request is never written to a socket the server is closing at that moment.
+    const agentOptions = { keepAlive: true, timeout: 4000, maxSockets: options.maxSockets ?? 8, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
   }

@@ -76,6 +76,7 @@ export class OffloadBackend implements Backend {
     this.log = options.log ?? silentLogger;
     this.breaker = options.breaker;
     this.client = new OpenAI({
+      // Without a URL the backend is disabled and never sends; the SDK still wants a base URL.
       baseURL: this.config.url || 'http://127.0.0.1:9/v1',
       // Always explicit: the SDK would otherwise read OPENAI_* variables and send them anywhere.
       apiKey: options.apiKey || 'unused',
