@@ -12,7 +12,8 @@ import {
   openMetricsRecorder,
   type OpenMetricsRecorderOptions,
 } from '../../server/src/metrics/openMetricsRecorder';
-import type { RequestRow } from '../../server/src/protocol';
+import { aggregateByBackend } from '../../server/src/metrics/aggregates';
+import type { CacheTier, Outcome, RequestRow } from '../../server/src/protocol';
 import { requestRow } from '../support/requestRow';
 
 const DAY = 24 * 3600 * 1000;
@@ -34,7 +35,7 @@ function open(dbPath: string, overrides: Partial<OpenMetricsRecorderOptions> = {
     flushDelayMs: 60_000,
     ...overrides,
   });
-  return Object.assign(recorder, { log });
+  return Object.assign(recorder, { memoryLog: log });
 }
 
 /** Every byte SQLite keeps for this database: the file and its write-ahead log. */
@@ -91,6 +92,67 @@ describe('metrics recorder', () => {
     assert.equal(offload?.costUsd, 1);
     assert.equal(recorder.snapshot({ sinceMs: T0 - 5000 + 3 }).backends[0]?.requests, 2);
     assert.deepEqual(recorder.snapshot({ recent: 0 }).recent, []);
+    recorder.close();
+  });
+
+  it('computes the same per-backend stats in SQL as aggregateByBackend does over the rows', () => {
+    const dbPath = freshDb();
+    const recorder = open(dbPath);
+    const rows = variedRows(3000);
+    rows.forEach((row, index) => {
+      recorder.record(row);
+      if (index % 500 === 0) recorder.flush();
+    });
+    recorder.flush();
+    recorder.record(requestRow({ ts: T0, backend: 'offload', model: 'queued-model', e2eMs: 1 }));
+    const expected = aggregateByBackend(recorder.rows(), { pricePerMillionTokens: 1 });
+    assert.equal(expected.length, 2);
+    assert.deepEqual(recorder.snapshot().backends, expected);
+    recorder.close();
+  });
+
+  it('keeps its per-backend stats current across writes, outcome updates and other writers', () => {
+    const dbPath = freshDb();
+    const recorder = open(dbPath);
+    const rows = variedRows(400);
+    const check = (why: string) =>
+      assert.deepEqual(recorder.snapshot().backends, aggregateByBackend(recorder.rows(), { pricePerMillionTokens: 1 }), why);
+    rows.slice(0, 200).forEach((row) => recorder.record(row));
+    check('first snapshot');
+    rows.slice(200).forEach((row) => recorder.record(row));
+    check('after more rows');
+    const shownIds = rows.filter((row) => row.outcome === 'shown').map((row) => row.id);
+    recorder.updateOutcome(shownIds[0] ?? '', 'accepted', 4);
+    recorder.updateOutcome(shownIds[1] ?? '', 'partial', 2);
+    recorder.updateOutcome(shownIds[2] ?? '', 'rejected');
+    check('after outcome updates that only move counters');
+    recorder.updateOutcome(shownIds[3] ?? '', 'error');
+    check('after an update that removes a generation from the latency summaries');
+    recorder.updateOutcome('unknown-id', 'accepted');
+    check('after an update of an unknown row');
+    const other = new Database(dbPath);
+    other
+      .prepare(
+        `INSERT INTO requests (id, ts, task, language, policy, decision, backend, model, cache_tier,
+           outcome, e2e_ms) VALUES ('from-another-window', ?, 'completion', 'go', 'auto', 'x',
+           'local', 'bundled', 'none', 'accepted', 42)`,
+      )
+      .run(T0 - 1);
+    other.close();
+    check('after another connection wrote');
+    assert.ok(recorder.rows().some((row) => row.id === 'from-another-window'));
+    recorder.close();
+  });
+
+  it('drops pruned rows from its stats', () => {
+    let now = T0;
+    const recorder = open(':memory:', { now: () => now });
+    recorder.record(requestRow({ ts: T0 - 29 * DAY }));
+    recorder.record(requestRow({ ts: T0 - DAY }));
+    assert.equal(recorder.snapshot().backends[0]?.requests, 2);
+    now += 2 * DAY;
+    recorder.record(requestRow({ ts: now }));
+    assert.equal(recorder.snapshot().backends[0]?.requests, 2, 'one aged out, one arrived');
     recorder.close();
   });
 
@@ -183,7 +245,7 @@ describe('metrics recorder', () => {
     stop();
     recorder.record(requestRow({ ts: T0 }));
     assert.equal(calls, 2);
-    assert.match(recorder.log.messages('error').join('\n'), /listener bug/);
+    assert.match(recorder.memoryLog.messages('error').join('\n'), /listener bug/);
     assert.equal(recorder.snapshot().recent.length, 2);
     recorder.close();
   });
@@ -197,7 +259,7 @@ describe('metrics recorder', () => {
     recorder.record(unbindable);
     recorder.record(requestRow({ id: 'good', ts: T0 }));
     assert.deepEqual(recorder.snapshot().recent.map((row) => row.id), ['good']);
-    assert.equal(recorder.log.messages('error').length, 3);
+    assert.equal(recorder.memoryLog.messages('error').length, 3);
     recorder.close();
     assert.doesNotThrow(() => recorder.record(requestRow()));
     assert.doesNotThrow(() => recorder.close());
@@ -215,15 +277,17 @@ describe('metrics recorder', () => {
       recorder.record(requestRow({ id: 'during', ts: T0 - 2 }));
       recorder.updateOutcome('before', 'accepted', 5);
       assert.equal(recorder.flush(), false);
-      assert.match(recorder.log.messages('warn').join('\n'), /Writing request metrics failed .*locked/);
+      assert.match(recorder.memoryLog.messages('warn').join('\n'), /Writing request metrics failed .*locked/);
       const snapshot = recorder.snapshot();
       assert.deepEqual(snapshot.recent.map((row) => [row.id, row.outcome]), [['during', 'shown'], ['before', 'accepted']]);
+      assert.equal(snapshot.backends[0]?.requests, 2, 'stats include the queued row');
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
     }
     now += 60_000;
     assert.equal(recorder.flush(), true);
+    assert.equal(recorder.snapshot().backends[0]?.requests, 2, 'queued rows counted once, once written');
     recorder.close();
     const reopened = open(dbPath);
     assert.deepEqual(reopened.snapshot().recent.map((row) => [row.id, row.outcome]), [['during', 'shown'], ['before', 'accepted']]);
@@ -257,3 +321,32 @@ describe('metrics recorder', () => {
     recorder.close();
   });
 });
+
+/** Rows covering every backend, outcome, cache tier and null pattern, from a seeded generator. */
+function variedRows(count: number): RequestRow[] {
+  let seed = 12345;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
+  const outcomes: Outcome[] = ['shown', 'accepted', 'partial', 'rejected', 'empty', 'error', 'cancelled', 'answered'];
+  const tiers: CacheTier[] = ['none', 'none', 'none', 'l1', 'l2', 'typing'];
+  const maybe = (value: number) => (next() < 0.1 ? null : value);
+  return Array.from({ length: count }, (_, i) =>
+    requestRow({
+      id: `varied-${i}`,
+      ts: T0 - 10 * DAY + i * 1000,
+      backend: next() < 0.05 ? null : pick(['local', 'offload'] as const),
+      model: pick(['bundled', 'codellama-7b', 'qwen2.5-coder']),
+      cacheTier: pick(tiers),
+      outcome: pick(outcomes),
+      promptTokens: maybe(Math.floor(next() * 2000)),
+      completionTokens: maybe(Math.floor(next() * 64)),
+      ttftMs: maybe(next() * 400),
+      e2eMs: maybe(next() * 3000),
+      tokensPerSecond: maybe(next() * 120),
+      fallbackReason: next() < 0.1 ? 'offload timed out' : null,
+    }),
+  );
+}

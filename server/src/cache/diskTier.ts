@@ -69,7 +69,8 @@ export class DiskTier {
     );
     this.exists = db.prepare('SELECT 1 AS found FROM answers WHERE key = ?');
     this.upsert = db.prepare(
-      `INSERT INTO answers (key, text, backend, model, created_at, stored_at, prompt_tokens, completion_tokens)
+      `INSERT INTO answers
+         (key, text, backend, model, created_at, stored_at, prompt_tokens, completion_tokens)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET text = excluded.text, backend = excluded.backend,
          model = excluded.model, created_at = excluded.created_at, stored_at = excluded.stored_at,

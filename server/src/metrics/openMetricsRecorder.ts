@@ -40,7 +40,9 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
       store = new SqliteRowStore(opened.db);
       persistent = opened.persistent;
     } catch (error) {
-      const message = `Preparing the metrics database failed (${describeError(error)}); keeping metrics in memory.`;
+      const message =
+        `Preparing the metrics database failed (${describeError(error)}); ` +
+        'keeping metrics in memory.';
       options.log.warn(message);
       warnings.push(message);
       opened.db.close();

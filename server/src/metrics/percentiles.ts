@@ -17,7 +17,7 @@ export const EMPTY_SUMMARY: Readonly<LatencySummary> = Object.freeze({
 });
 
 /** `sorted` must be ascending and non-empty; `p` in [0, 1]. */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) throw new RangeError('percentile of an empty list');
   if (!(p >= 0 && p <= 1)) throw new RangeError(`percentile ${p} is outside [0, 1]`);
   const rank = p * (sorted.length - 1);
@@ -30,10 +30,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /** Non-finite values (NaN, ±Infinity) are measurement gaps, not latencies: they are skipped. */
 export function summarize(values: Iterable<number>): LatencySummary {
-  const sorted = Array.from(values)
-    .filter((value) => Number.isFinite(value))
-    .sort((a, b) => a - b);
-  if (sorted.length === 0) return { ...EMPTY_SUMMARY };
+  const finite: number[] = [];
+  for (const value of values) if (Number.isFinite(value)) finite.push(value);
+  if (finite.length === 0) return { ...EMPTY_SUMMARY };
+  // A typed array sorts numerically without a comparator: several times faster on 100k values.
+  const sorted = Float64Array.from(finite).sort();
   let sum = 0;
   for (const value of sorted) sum += value;
   return {

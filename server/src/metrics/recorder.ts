@@ -3,39 +3,31 @@
  * only queue, and the queue is written in one transaction on a short timer, before a snapshot,
  * and on close. Nothing here throws into the caller.
  *
- * When the database is busy (another process holds the write lock) the queue waits for the next
- * flush, bounded by `maxPending`; snapshots still include queued rows. Any other storage failure
- * moves the session to an in-memory row store, with one warning saying what is lost.
+ * When the database is busy (another process holds the write lock) the queue waits, with a
+ * growing back-off, bounded by `maxPending`; snapshots still include queued rows. Any other
+ * storage failure moves the session to an in-memory row store, with one warning saying so.
  */
-import type { CacheCounters } from '../cache/types';
 import { sha256Hex } from '../cache/cacheKey';
+import type { CacheCounters } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
-import type {
-  MetricsSnapshot,
-  MetricsSnapshotParams,
-  Outcome,
-  RequestRow,
-} from '../protocol';
+import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, RequestRow } from '../protocol';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
 import { describeError, isBusyError, isRowError } from '../storage/sqliteErrors';
-import { aggregateByBackend } from './aggregates';
-import { invalidRowReason } from './validateRow';
-import {
-  applyUpdate,
-  MemoryRowStore,
-  type OutcomeUpdate,
-  type RowStore,
-  type StoredRequest,
-} from './rowStore';
+import { LiveTally } from './liveTally';
+import { PendingQueue } from './pendingQueue';
+import { MemoryRowStore, type RowStore, type StoredRequest } from './rowStore';
+import { finishTallies, mergeTallies, tallyRows, type Tallies } from './tally';
 import type { MetricsRecorder, RequestText } from './types';
+import { invalidRowReason } from './validateRow';
 
 export type MetricsConfig = TandemConfig['metrics'] & { pricePerMillionTokens: number };
 
 const DAY_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
 const DEFAULT_RECENT = 50;
+const NO_CACHE_COUNTERS: CacheCounters = { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 };
 
 export interface RecorderOptions {
   config: MetricsConfig;
@@ -53,25 +45,26 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   readonly storage: StorageInfo;
   private config: MetricsConfig;
   private store: RowStore;
-  private inserts: StoredRequest[] = [];
-  private updates: OutcomeUpdate[] = [];
+  private readonly pending: PendingQueue;
+  private readonly live = new LiveTally();
   private timer: NodeJS.Timeout | undefined;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   private readonly listeners = new Set<() => void>();
   private readonly busy: FailureReporter;
   private readonly flushDelayMs: number;
-  private readonly maxPending: number;
+  private readonly log: Logger;
 
   constructor(
     store: RowStore,
     private readonly options: RecorderOptions,
   ) {
     this.store = store;
+    this.log = options.log;
     this.config = { ...options.config };
     this.storage = options.storage;
     this.flushDelayMs = options.flushDelayMs ?? 250;
-    this.maxPending = options.maxPending ?? 10_000;
+    this.pending = new PendingQueue(options.maxPending ?? 10_000, options.log);
     this.busy = new FailureReporter(options.log, 'request metrics stay queued in memory meanwhile', {
       now: options.now,
       initialDelayMs: this.flushDelayMs * 2,
@@ -84,46 +77,61 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     try {
       const problem = invalidRowReason(row);
       if (problem) {
-        this.options.log.error(`Request row not recorded: ${problem}.`);
+        this.log.error(`Request row not recorded: ${problem}.`);
         return;
       }
-      this.inserts.push(this.toStored(row, text));
-      this.dropOverflow();
-      this.scheduleFlush();
-      this.emit();
+      this.pending.add(this.toStored(row, text));
+      this.changed();
     } catch (error) {
-      this.options.log.error(`Recording request ${String(row?.id)} failed: ${describeError(error)}`);
+      this.log.error(`Recording request ${String(row?.id)} failed: ${describeError(error)}`);
     }
   }
 
   updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void {
     if (this.closed) return;
     try {
-      const update: OutcomeUpdate = { id, outcome, acceptedChars };
-      const queued = this.inserts.find((request) => request.row.id === id);
-      if (queued) queued.row = applyUpdate(queued.row, update);
-      else this.updates.push(update);
-      this.dropOverflow();
-      this.scheduleFlush();
-      this.emit();
+      this.pending.update({ id, outcome, acceptedChars });
+      this.changed();
     } catch (error) {
-      this.options.log.error(`Updating request ${id} failed: ${describeError(error)}`);
+      this.log.error(`Updating request ${id} failed: ${describeError(error)}`);
     }
   }
 
   snapshot(params: MetricsSnapshotParams = {}): MetricsSnapshot {
     const now = this.options.now();
-    const sinceMs = params.sinceMs ?? now - this.config.retentionDays * DAY_MS;
+    const windowStart = now - this.config.retentionDays * DAY_MS;
+    const sinceMs = params.sinceMs ?? windowStart;
+    const recent = Math.max(0, Math.floor(params.recent ?? DEFAULT_RECENT));
     // While backing off from a locked database, queued rows are merged in instead of waiting.
     if (this.busy.canTry()) this.flush();
-    const rows = this.rowsSince(sinceMs);
-    const recent = Math.max(0, Math.floor(params.recent ?? DEFAULT_RECENT));
+    const stored = this.readStored(params.sinceMs === undefined ? undefined : sinceMs, windowStart, recent);
+    // Queued outcome updates of rows already written show in `recent` at once and in the
+    // per-backend stats once written.
+    const queued = this.pending.rowsSince(sinceMs);
+    // The live tally must not absorb queued rows: copy it before merging them in.
+    const tallies =
+      queued.length === 0
+        ? stored.tallies
+        : mergeTallies(mergeTallies(new Map(), stored.tallies), tallyRows(queued));
     return {
       generatedAt: now,
-      backends: aggregateByBackend(rows, { pricePerMillionTokens: this.config.pricePerMillionTokens }),
+      backends: finishTallies(tallies, this.config.pricePerMillionTokens),
       cache: this.cacheCounters(),
-      recent: recent > 0 ? rows.slice(-recent).reverse() : [],
+      recent: recent === 0 ? [] : this.pending.mergeInto(stored.recent, sinceMs).reverse().slice(0, recent),
     };
+  }
+
+  /** Every retained row (or those since `sinceMs`), oldest first: for exports and reports. */
+  rows(sinceMs?: number): RequestRow[] {
+    this.flush();
+    const since = sinceMs ?? this.options.now() - this.config.retentionDays * DAY_MS;
+    let stored: RequestRow[] = [];
+    try {
+      stored = this.store.rowsSince(since);
+    } catch (error) {
+      this.log.warn(`Reading request metrics failed (${describeError(error)}); returning queued rows only.`);
+    }
+    return this.pending.mergeInto(stored, since);
   }
 
   onDidChange(listener: () => void): () => void {
@@ -133,6 +141,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
 
   /** Applies changed settings; text columns are filled only for rows recorded from now on. */
   configure(config: MetricsConfig): void {
+    if (config.retentionDays !== this.config.retentionDays) this.live.invalidate();
     this.config = { ...config };
   }
 
@@ -140,39 +149,19 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   flush(): boolean {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.inserts.length === 0 && this.updates.length === 0) return true;
+    if (this.pending.size === 0) return true;
+    const batch = this.pending.batch();
     try {
-      this.store.write({ inserts: this.inserts, updates: this.updates });
-      this.inserts = [];
-      this.updates = [];
-      this.busy.succeeded('Writing request metrics');
-      this.prune();
-      return true;
+      this.live.beforeWrite(batch, (id) => this.store.factsOf(id));
+      this.store.write(batch);
     } catch (error) {
-      if (isBusyError(error)) {
-        this.busy.failed('Writing request metrics', error);
-        this.scheduleFlush();
-        return false;
-      }
-      if (isRowError(error)) {
-        // invalidRowReason lets only bindable rows in, so this is a bug: report it, keep going.
-        this.options.log.error(
-          `${this.inserts.length + this.updates.length} request metric write(s) refused and dropped: ` +
-            describeError(error),
-        );
-        this.inserts = [];
-        this.updates = [];
-        return false;
-      }
-      if (this.store instanceof MemoryRowStore) {
-        this.options.log.error(`Keeping request metrics in memory failed: ${describeError(error)}`);
-        this.inserts = [];
-        this.updates = [];
-        return false;
-      }
-      this.degradeToMemory(error);
-      return this.flush();
+      return this.writeFailed(error);
     }
+    this.pending.clear();
+    this.live.afterWrite(batch);
+    this.busy.succeeded('Writing request metrics');
+    this.prune();
+    return true;
   }
 
   close(): void {
@@ -182,16 +171,34 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     this.listeners.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.inserts.length > 0 || this.updates.length > 0) {
-      this.options.log.warn(
-        `${this.inserts.length} request row(s) could not be written before closing (database busy); they are lost.`,
+    if (this.pending.size > 0) {
+      this.log.warn(
+        `${this.pending.size} request metric write(s) were still queued at close ` +
+          '(database busy); they are lost.',
       );
     }
     try {
       this.store.close();
     } catch (error) {
-      this.options.log.warn(`Closing the metrics database failed (${describeError(error)}).`);
+      this.log.warn(`Closing the metrics database failed (${describeError(error)}).`);
     }
+  }
+
+  private writeFailed(error: unknown): boolean {
+    if (isBusyError(error)) {
+      this.busy.failed('Writing request metrics', error);
+      this.scheduleFlush();
+      return false;
+    }
+    if (isRowError(error) || this.store instanceof MemoryRowStore) {
+      // invalidRowReason lets only bindable rows in, so this is a bug: report it, keep going.
+      const count = this.pending.size;
+      this.log.error(`${count} request metric write(s) refused and dropped: ${describeError(error)}`);
+      this.pending.clear();
+      return false;
+    }
+    this.degradeToMemory(error);
+    return this.flush();
   }
 
   private toStored(row: RequestRow, text: RequestText | undefined): StoredRequest {
@@ -205,32 +212,31 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     };
   }
 
-  /** Stored rows plus rows still queued, with queued outcome updates applied. */
-  private rowsSince(sinceMs: number): RequestRow[] {
-    let stored: RequestRow[] = [];
+  /** `sinceMs` undefined: the default window, served by the live tally. */
+  private readStored(
+    sinceMs: number | undefined,
+    windowStart: number,
+    recent: number,
+  ): { tallies: Tallies; recent: RequestRow[] } {
     try {
-      stored = this.store.rowsSince(sinceMs);
+      const tallies =
+        sinceMs === undefined
+          ? this.live.current(windowStart, this.store.changedElsewhere(), (since) => this.store.tally(since))
+          : this.store.tally(sinceMs);
+      return { tallies, recent: this.store.recent(sinceMs ?? windowStart, recent).reverse() };
     } catch (error) {
-      this.options.log.warn(
+      this.log.warn(
         `Reading request metrics failed (${describeError(error)}); the snapshot shows queued rows only.`,
       );
+      return { tallies: new Map(), recent: [] };
     }
-    const queued = this.inserts.map((request) => request.row).filter((row) => row.ts >= sinceMs);
-    if (queued.length === 0 && this.updates.length === 0) return stored;
-    const pendingUpdates = new Map(this.updates.map((update) => [update.id, update]));
-    const rows = stored.map((row) => {
-      const update = pendingUpdates.get(row.id);
-      return update ? applyUpdate(row, update) : row;
-    });
-    const queuedIds = new Set(queued.map((row) => row.id));
-    return [...rows.filter((row) => !queuedIds.has(row.id)), ...queued].sort((a, b) => a.ts - b.ts);
   }
 
   private prune(): void {
     const now = this.options.now();
     if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
     try {
-      this.store.deleteOlderThan(now - this.config.retentionDays * DAY_MS);
+      if (this.store.deleteOlderThan(now - this.config.retentionDays * DAY_MS) > 0) this.live.invalidate();
       this.lastPruneAt = now;
     } catch (error) {
       if (!isBusyError(error)) this.degradeToMemory(error);
@@ -238,12 +244,13 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   }
 
   private degradeToMemory(error: unknown): void {
-    this.options.log.warn(
+    this.log.warn(
       `The metrics database failed (${describeError(error)}); request metrics are kept in memory ` +
         'for the rest of this session and will be lost when the server stops.',
     );
     const failed = this.store;
     this.store = new MemoryRowStore();
+    this.live.invalidate();
     try {
       failed.close();
     } catch {
@@ -251,13 +258,15 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     }
   }
 
-  private dropOverflow(): void {
-    const excess = this.inserts.length + this.updates.length - this.maxPending;
-    if (excess <= 0) return;
-    const droppedUpdates = Math.min(excess, this.updates.length);
-    this.updates.splice(0, droppedUpdates);
-    this.inserts.splice(0, excess - droppedUpdates);
-    this.options.log.warn(`${excess} queued request metric(s) dropped: the database stayed busy too long.`);
+  private changed(): void {
+    this.scheduleFlush();
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.log.error(`A metrics listener failed: ${describeError(error)}`);
+      }
+    }
   }
 
   private scheduleFlush(): void {
@@ -274,18 +283,8 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     try {
       return this.options.cacheCounters();
     } catch (error) {
-      this.options.log.warn(`Reading cache counters failed: ${describeError(error)}`);
-      return { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 };
-    }
-  }
-
-  private emit(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (error) {
-        this.options.log.error(`A metrics listener failed: ${describeError(error)}`);
-      }
+      this.log.warn(`Reading cache counters failed: ${describeError(error)}`);
+      return { ...NO_CACHE_COUNTERS };
     }
   }
 }

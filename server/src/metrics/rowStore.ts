@@ -3,6 +3,8 @@
  * run in this process at all. The recorder talks only to this interface.
  */
 import type { Outcome, RequestRow } from '../protocol';
+import type { RowFacts } from './liveTally';
+import { tallyRows, type Tallies } from './tally';
 
 export interface StoredRequest {
   row: RequestRow;
@@ -28,10 +30,18 @@ export interface WriteBatch {
 export interface RowStore {
   /** All of it or nothing; inserts first, so an update may target a row of the same batch. */
   write(batch: WriteBatch): void;
-  /** Rows with ts >= sinceMs, oldest first. */
+  /** Rows with ts >= sinceMs, oldest first (for exports; snapshots use `tally` and `recent`). */
   rowsSince(sinceMs: number): RequestRow[];
+  /** Per-backend counts, sums and latency values of rows with ts >= sinceMs. */
+  tally(sinceMs: number): Tallies;
+  /** The newest `limit` rows with ts >= sinceMs, newest first. */
+  recent(sinceMs: number, limit: number): RequestRow[];
   /** Deletes rows with ts < beforeMs; returns how many. */
   deleteOlderThan(beforeMs: number): number;
+  /** What a row's outcome update needs to know about it; undefined for an unknown id. */
+  factsOf(id: string): RowFacts | undefined;
+  /** True when another connection wrote since the last call (always false in memory). */
+  changedElsewhere(): boolean;
   close(): void;
 }
 
@@ -72,10 +82,28 @@ export class MemoryRowStore implements RowStore {
     return this.rows.filter((row) => row.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
   }
 
+  tally(sinceMs: number): Tallies {
+    return tallyRows(this.rowsSince(sinceMs));
+  }
+
+  recent(sinceMs: number, limit: number): RequestRow[] {
+    return limit > 0 ? this.rowsSince(sinceMs).slice(-limit).reverse() : [];
+  }
+
   deleteOlderThan(beforeMs: number): number {
     const before = this.rows.length;
     this.keep(this.rows.filter((row) => row.ts >= beforeMs));
     return before - this.rows.length;
+  }
+
+  factsOf(id: string): RowFacts | undefined {
+    const index = this.byId.get(id);
+    const row = index === undefined ? undefined : this.rows[index];
+    return row && { ts: row.ts, backend: row.backend, cacheTier: row.cacheTier, outcome: row.outcome };
+  }
+
+  changedElsewhere(): boolean {
+    return false;
   }
 
   close(): void {

@@ -3,9 +3,11 @@
  * the prompt and completion. The text columns stay NULL unless `metrics.storePrompts` is on.
  */
 import type Database from 'better-sqlite3';
-import type { RequestRow } from '../protocol';
+import type { BackendId, RequestRow } from '../protocol';
 import type { Migration } from '../storage/migrations';
+import type { RowFacts } from './liveTally';
 import type { OutcomeUpdate, RowStore, StoredRequest, WriteBatch } from './rowStore';
+import { GENERATED_OUTCOMES, SHOWN_OUTCOMES, tallyOf, type Tallies } from './tally';
 
 export const METRICS_MIGRATIONS: readonly Migration[] = [
   {
@@ -67,14 +69,59 @@ const COLUMNS = [
   ['fallbackReason', 'fallback_reason'],
 ] as const satisfies ReadonlyArray<readonly [keyof RequestRow, string]>;
 
+/** SQL spelling of the definitions in tally.ts (tallyRows is the reference; a test compares). */
+const sqlList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+
+const COUNTS_SQL = `
+  SELECT backend,
+    COUNT(*) AS requests,
+    TOTAL(outcome = 'error') AS errors,
+    TOTAL(outcome = 'cancelled') AS cancelled,
+    TOTAL(fallback_reason IS NOT NULL) AS fallbacks,
+    TOTAL(cache_tier != 'none') AS cacheHits,
+    TOTAL(outcome IN (${sqlList(SHOWN_OUTCOMES)})) AS shown,
+    TOTAL(outcome = 'accepted') AS accepted,
+    TOTAL(outcome = 'partial') AS partiallyAccepted,
+    TOTAL(CASE WHEN cache_tier = 'none' THEN prompt_tokens END) AS promptTokens,
+    TOTAL(CASE WHEN cache_tier = 'none' THEN completion_tokens END) AS completionTokens
+  FROM requests WHERE ts >= ? AND backend IS NOT NULL
+  GROUP BY backend`;
+
+const LATENCIES_SQL = `
+  SELECT backend, ttft_ms, e2e_ms, tokens_per_second FROM requests
+  WHERE ts >= ? AND backend IS NOT NULL AND cache_tier = 'none'
+    AND outcome IN (${sqlList(GENERATED_OUTCOMES)})`;
+
+interface CountsRow {
+  backend: BackendId;
+  requests: number;
+  errors: number;
+  cancelled: number;
+  fallbacks: number;
+  cacheHits: number;
+  shown: number;
+  accepted: number;
+  partiallyAccepted: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+type LatencyTuple = [BackendId, number | null, number | null, number | null];
+
 const EXTRA_COLUMNS = ['prompt_hash', 'completion_hash', 'prompt', 'completion'] as const;
 
 export class SqliteRowStore implements RowStore {
   private readonly insert: Database.Statement<unknown[]>;
   private readonly update: Database.Statement<unknown[]>;
   private readonly selectSince: Database.Statement<[number], RequestRow>;
+  private readonly selectRecent: Database.Statement<[number, number], RequestRow>;
+  private readonly countsByBackend: Database.Statement<[number], CountsRow>;
+  private readonly modelsByBackend: Database.Statement<[number], { backend: BackendId; model: string }>;
+  private readonly latencies: Database.Statement<[number], LatencyTuple>;
   private readonly deleteBefore: Database.Statement<[number]>;
+  private readonly selectFacts: Database.Statement<[string], RowFacts>;
   private readonly writeInTransaction: (batch: WriteBatch) => void;
+  private dataVersion: number | undefined;
 
   constructor(private readonly db: Database.Database) {
     const names = [...COLUMNS.map(([, column]) => column), ...EXTRA_COLUMNS];
@@ -86,11 +133,23 @@ export class SqliteRowStore implements RowStore {
     this.update = db.prepare(
       `UPDATE requests SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) WHERE id = ?`,
     );
+    const selectList = COLUMNS.map(([field, column]) => `${column} AS ${field}`).join(', ');
     this.selectSince = db.prepare(
-      `SELECT ${COLUMNS.map(([field, column]) => `${column} AS ${field}`).join(', ')}
-       FROM requests WHERE ts >= ? ORDER BY ts ASC, rowid ASC`,
+      `SELECT ${selectList} FROM requests WHERE ts >= ? ORDER BY ts ASC, rowid ASC`,
     );
+    this.selectRecent = db.prepare(
+      `SELECT ${selectList} FROM requests WHERE ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`,
+    );
+    this.countsByBackend = db.prepare(COUNTS_SQL);
+    this.modelsByBackend = db.prepare(
+      `SELECT DISTINCT backend, model FROM requests
+       WHERE ts >= ? AND backend IS NOT NULL AND model IS NOT NULL`,
+    );
+    this.latencies = db.prepare(LATENCIES_SQL).raw() as unknown as Database.Statement<[number], LatencyTuple>;
     this.deleteBefore = db.prepare('DELETE FROM requests WHERE ts < ?');
+    this.selectFacts = db.prepare(
+      'SELECT ts, backend, cache_tier AS cacheTier, outcome FROM requests WHERE id = ?',
+    );
     this.writeInTransaction = db.transaction((batch: WriteBatch) => {
       for (const request of batch.inserts) this.insert.run(...insertValues(request));
       for (const change of batch.updates) this.update.run(...updateValues(change));
@@ -106,8 +165,43 @@ export class SqliteRowStore implements RowStore {
     return this.selectSince.all(sinceMs);
   }
 
+  recent(sinceMs: number, limit: number): RequestRow[] {
+    return limit > 0 ? this.selectRecent.all(sinceMs, limit) : [];
+  }
+
+  /** Counts and sums in SQL, latency values as raw tuples: no row objects for large windows. */
+  tally(sinceMs: number): Tallies {
+    const tallies: Tallies = new Map();
+    for (const counts of this.countsByBackend.all(sinceMs)) {
+      const { backend, ...numbers } = counts;
+      Object.assign(tallyOf(tallies, backend), numbers);
+    }
+    for (const { backend, model } of this.modelsByBackend.all(sinceMs)) {
+      tallyOf(tallies, backend).models.add(model);
+    }
+    for (const [backend, ttftMs, e2eMs, tokensPerSecond] of this.latencies.iterate(sinceMs)) {
+      const tally = tallyOf(tallies, backend);
+      if (ttftMs !== null) tally.ttftMs.push(ttftMs);
+      if (e2eMs !== null) tally.e2eMs.push(e2eMs);
+      if (tokensPerSecond !== null) tally.tokensPerSecond.push(tokensPerSecond);
+    }
+    return tallies;
+  }
+
   deleteOlderThan(beforeMs: number): number {
     return this.deleteBefore.run(beforeMs).changes;
+  }
+
+  factsOf(id: string): RowFacts | undefined {
+    return this.selectFacts.get(id);
+  }
+
+  changedElsewhere(): boolean {
+    // data_version moves only when another connection commits, never for our own writes.
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const changed = version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
   }
 
   close(): void {

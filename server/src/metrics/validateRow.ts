@@ -41,7 +41,9 @@ export function invalidRowReason(row: unknown): string | undefined {
       kind === 'text' || kind === 'optionalText'
         ? typeof value === 'string'
         : typeof value === 'number' && Number.isFinite(value);
-    if (!ok) return `field ${field} must be ${describeKind(kind)}, got ${JSON.stringify(value) ?? 'undefined'}`;
+    if (!ok) {
+      return `field ${field} must be ${describeKind(kind)}, got ${JSON.stringify(value) ?? 'undefined'}`;
+    }
   }
   return undefined;
 }
