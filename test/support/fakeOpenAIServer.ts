@@ -191,9 +191,9 @@ export class FakeOpenAIServer {
     res.once('close', () => gone.abort());
     const receivedAt = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const body = await readJson(req);
-    this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, receivedAt });
     try {
+      const body = await readJson(req);
+      this.requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, receivedAt });
       await this.route(req.method ?? 'GET', path, body, res, gone.signal);
     } catch (error) {
       if (gone.signal.aborted) return; // the client left; nothing to answer

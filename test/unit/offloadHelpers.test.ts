@@ -12,6 +12,8 @@ import {
 } from '../../server/src/backends/backend';
 import { isRetryable, mapOffloadError, WarmingUpError, type FailureContext } from '../../server/src/backends/offload/errorMapping';
 import { fimFamilyForModel, resolveFimTemplate } from '../../server/src/backends/offload/fimTemplate';
+import { offloadSettingsChanged } from '../../server/src/backends/offload/offloadBackend';
+import { DEFAULT_CONFIG } from '../../server/src/config';
 import { backoffDelayMs, retryAfterMs, sleep } from '../../server/src/backends/offload/retry';
 import { detectServerKind } from '../../server/src/backends/offload/serverKind';
 import { normalizeFinishReason, readChunk } from '../../server/src/backends/offload/streamChunks';
@@ -152,5 +154,16 @@ describe('error mapping', () => {
     assert.equal(isRetryable(new WarmingUpError('x')), false);
     assert.equal(isRetryable(new TimeoutError('x')), false);
     assert.equal(isRetryable(new MalformedResponseError('x')), false);
+  });
+});
+
+describe('offload settings change', () => {
+  it('needs a new backend when any offload setting or the key changes', () => {
+    const base = { ...DEFAULT_CONFIG.offload, url: 'http://localhost:8000/v1' };
+    assert.equal(offloadSettingsChanged(base, { ...base }), false);
+    assert.equal(offloadSettingsChanged(base, { ...base, model: 'x' }), true);
+    assert.equal(offloadSettingsChanged(base, { ...base, timeoutMs: 1000 }), true);
+    assert.equal(offloadSettingsChanged(base, { ...base }, 'k1', 'k2'), true);
+    assert.equal(offloadSettingsChanged(base, { ...base }, undefined, ''), false);
   });
 });
