@@ -14,6 +14,11 @@
  * `data: {...}\n\n` … `data: [DONE]`, or one JSON answer), GET /health, and for the Ollama
  * flavor GET /api/version. Output text is deterministic: `respond(request)` (default: derived
  * from a hash of the prompt), split into 4-character "tokens", cut by `max_tokens` and `stop`.
+ *
+ * Note for request counting: OffloadBackend's probe sends one non-streamed 1-token completion
+ * (with `suffix`) besides GET /v1/models; `generationRequests()` includes it, so filter on
+ * `body.stream === true` to see only real generations. Faults apply to the probe too when queued
+ * before it runs.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
