@@ -1,0 +1,58 @@
+/**
+ * `tandem` command line.
+ *   tandem serve                 the language server over stdio (for Neovim, Helix, Emacs, …)
+ *   tandem demo [--quick]        replay an editing session offline and print the summary
+ *   tandem eval-models           evaluate the bundled models through the local backend
+ *   tandem bench overhead        client overhead of the offload path vs a bare HTTP request
+ */
+import { demoMain } from './demo/demoMain';
+import { evalModelsMain } from './bench/evalModels';
+import { overheadBenchMain } from './bench/offloadOverhead';
+import { runStdioServer } from './lspServer';
+
+const USAGE = `Usage: tandem <command> [options]
+
+Commands:
+  serve                 Run the language server over stdio.
+  demo [--quick] [--policy local|offload|auto] [--fixtures DIR] [--out FILE] [--verbose]
+                        Replay an editing session over real source files and print a
+                        per-backend summary (set TANDEM_OFFLOAD_URL to include an endpoint).
+  eval-models [...]     Quality and speed of the bundled models, through the local backend.
+  bench overhead [...]  Tandem's offload client overhead vs a bare streaming HTTP request.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      runStdioServer();
+      return new Promise<number>(() => undefined); // runs until the client sends exit
+    case 'demo':
+      return demoMain(rest);
+    case 'eval-models':
+      return evalModelsMain(rest);
+    case 'bench':
+      if (rest[0] === 'overhead') return overheadBenchMain(rest.slice(1));
+      console.error(`Unknown benchmark "${rest[0] ?? ''}".\n\n${USAGE}`);
+      return 2;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

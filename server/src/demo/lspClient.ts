@@ -1,0 +1,172 @@
+/**
+ * A real LSP client for the Tandem server over stdio: spawns `dist/server.js --stdio` and talks
+ * to it with vscode-languageserver-protocol, the library editors' clients are built on. Used by
+ * the `npm start` demo and the stdio tests, so both exercise exactly what another editor would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  CancellationTokenSource,
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializeRequest,
+  InlineCompletionRequest,
+  InlineCompletionTriggerKind,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type InitializeResult,
+  type InlineCompletionItem,
+  type InlineCompletionList,
+  type ProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import {
+  Methods,
+  type CompletionAcceptParams,
+  type CompletionEventParams,
+  type ExplainParams,
+  type ExplainResult,
+  type ExplainStreamParams,
+  type InitializationOptions,
+  type MetricsSnapshot,
+  type MetricsSnapshotParams,
+  type Range,
+  type ServerStatus,
+} from '../protocol';
+
+export interface SpawnOptions {
+  serverPath: string;
+  initializationOptions?: InitializationOptions;
+  env?: NodeJS.ProcessEnv;
+  /** Receives the server's log lines (window/logMessage) and stderr. */
+  onLog?: (line: string) => void;
+}
+
+export class TandemLspClient {
+  private version = new Map<string, number>();
+  private readonly streams = new Map<string, (params: ExplainStreamParams) => void>();
+  lastStatus: ServerStatus | undefined;
+
+  private constructor(
+    readonly connection: ProtocolConnection,
+    readonly process: ChildProcess,
+    readonly initializeResult: InitializeResult,
+  ) {
+    connection.onNotification(Methods.explainDidStream, (params: ExplainStreamParams) => {
+      this.streams.get(params.streamId)?.(params);
+    });
+    connection.onNotification(Methods.statusDidChange, (status: ServerStatus) => {
+      this.lastStatus = status;
+    });
+  }
+
+  static async start(options: SpawnOptions): Promise<TandemLspClient> {
+    const child = spawn(process.execPath, [options.serverPath, '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
+    child.stderr?.on('data', (data: Buffer) => options.onLog?.(data.toString().trimEnd()));
+    const connection = createProtocolConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
+    connection.onNotification('window/logMessage', (params: { message: string }) => options.onLog?.(params.message));
+    connection.listen();
+    const result = await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { textDocument: { inlineCompletion: { dynamicRegistration: false } } },
+      initializationOptions: options.initializationOptions ?? {},
+    });
+    await connection.sendNotification('initialized', {});
+    return new TandemLspClient(connection, child, result);
+  }
+
+  async open(uri: string, languageId: string, text: string): Promise<void> {
+    this.version.set(uri, 1);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId, version: 1, text },
+    });
+  }
+
+  /** Replaces the whole text (simplest correct sync for a replay). */
+  async change(uri: string, text: string): Promise<void> {
+    const version = (this.version.get(uri) ?? 1) + 1;
+    this.version.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+  }
+
+  /** Returns the items and a cancel function, the way an editor abandons a stale request. */
+  complete(uri: string, line: number, character: number): { result: Promise<InlineCompletionItem[]>; cancel: () => void } {
+    const source = new CancellationTokenSource();
+    const result = this.connection
+      .sendRequest(
+        InlineCompletionRequest.type,
+        {
+          textDocument: { uri },
+          position: { line, character },
+          context: { triggerKind: InlineCompletionTriggerKind.Automatic },
+        },
+        source.token,
+      )
+      .then((reply: InlineCompletionList | InlineCompletionItem[] | null) => (Array.isArray(reply) ? reply : (reply?.items ?? [])));
+    return { result, cancel: () => source.cancel() };
+  }
+
+  async explain(uri: string, range: Range, onDelta?: (delta: string, reset: boolean) => void): Promise<ExplainResult> {
+    const streamId = `explain-${Math.random().toString(36).slice(2)}`;
+    this.streams.set(streamId, (params) => onDelta?.(params.delta, params.reset === true));
+    try {
+      const params: ExplainParams = { textDocument: { uri }, range, streamId };
+      return await this.connection.sendRequest<ExplainResult>(Methods.explain, params);
+    } finally {
+      this.streams.delete(streamId);
+    }
+  }
+
+  async didShow(requestId: string): Promise<void> {
+    const params: CompletionEventParams = { requestId };
+    await this.connection.sendNotification(Methods.completionDidShow, params);
+  }
+
+  async didAccept(requestId: string, acceptedLength: number): Promise<void> {
+    const params: CompletionAcceptParams = { requestId, acceptedLength };
+    await this.connection.sendNotification(Methods.completionDidAccept, params);
+  }
+
+  async didReject(requestId: string): Promise<void> {
+    const params: CompletionEventParams = { requestId };
+    await this.connection.sendNotification(Methods.completionDidReject, params);
+  }
+
+  snapshot(params: MetricsSnapshotParams = {}): Promise<MetricsSnapshot> {
+    return this.connection.sendRequest<MetricsSnapshot>(Methods.metricsSnapshot, params);
+  }
+
+  status(): Promise<ServerStatus> {
+    return this.connection.sendRequest<ServerStatus>(Methods.status);
+  }
+
+  /** shutdown → exit, then waits for the process to end (kills it after `graceMs`). */
+  async stop(graceMs = 5000): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => {
+      if (this.process.exitCode !== null) resolve(this.process.exitCode);
+      else this.process.once('exit', (code) => resolve(code));
+    });
+    try {
+      await this.connection.sendRequest(ShutdownRequest.type);
+      await this.connection.sendNotification(ExitNotification.type);
+    } catch {
+      // The server may already be gone; the kill below still runs.
+    }
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    const code = await exited;
+    clearTimeout(timer);
+    this.connection.dispose();
+    return code;
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Assembles the server's parts from the configuration and owns their lifetimes: backends,
+ * router, cache, typing-along memory, metrics, and the completion and explain services. The LSP
+ * layer (lspServer.ts) only translates messages to these calls, so tests can drive a runtime
+ * without a transport.
+ */
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Position, TextDocument } from 'vscode-languageserver-textdocument';
+import type { Backend } from './backends/backend';
+import { LocalBackend } from './backends/local/localBackend';
+import { OffloadBackend, offloadSettingsChanged } from './backends/offload/offloadBackend';
+import { openAnswerCache, type OpenedAnswerCache } from './cache/openAnswerCache';
+import { TypingAlong } from './cache/typingAlong';
+import { CompletionService } from './completion/completionService';
+import { mergeConfig, type TandemConfig } from './config';
+import { ExplainService } from './explain/explainService';
+import type { Logger } from './logger';
+import { openMetricsRecorder } from './metrics/openMetricsRecorder';
+import type { SqliteMetricsRecorder } from './metrics/recorder';
+import type {
+  BackendId,
+  ExplainParams,
+  ExplainResult,
+  MetricsSnapshot,
+  MetricsSnapshotParams,
+  ServerStatus,
+} from './protocol';
+import { Router } from './routing/router';
+import type { GenerationRouter, RoutedGeneration } from './routing/types';
+
+export interface RuntimeOptions {
+  settings: unknown;
+  /** Directory for cache.db and metrics.db; default `$TANDEM_HOME` or `~/.tandem`. */
+  storagePath: string | undefined;
+  offloadApiKey: string | undefined;
+  log: Logger;
+}
+
+export interface InlineCompletionReply {
+  items: Awaited<ReturnType<CompletionService['provide']>>['items'];
+}
+
+export class TandemRuntime {
+  config: TandemConfig;
+  private readonly log: Logger;
+  private readonly local: LocalBackend;
+  private offload: OffloadBackend | undefined;
+  private readonly router: Router;
+  private readonly cache: OpenedAnswerCache;
+  private readonly metrics: SqliteMetricsRecorder;
+  private readonly typingAlong = new TypingAlong();
+  private readonly completion: CompletionService;
+  private readonly explainer: ExplainService;
+  private readonly statusListeners = new Set<(status: ServerStatus) => void>();
+  private last: { backend: BackendId; latencyMs: number; fallbackReason?: string } | undefined;
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.log = options.log;
+    this.config = this.merge(options.settings);
+    const storage = prepareStorage(options.storagePath, this.log);
+    this.local = new LocalBackend({ config: this.config.local, log: this.log, onStatusChange: () => this.emitStatus() });
+    this.router = new Router({ local: this.local, offload: undefined, config: () => this.config, log: this.log });
+    this.setOffload(this.createOffload());
+    this.router.onBreakerChange(() => this.emitStatus());
+    this.cache = openAnswerCache({ dbPath: join(storage, 'cache.db'), config: this.config.cache, log: this.log });
+    this.metrics = openMetricsRecorder({
+      dbPath: join(storage, 'metrics.db'),
+      config: this.metricsConfig(),
+      cacheCounters: () => this.cache.counters(),
+      log: this.log,
+    });
+    for (const warning of [...this.cache.storage.warnings, ...this.metrics.storage.warnings]) this.log.warn(warning);
+    const services = {
+      router: this.observedRouter(),
+      firstChoice: (context: Parameters<Router['firstChoice']>[0]) => this.router.firstChoice(context),
+      cache: this.cache,
+      metrics: this.metrics,
+      config: () => this.config,
+      log: this.log,
+    };
+    this.completion = new CompletionService({ ...services, typingAlong: this.typingAlong });
+    this.explainer = new ExplainService(services);
+  }
+
+  /** After `initialized`: load the completion model in the background so the first keystroke is fast. */
+  start(): void {
+    this.local.warmup(['completion']).catch((error: unknown) => {
+      this.log.warn(`Local completion model did not load: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.emitStatus();
+  }
+
+  async complete(document: TextDocument, position: Position, signal: AbortSignal): Promise<InlineCompletionReply> {
+    if (!this.config.completion.enabled) return { items: [] };
+    const result = await this.completion.provide({ document, position, signal });
+    return { items: result.items };
+  }
+
+  explain(
+    document: TextDocument,
+    params: ExplainParams,
+    signal: AbortSignal,
+    onDelta: (delta: string, reset: boolean) => void,
+  ): Promise<ExplainResult> {
+    return this.explainer.explain({
+      document,
+      range: params.range,
+      streamId: String(params.streamId ?? ''),
+      signal,
+      onDelta: (stream) => onDelta(stream.delta, stream.reset === true),
+    });
+  }
+
+  didShow(requestId: unknown): void {
+    if (typeof requestId === 'string') this.completion.didShow(requestId);
+  }
+
+  didAccept(requestId: unknown, acceptedLength: unknown): void {
+    if (typeof requestId !== 'string' || typeof acceptedLength !== 'number' || !(acceptedLength >= 0)) return;
+    this.completion.didAccept(requestId, acceptedLength);
+  }
+
+  didReject(requestId: unknown): void {
+    if (typeof requestId === 'string') this.completion.didReject(requestId);
+  }
+
+  documentClosed(uri: string): void {
+    this.completion.documentClosed(uri);
+    this.typingAlong.forget(uri);
+  }
+
+  snapshot(params: MetricsSnapshotParams): MetricsSnapshot {
+    return this.metrics.snapshot(params);
+  }
+
+  onMetricsChange(listener: () => void): () => void {
+    return this.metrics.onDidChange(listener);
+  }
+
+  onStatusChange(listener: (status: ServerStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  status(): ServerStatus {
+    return {
+      policy: this.config.routing.policy,
+      backends: this.router.backends().map((backend) => ({ ...backend.status(), breaker: this.router.breakerState(backend.id) })),
+      ...(this.last
+        ? {
+            lastBackend: this.last.backend,
+            lastLatencyMs: this.last.latencyMs,
+            ...(this.last.fallbackReason ? { lastFallbackReason: this.last.fallbackReason } : {}),
+          }
+        : {}),
+    };
+  }
+
+  /** `workspace/didChangeConfiguration`: bad fields keep their old value and are logged. */
+  updateSettings(settings: unknown): void {
+    const before = this.config;
+    this.config = this.merge(settings);
+    if (offloadSettingsChanged(before.offload, this.config.offload)) {
+      const old = this.offload;
+      this.setOffload(this.createOffload());
+      void old?.dispose();
+    }
+    if (JSON.stringify(before.local) !== JSON.stringify(this.config.local)) {
+      this.log.warn('Local model settings changed: run "Tandem: Restart Server" to load the new model.');
+    }
+    if (JSON.stringify(before.cache) !== JSON.stringify(this.config.cache)) {
+      this.log.info('Cache settings take effect when the server restarts.');
+    }
+    this.metrics.configure(this.metricsConfig());
+    this.emitStatus();
+  }
+
+  async dispose(): Promise<void> {
+    this.completion.dispose();
+    await Promise.allSettled([this.local.dispose(), this.offload?.dispose()]);
+    this.metrics.close();
+    this.cache.close();
+  }
+
+  private merge(settings: unknown): TandemConfig {
+    const { config, warnings } = mergeConfig(settings);
+    for (const warning of warnings) this.log.warn(warning);
+    return config;
+  }
+
+  private metricsConfig() {
+    return { ...this.config.metrics, pricePerMillionTokens: this.config.offload.pricePerMillionTokens };
+  }
+
+  private createOffload(): OffloadBackend | undefined {
+    if (!this.config.offload.url) return undefined;
+    const router = this.router;
+    return new OffloadBackend({
+      config: this.config.offload,
+      apiKey: this.options.offloadApiKey,
+      log: this.log,
+      breaker: {
+        get state() {
+          return router.breakerState('offload');
+        },
+      },
+    });
+  }
+
+  private setOffload(offload: OffloadBackend | undefined): void {
+    this.offload = offload;
+    this.router.setOffload(offload);
+    offload?.onDidChangeStatus(() => this.emitStatus());
+  }
+
+  /** The router as the services see it, noting the last answer for the status bar. */
+  private observedRouter(): GenerationRouter {
+    return {
+      generate: async (...args: Parameters<GenerationRouter['generate']>): Promise<RoutedGeneration> => {
+        const result = await this.router.generate(...args);
+        this.last = {
+          backend: result.backend.id,
+          latencyMs: result.e2eMs,
+          ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
+        };
+        this.emitStatus();
+        return result;
+      },
+      recentLatencyMs: (task) => this.router.recentLatencyMs(task),
+    };
+  }
+
+  private emitStatus(): void {
+    if (this.statusListeners.size === 0) return;
+    const status = this.status();
+    for (const listener of this.statusListeners) listener(status);
+  }
+}
+
+function prepareStorage(requested: string | undefined, log: Logger): string {
+  const dir = requested || process.env.TANDEM_HOME || join(homedir(), '.tandem');
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    log.warn(`Cannot create the storage directory ${dir} (${error instanceof Error ? error.message : String(error)}); the stores fall back to memory.`);
+  }
+  return dir;
+}
+
+export type { Backend };
