@@ -1,0 +1,231 @@
+/**
+ * Tandem's VS Code client end to end, minus VS Code: the extension's real code and the real
+ * vscode-languageclient run against a fake `vscode` module (support/fakeVscode.cjs) and talk over
+ * Node IPC to a stand-in server (support/standinServer.cjs) that speaks Tandem's protocol with
+ * scripted answers and records what it receives. It checks the wiring the unit tests cannot:
+ * start-up options, the inline provider's events, explain streaming into the webview, the
+ * performance panel, the API key restart and behaviour with the server down. The real VS Code
+ * run is the code-server e2e suite.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SERVER_DOWN_MESSAGE } from '../../../extension/src/serverDown';
+import { fakeExtensionContext, loadExtensionWithFakeVscode, until as untilCondition } from './support/loadExtensionWithFakeVscode';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the fake is untyped JS by design */
+const { vscode, fake, extension } = loadExtensionWithFakeVscode();
+
+const workDir = mkdtempSync(join(tmpdir(), 'tandem-client-test-'));
+const recordFile = join(workDir, 'server-record.jsonl');
+writeFileSync(recordFile, '');
+process.env.TANDEM_STANDIN_RECORD = recordFile;
+
+function recordsOf(key: string): any[] {
+  return readFileSync(recordFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, any>)
+    .filter((entry) => key in entry)
+    .map((entry) => entry[key]);
+}
+
+const until = (what: string, condition: () => boolean): Promise<void> => untilCondition(what, condition, fake.log);
+
+const documentText = 'def add(a, b):\n    \n';
+const document = {
+  uri: vscode.Uri.file(join(workDir, 'add.py')),
+  fileName: join(workDir, 'add.py'),
+  languageId: 'python',
+  version: 1,
+  isClosed: false,
+  isUntitled: false,
+  lineCount: 3,
+  getText: () => documentText,
+};
+
+const statusItem = (): any => fake.statusBarItems[0];
+const provider = (): any => fake.inlineProviders[0].provider;
+const token = (cancelled = false): any => {
+  const source = new vscode.CancellationTokenSource();
+  if (cancelled) source.cancel();
+  return source.token;
+};
+
+// ---- the run ---------------------------------------------------------------------------------
+
+describe('Tandem client against a stand-in server', () => {
+  let context: any;
+
+  before(() => {
+    fake.config['tandem.routing.policy'] = 'local';
+    fake.config['tandem.completion.maxTokens'] = 64;
+    context = fakeExtensionContext(vscode, join(workDir, 'globalStorage'), join(__dirname, 'support', 'standinServer.cjs'));
+    extension.activate(context);
+  });
+
+  after(async () => {
+    await extension.deactivate();
+    for (const disposable of context.subscriptions) disposable.dispose();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('registers every command at once and shows "starting" until the server is up', async () => {
+    assert.deepEqual([...fake.commands.keys()].sort(), [
+      'tandem.clearOffloadApiKey',
+      'tandem.didAcceptCompletion',
+      'tandem.explainSelection',
+      'tandem.openPerformancePanel',
+      'tandem.restartServer',
+      'tandem.setOffloadApiKey',
+      'tandem.showLog',
+    ]);
+    assert.match(statusItem().text, /starting/);
+    assert.equal(statusItem().command, 'tandem.openPerformancePanel');
+    await until('the status from the server', () => statusItem().text === '$(sparkle) Tandem: local 42 ms');
+  });
+
+  it('starts the server with the settings, the storage path and the inline completion capability', () => {
+    const [init] = recordsOf('initialize');
+    assert.equal(init.settings.routing.policy, 'local');
+    assert.equal(init.settings.completion.maxTokens, 64);
+    assert.equal(init.storagePath, join(workDir, 'globalStorage'));
+    assert.ok(existsSync(join(workDir, 'globalStorage')), 'the storage folder is created');
+    assert.equal(init.offloadApiKey, undefined);
+    assert.deepEqual(init.inlineCompletionCapability, { dynamicRegistration: false });
+  });
+
+  it('registers exactly one inline completion provider, for files and untitled editors', () => {
+    assert.equal(fake.inlineProviders.length, 1, 'the library’s own provider is left out');
+    assert.deepEqual(fake.inlineProviders[0].selector, [{ scheme: 'file' }, { scheme: 'untitled' }]);
+  });
+
+  it('forwards completions and reports show, partial accept and accept once each', async () => {
+    fake.documents.push(document);
+    fake.didOpenTextDocument.fire(document);
+    const position = new vscode.Position(1, 4);
+    const list = await provider().provideInlineCompletionItems(document, position, { triggerKind: 1, selectedCompletionInfo: undefined }, token());
+    assert.ok(list instanceof vscode.InlineCompletionList, 'the server answered with a list');
+    const items = list.items;
+    assert.equal(items.length, 1);
+    const [item] = items;
+    assert.equal(item.insertText, 'return a + b');
+    assert.deepEqual(item.command.arguments, [{ requestId: 'req-1', backend: 'local', insertTextLength: 12 }]);
+    assert.deepEqual(recordsOf('inlineCompletion'), [{ uri: document.uri.toString(), position: { line: 1, character: 4 }, open: true }]);
+
+    provider().handleDidShowCompletionItem(item, item.insertText);
+    provider().handleDidShowCompletionItem(item, item.insertText);
+    provider().handleDidPartiallyAcceptCompletionItem(item, 7);
+    provider().handleDidPartiallyAcceptCompletionItem(item, { kind: 1, acceptedLength: 7 });
+    await vscode.commands.executeCommand(item.command.command, ...item.command.arguments);
+    await until('the accept notifications', () => recordsOf('tandem/completion/didAccept').length === 2);
+    assert.deepEqual(recordsOf('tandem/completion/didShow'), [{ requestId: 'req-1' }]);
+    assert.deepEqual(recordsOf('tandem/completion/didAccept'), [
+      { requestId: 'req-1', acceptedLength: 7 },
+      { requestId: 'req-1', acceptedLength: 12 },
+    ]);
+  });
+
+  it('returns nothing for a request VS Code already cancelled', async () => {
+    const result = await provider().provideInlineCompletionItems(document, new vscode.Position(1, 4), { triggerKind: 1 }, token(true));
+    assert.equal(result, undefined);
+  });
+
+  it('streams an explanation into the view beside the editor, honouring a reset, then shows the badge', async () => {
+    vscode.window.activeTextEditor = {
+      document,
+      selection: new vscode.Selection(new vscode.Position(0, 0), new vscode.Position(2, 0)),
+    };
+    const explaining = vscode.commands.executeCommand('tandem.explainSelection');
+    const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.explain');
+    assert.equal(panel.showOptions.viewColumn, vscode.ViewColumn.Beside);
+    assert.equal(panel.showOptions.preserveFocus, true);
+    assert.match(panel.webview.html, /default-src &#39;none&#39;/);
+    assert.equal(panel.posted.length, 0, 'nothing is posted before the ready handshake');
+    panel.sendFromWebview({ type: 'ready' });
+    await explaining;
+
+    const first = panel.posted[0];
+    assert.equal(first.type, 'explain/state');
+    assert.equal(first.state.title, 'add.py:1–2');
+    const deltas = panel.posted.filter((message: any) => message.type === 'explain/delta');
+    assert.deepEqual(
+      deltas.map((message: any) => [message.delta, message.reset]),
+      [
+        ['Half an ans', false],
+        ['Adds ', true],
+        ['two numbers.', false],
+      ],
+    );
+    const last = panel.posted.at(-1);
+    assert.equal(last.state.phase, 'done');
+    assert.equal(last.state.text, 'Adds two numbers.');
+    assert.deepEqual(last.state.badge, {
+      backend: 'local',
+      model: 'standin-local',
+      ttft: '20 ms',
+      total: '61 ms',
+      cache: '',
+      fallbackReason: 'offload: HTTP 503',
+    });
+    assert.equal(last.state.note, 'One-line summaries only.');
+    assert.deepEqual(recordsOf('explain'), [{ range: { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } } }]);
+  });
+
+  it('asks for a selection instead of explaining nothing', async () => {
+    vscode.window.activeTextEditor = { document, selection: new vscode.Selection(new vscode.Position(1, 0), new vscode.Position(1, 0)) };
+    await vscode.commands.executeCommand('tandem.explainSelection');
+    assert.deepEqual(fake.messages.at(-1), ['info', 'Select the code you want Tandem to explain first.']);
+  });
+
+  it('fills the performance panel from the snapshot after the handshake and ignores unknown messages', async () => {
+    await vscode.commands.executeCommand('tandem.openPerformancePanel');
+    const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.performance');
+    panel.sendFromWebview({ type: 'bogus' });
+    panel.sendFromWebview('ready');
+    assert.equal(panel.posted.length, 0);
+    panel.sendFromWebview({ type: 'ready' });
+    await until('a snapshot in the panel', () => panel.posted.some((message: any) => message.type === 'panel/snapshot'));
+    const view = panel.posted.find((message: any) => message.type === 'panel/snapshot').view;
+    assert.deepEqual(
+      view.columns.map((column: any) => [column.backend, column.used]),
+      [
+        ['local', true],
+        ['offload', false],
+      ],
+    );
+    assert.equal(view.recent[0].outcome, 'accepted');
+    assert.deepEqual(recordsOf('metricsSnapshot').at(-1), { recent: 50 });
+    const status = panel.posted.find((message: any) => message.type === 'panel/status').status;
+    assert.equal(status.headline, 'Policy auto · local ready · offload disabled');
+  });
+
+  it('keeps the API key in secret storage, restarts the server with it and never logs it', async () => {
+    fake.inputBoxAnswer = '  sk-test-key  ';
+    await vscode.commands.executeCommand('tandem.setOffloadApiKey');
+    assert.equal(fake.lastInputBox.password, true);
+    await until('a restart with the key', () => recordsOf('initialize').some((init) => init.offloadApiKey === 'sk-test-key'));
+    await until('the new status', () => /offload \(standin-offload\): ready/.test(statusItem().tooltip));
+    assert.ok(!fake.log.some((line: string) => line.includes('sk-test-key')), 'the key is not in the log');
+    assert.ok(!('tandem.offload.apiKey' in fake.config));
+  });
+
+  it('says why in one sentence when the server is down', async () => {
+    await extension.deactivate();
+    assert.equal(statusItem().text, '$(debug-disconnect) Tandem: server down');
+    assert.equal(statusItem().backgroundColor.id, 'statusBarItem.errorBackground');
+
+    vscode.window.activeTextEditor = { document, selection: new vscode.Selection(new vscode.Position(0, 0), new vscode.Position(1, 0)) };
+    await vscode.commands.executeCommand('tandem.explainSelection');
+    assert.deepEqual(fake.messages.at(-1), ['warning', SERVER_DOWN_MESSAGE]);
+
+    const result = await provider().provideInlineCompletionItems(document, new vscode.Position(1, 4), { triggerKind: 1 }, token());
+    assert.equal(result, undefined);
+
+    const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.performance');
+    panel.sendFromWebview({ type: 'panel/refresh' });
+    await until('the panel to say the server is down', () => panel.posted.at(-1)?.message === SERVER_DOWN_MESSAGE);
+  });
+});
