@@ -97,6 +97,13 @@ describe('Tandem client against a stand-in server', () => {
     assert.deepEqual(init.inlineCompletionCapability, { dynamicRegistration: false });
   });
 
+  it('pushes the tandem settings section on configuration sync', async () => {
+    await until('the configuration push', () => recordsOf('didChangeConfiguration').length > 0);
+    const [settings] = recordsOf('didChangeConfiguration');
+    assert.equal(settings.tandem.routing.policy, 'local');
+    assert.equal(settings.tandem.completion.maxTokens, 64);
+  });
+
   it('registers exactly one inline completion provider, for files and untitled editors', () => {
     assert.equal(fake.inlineProviders.length, 1, 'the library’s own provider is left out');
     assert.deepEqual(fake.inlineProviders[0].selector, [{ scheme: 'file' }, { scheme: 'untitled' }]);

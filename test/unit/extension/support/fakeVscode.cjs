@@ -271,7 +271,17 @@ vscode.workspace = Object.assign(stub('workspace'), {
   getConfiguration: (section) => ({
     get: (key, fallback) => {
       const full = section ? `${section}.${key}` : key;
-      return full in fake.config ? fake.config[full] : fallback;
+      if (full in fake.config) return fake.config[full];
+      // A section ('tandem', as the library's configuration sync asks) is the nested object.
+      const nested = {};
+      for (const [dotted, value] of Object.entries(fake.config)) {
+        if (!dotted.startsWith(`${full}.`)) continue;
+        const parts = dotted.slice(full.length + 1).split('.');
+        let node = nested;
+        for (const part of parts.slice(0, -1)) node = node[part] ??= {};
+        node[parts.at(-1)] = value;
+      }
+      return Object.keys(nested).length > 0 ? nested : fallback;
     },
     has: (key) => `${section}.${key}` in fake.config,
     inspect: () => undefined,

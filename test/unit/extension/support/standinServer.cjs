@@ -110,6 +110,8 @@ connection.onRequest('tandem/metrics/snapshot', (params) => {
   };
 });
 
+connection.onDidChangeConfiguration((change) => record({ didChangeConfiguration: change.settings }));
+
 for (const method of ['tandem/completion/didShow', 'tandem/completion/didAccept', 'tandem/completion/didReject']) {
   connection.onNotification(method, (params) => record({ [method]: params }));
 }
