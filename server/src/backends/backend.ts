@@ -60,6 +60,14 @@ export interface Backend {
   readonly fimTemplate: Exclude<FimTemplateId, 'auto'>;
   /** True when the backend takes `suffix` natively (OpenAI `/v1/completions` `suffix`). */
   readonly supportsNativeSuffix: boolean;
+  /**
+   * Characters of prefix + suffix the model handles well (small local models were trained on
+   * short windows; feeding them more costs time and quality). Undefined: no limit beyond the
+   * `completion.maxPrefixChars` / `maxSuffixChars` settings.
+   */
+  readonly completionContextChars?: number;
+  /** Model name for a task, when a backend uses different models per task (local). */
+  modelFor?(task: Task): string;
   /** Whether this backend can serve a task at all right now (configured, model present). */
   isAvailable(task: Task): boolean;
   status(): BackendStatus;

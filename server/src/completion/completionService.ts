@@ -206,7 +206,7 @@ export class CompletionService {
     const request = requests.get(routed.backend.id) ?? buildCompletionRequest(routed.backend, job.context, job.route.multiline, config.completion);
     this.store(routed.backend, request, routed);
     const text = postProcess(truncateAtStop(routed.text, request.stop), job.filter);
-    const fields = generationFields(routed);
+    const fields = generationFields(routed, 'completion');
     if (text === '') return this.finish(job.row, { ...fields, outcome: 'empty' });
     this.remember(job, text, routed.backend);
     return this.show(job, text, routed.backend.id, fields, request.prompt);

@@ -17,24 +17,58 @@ export function buildCompletionRequest(
   settings: TandemConfig['completion'],
 ): GenerateRequest {
   const nativeSuffix = backend.supportsNativeSuffix && backend.fimTemplate !== 'none';
+  const { prefix, suffix } = fitToBackend(context, backend.completionContextChars);
   return {
     task: 'completion',
-    prompt: nativeSuffix ? context.prefix : formatFimPrompt(backend.fimTemplate, context.prefix, context.suffix),
-    ...(nativeSuffix ? { suffix: context.suffix } : {}),
+    prompt: nativeSuffix ? prefix : formatFimPrompt(backend.fimTemplate, prefix, suffix),
+    ...(nativeSuffix ? { suffix } : {}),
     maxTokens: settings.maxTokens,
     temperature: settings.temperature,
     stop: stopSequences(backend.fimTemplate, multiline, context.languageId),
   };
 }
 
+/**
+ * Trims the context to the backend's window: a quarter for the suffix at most, the rest for the
+ * prefix, cut at line boundaries so the model never sees half a line at the window's edge.
+ */
+export function fitToBackend(
+  context: Pick<CompletionContext, 'prefix' | 'suffix'>,
+  budgetChars: number | undefined,
+): { prefix: string; suffix: string } {
+  const { prefix, suffix } = context;
+  if (budgetChars === undefined || prefix.length + suffix.length <= budgetChars) return { prefix, suffix };
+  const suffixBudget = Math.min(suffix.length, Math.floor(budgetChars / 4));
+  const prefixBudget = budgetChars - suffixBudget;
+  return { prefix: keepTail(prefix, prefixBudget), suffix: keepHead(suffix, suffixBudget) };
+}
+
+function keepTail(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const start = text.length - limit;
+  const lineStart = text.indexOf('\n', start);
+  return lineStart >= 0 ? text.slice(lineStart + 1) : text.slice(start);
+}
+
+function keepHead(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const lineEnd = text.lastIndexOf('\n', limit);
+  return lineEnd > 0 ? text.slice(0, lineEnd) : text.slice(0, limit);
+}
+
 export function cacheKeyParts(backend: Backend, request: GenerateRequest): CacheKeyParts {
   return {
     backend: backend.id,
-    model: backend.model,
+    model: modelName(backend, request.task),
     prompt: request.messages ? `${request.prompt}\n${JSON.stringify(request.messages)}` : request.prompt,
     ...(request.suffix !== undefined ? { suffix: request.suffix } : {}),
     maxTokens: request.maxTokens,
     temperature: request.temperature,
     stop: request.stop,
   };
+}
+
+/** The model that answers a task on a backend (local uses one model per task). */
+export function modelName(backend: Backend, task: GenerateRequest['task']): string {
+  return backend.modelFor?.(task) ?? backend.model;
 }

@@ -3,6 +3,7 @@ import { BackendError } from '../backends/backend';
 import type { Usage } from '../backends/backend';
 import type { Outcome, RequestRow, RoutingPolicy, Task } from '../protocol';
 import type { RoutedGeneration } from '../routing/types';
+import { modelName } from './request';
 
 export function emptyRow(id: string, task: Task, language: string, policy: RoutingPolicy): RequestRow {
   return {
@@ -29,12 +30,12 @@ export function emptyRow(id: string, task: Task, language: string, policy: Routi
 }
 
 /** The fields a generation fills in. Tokens/s is output tokens over E2E, per request. */
-export function generationFields(routed: RoutedGeneration): Partial<RequestRow> {
+export function generationFields(routed: RoutedGeneration, task: Task): Partial<RequestRow> {
   const usage: Usage = routed.usage;
   return {
     decision: routed.decision,
     backend: routed.backend.id,
-    model: routed.backend.model,
+    model: modelName(routed.backend, task),
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     tokenSource: usage.source,

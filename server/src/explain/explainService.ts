@@ -12,7 +12,7 @@ import { BackendError, CancelledError, type Backend, type GenerateRequest } from
 import { cacheKey } from '../cache/cacheKey';
 import type { AnswerCache } from '../cache/types';
 import type { FirstChoice } from '../completion/collaborators';
-import { cacheKeyParts } from '../completion/request';
+import { cacheKeyParts, modelName } from '../completion/request';
 import { emptyRow, failureFields, generationFields } from '../completion/rows';
 import { requestSignal } from '../completion/signals';
 import type { TandemConfig } from '../config';
@@ -150,16 +150,16 @@ export class ExplainService {
 
   private answer(job: Job, routed: RoutedGeneration): ExplainResult {
     const text = routed.text.trim();
-    const fields = generationFields(routed);
+    const fields = generationFields(routed, 'explain');
     if (text === '') {
       this.record({ ...job.row, ...fields, outcome: 'empty' });
-      throw new ExplainFailedError(`The ${routed.backend.model} model returned no explanation; try a different selection.`);
+      throw new ExplainFailedError(`The ${modelName(routed.backend, 'explain')} model returned no explanation; try a different selection.`);
     }
     if (routed.finishReason !== 'cancelled') {
       this.options.cache.set(cacheKey(cacheKeyParts(routed.backend, job.generation)), {
         text,
         backend: routed.backend.id,
-        model: routed.backend.model,
+        model: modelName(routed.backend, 'explain'),
         createdAt: Date.now(),
         promptTokens: routed.usage.promptTokens,
         completionTokens: routed.usage.completionTokens,
@@ -169,7 +169,7 @@ export class ExplainService {
     return {
       text,
       backend: routed.backend.id,
-      model: routed.backend.model,
+      model: modelName(routed.backend, 'explain'),
       ttftMs: routed.ttftMs,
       e2eMs: routed.e2eMs,
       cacheTier: 'none',
