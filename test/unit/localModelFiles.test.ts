@@ -111,6 +111,12 @@ describe('describeLoadFailure', () => {
     assert.equal(error.cause, cause);
   });
 
+  it('still calls a protobuf failure corrupt when onnxruntime got a buffer (no file name)', () => {
+    const error = describeLoadFailure('/m', new Error('Failed to load model because protobuf parsing failed.'));
+    assert.equal(error.modelPath, '/m');
+    assert.match(error.message, /^A model file in "\/m" could not be loaded by onnxruntime \(protobuf parsing failed\); it is corrupt/);
+  });
+
   it('falls back to the model location and the first line of the cause', () => {
     const error = describeLoadFailure('/m', new Error('Unsupported model type: foo\nstack'));
     assert.equal(error.message, 'Could not load the model at "/m": Unsupported model type: foo.');

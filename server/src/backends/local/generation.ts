@@ -149,8 +149,12 @@ function encodePrompt(loaded: LoadedModel, request: GenerateMessage): { inputIds
   if (context === undefined) return { inputIds: ids, maxNewTokens };
 
   if (info.encoderDecoder) {
-    // The encoder reads at most `context` tokens: keep the start of the code and the final EOS.
-    if (ids.length > context) ids = [...ids.slice(0, context - 1), ids[ids.length - 1] as number];
+    // The encoder reads at most `context` tokens: keep the start of the code (and a final EOS
+    // when the tokenizer appends one).
+    if (ids.length > context) {
+      const last = ids[ids.length - 1] as number;
+      ids = loaded.stopTokenIds.has(last) ? [...ids.slice(0, context - 1), last] : ids.slice(0, context);
+    }
     return { inputIds: ids, maxNewTokens };
   }
   // Decoder-only: prompt + output must fit. Keep the end of the prompt (nearest the cursor) and

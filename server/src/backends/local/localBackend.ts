@@ -2,9 +2,9 @@
  * The local backend: ONNX models run by @huggingface/transformers in a worker thread, so the
  * language server's event loop never blocks on inference.
  *
- * Models load lazily on first use of each task (or on `warmup()`), report progress through
- * status(), and a failed load is remembered as a ModelLoadError that names the path. Aborting a
- * request sets its shared abort flag, which the worker reads between decoding steps.
+ * Models load lazily on first use of each task (or on `load()` / `warmup()`), report progress
+ * through status(), and a failed load is remembered as a ModelLoadError that names the path.
+ * Aborting a request sets its shared abort flag, which the worker reads between decoding steps.
  */
 import type { BackendStatus, Task } from '../../protocol';
 import type { FimTemplateId, TandemConfig } from '../../config';
@@ -22,9 +22,9 @@ import {
 } from '../backend';
 import { ChunkChannel } from './chunkChannel';
 import { TASKS, computeStatus, errorOf, modelName, type TaskModelState } from './loadState';
-import { defaultHubCacheDir, defaultModelsRoot, resolveModelLocation, type ModelLocation } from './modelLocation';
-import { WorkerClient, type ModelEvent, type RequestMessage } from './workerClient';
-import type { GenerateTuning, LoadedModelInfo, SerializedError, WorkerInit } from './workerProtocol';
+import { defaultHubCacheDir, defaultModelsRoot, guessFimTemplate, resolveModelLocation, type ModelLocation } from './modelLocation';
+import { ModelWorker } from './modelWorker';
+import type { ClientSettings, GenerateTuning, LoadedModelInfo, ModelEvent, RequestReply, SerializedError } from './workerProtocol';
 import { resolveWorkerEntry } from './workerScript';
 
 export type { GenerateTuning, LoadedModelInfo } from './workerProtocol';
@@ -36,10 +36,15 @@ export interface LocalBackendOptions {
   modelsRoot?: string;
   /** Hub download cache; default `$XDG_CACHE_HOME/tandem/hub`. */
   cacheDir?: string;
-  /** Worker script to run instead of the bundled or source one. */
+  /** Worker script to run instead of the bundled or source one (used when the worker starts). */
   workerScript?: string;
-  /** Called whenever status() would change (loading progress, ready, failure). */
+  /** Called whenever status() may have changed (loading progress, ready, failure). */
   onStatusChange?: (status: BackendStatus) => void;
+}
+
+interface Connection {
+  worker: ModelWorker;
+  client: number;
 }
 
 export class LocalBackend implements Backend {
@@ -49,7 +54,7 @@ export class LocalBackend implements Backend {
   private readonly states: Record<Task, TaskModelState>;
   private readonly log: Logger;
   private readonly loadWaiters: Array<() => void> = [];
-  private worker: WorkerClient | undefined;
+  private connection: Connection | undefined;
   private workerProblem: string | undefined;
   private disposed = false;
 
@@ -59,7 +64,8 @@ export class LocalBackend implements Backend {
       completion: this.resolve('completion', options.config.completionModel),
       explain: this.resolve('explain', options.config.explainModel),
     };
-    this.fimTemplate = guessFimTemplate(this.states.completion);
+    const completion = this.states.completion;
+    this.fimTemplate = guessFimTemplate(completion.phase === 'unresolved' ? undefined : completion.location);
   }
 
   get model(): string {
@@ -93,11 +99,12 @@ export class LocalBackend implements Backend {
       if (state.phase === 'ready') return state.info;
       const error = errorOf(state);
       if (error) throw error;
+      const { worker, client } = this.connect();
       if (state.phase === 'idle') {
-        this.ensureWorker().post({ type: 'load', task });
+        worker.post({ type: 'load', client, task });
         this.setState(task, { phase: 'loading', location: state.location, progress: 0 });
       }
-      await this.nextModelEvent(signal);
+      await worker.hold(this.nextModelEvent(signal));
     }
   }
 
@@ -110,35 +117,39 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Tokens in `text` by the task's model tokenizer (loads the model if needed). */
   async countTokens(task: Task, text: string, signal: AbortSignal): Promise<number> {
     await this.load(task, signal);
-    const worker = this.ensureWorker();
+    const { worker, client } = this.connect();
     const id = worker.newId();
     return new Promise<number>((resolve, reject) => {
-      const onAbort = () => finish(() => reject(new CancelledError(undefined, { cause: signal.reason })));
-      const finish = (settle: () => void) => {
+      const settle = (action: () => void) => {
         signal.removeEventListener('abort', onAbort);
-        worker.release(id);
-        settle();
+        worker.finish(id);
+        action();
       };
+      const onAbort = () => settle(() => reject(new CancelledError(undefined, { cause: signal.reason })));
       signal.addEventListener('abort', onAbort, { once: true });
-      worker.request({ type: 'count-tokens', id, task, text }, (message) => {
-        if (message.type === 'count') finish(() => resolve(message.tokens));
-        else if (message.type === 'error') finish(() => reject(this.toError(message.error)));
+      worker.request({ type: 'count-tokens', client, id, task, text }, (reply) => {
+        if (reply.type === 'count') settle(() => resolve(reply.tokens));
+        else if (reply.type === 'error') settle(() => reject(this.toError(reply.error)));
       });
     });
   }
 
+  /** `tuning` is for benchmarks (decoding without the KV cache, ignoring end-of-sequence). */
   generate(request: GenerateRequest, signal: AbortSignal, tuning: GenerateTuning = {}): AsyncIterable<GenerateChunk> {
     return this.stream(request, signal, tuning);
   }
 
   async dispose(): Promise<void> {
+    if (this.disposed) return;
     this.disposed = true;
-    const worker = this.worker;
-    this.worker = undefined;
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.worker.closeClient(connection.client, 'the local backend was shut down');
     this.wakeLoadWaiters();
-    await worker?.terminate();
+    this.options.onStatusChange?.(this.status());
   }
 
   private async *stream(request: GenerateRequest, signal: AbortSignal, tuning: GenerateTuning): AsyncGenerator<GenerateChunk> {
@@ -148,7 +159,7 @@ export class LocalBackend implements Backend {
     const loadError = errorOf(state);
     if (loadError) throw loadError;
 
-    const worker = this.ensureWorker();
+    const { worker, client } = this.connect();
     if (state.phase === 'idle') this.setState(request.task, { phase: 'loading', location: state.location, progress: 0 });
     const id = worker.newId();
     const abortFlag = new SharedArrayBuffer(4);
@@ -160,59 +171,42 @@ export class LocalBackend implements Backend {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      const { task, prompt, messages, maxTokens, temperature, stop } = request;
       worker.request(
-        {
-          type: 'generate',
-          id,
-          task: request.task,
-          prompt: request.prompt,
-          ...(request.messages ? { messages: request.messages } : {}),
-          maxTokens: request.maxTokens,
-          temperature: request.temperature,
-          stop: request.stop,
-          tuning,
-          abortFlag,
-        },
-        (message) => this.onRequestMessage(message, channel, signal),
+        { type: 'generate', client, id, task, prompt, ...(messages ? { messages } : {}), maxTokens, temperature, stop, tuning, abortFlag },
+        (reply) => this.onReply(reply, channel, signal),
       );
       yield* channel;
     } finally {
       signal.removeEventListener('abort', onAbort);
       // Also reached when the consumer stops iterating early: stop the worker's decoding too.
       Atomics.store(flag, 0, 1);
-      worker.release(id);
+      worker.finish(id);
     }
   }
 
-  private onRequestMessage(message: RequestMessage, channel: ChunkChannel<GenerateChunk>, signal: AbortSignal): void {
-    switch (message.type) {
-      case 'delta':
-        channel.push({ type: 'text', text: message.text });
-        return;
-      case 'done': {
-        if (message.finishReason === 'cancelled') {
-          channel.fail(new CancelledError(undefined, { cause: signal.reason }));
-          return;
-        }
-        const { firstTokenMs, decodeMs, steps } = message.timings;
-        channel.push({
-          type: 'done',
-          usage: { promptTokens: message.promptTokens, completionTokens: message.completionTokens, source: 'tokenizer' },
-          finishReason: message.finishReason,
-          serverTimings: {
-            promptMs: firstTokenMs,
-            decodeMs,
-            ...(steps > 1 && decodeMs > 0 ? { decodeTokensPerSecond: ((steps - 1) * 1000) / decodeMs } : {}),
-          },
-        });
-        channel.end();
+  private onReply(reply: RequestReply, channel: ChunkChannel<GenerateChunk>, signal: AbortSignal): void {
+    if (reply.type === 'delta') {
+      channel.push({ type: 'text', text: reply.text });
+    } else if (reply.type === 'error') {
+      channel.fail(this.toError(reply.error));
+    } else if (reply.type === 'done') {
+      if (reply.finishReason === 'cancelled') {
+        channel.fail(new CancelledError(undefined, { cause: signal.reason }));
         return;
       }
-      case 'error':
-        channel.fail(this.toError(message.error));
-        return;
-      case 'count':
-        return;
+      const { firstTokenMs, decodeMs, steps } = reply.timings;
+      channel.push({
+        type: 'done',
+        usage: { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, source: 'tokenizer' },
+        finishReason: reply.finishReason,
+        serverTimings: {
+          promptMs: firstTokenMs,
+          decodeMs,
+          ...(steps > 1 && decodeMs > 0 ? { decodeTokensPerSecond: ((steps - 1) * 1000) / decodeMs } : {}),
+        },
+      });
+      channel.end();
     }
   }
 
@@ -220,6 +214,7 @@ export class LocalBackend implements Backend {
     if (error.kind === 'model-load') return new ModelLoadError(error.message, error.modelPath ?? '');
     if (error.kind === 'bad-request') return new BackendError(error.message, 'bad-request');
     if (error.name === 'WorkerExit') return new UnavailableError(`The local model worker stopped: ${error.message}.`);
+    if (error.name === 'ClientClosed') return new UnavailableError(`Local generation stopped: ${error.message}.`);
     return new UnavailableError(`Local generation failed: ${error.message}`);
   }
 
@@ -236,34 +231,37 @@ export class LocalBackend implements Backend {
     }
   }
 
-  private ensureWorker(): WorkerClient {
+  private connect(): Connection {
     if (this.disposed) throw new UnavailableError('The local backend was shut down.');
-    if (this.worker?.alive) return this.worker;
+    if (this.connection?.worker.alive) return this.connection;
     const entry = resolveWorkerEntry(this.options.workerScript);
     if (!entry) {
       throw new UnavailableError('The local model worker script was not found; run `npm run build` to create dist/localWorker.js.');
     }
-    this.worker = new WorkerClient(entry, this.workerInit(), this.log, {
+    const worker = ModelWorker.acquire(entry);
+    const client = worker.openClient(this.clientSettings(), {
+      log: this.log,
       onModelEvent: (event) => this.onModelEvent(event),
       onExit: (reason) => this.onWorkerExit(reason),
     });
-    return this.worker;
+    this.connection = { worker, client };
+    return this.connection;
   }
 
-  private workerInit(): WorkerInit {
+  private clientSettings(): ClientSettings {
     const locations = {} as Record<Task, ModelLocation>;
     for (const task of TASKS) {
       const state = this.states[task];
       // An unresolved task never reaches the worker; give it a placeholder it will not load.
       locations[task] = state.phase === 'unresolved' ? { kind: 'directory', path: '', name: '', bundled: false } : state.location;
     }
-    const modelsRoot = this.options.modelsRoot ?? safeModelsRoot();
+    const { dtype, threads, allowRemoteModels } = this.options.config;
     return {
-      dtype: this.options.config.dtype,
-      threads: this.options.config.threads,
-      allowRemoteModels: this.options.config.allowRemoteModels,
+      dtype,
+      threads,
+      allowRemoteModels,
       cacheDir: this.options.cacheDir ?? defaultHubCacheDir(),
-      modelsRoot,
+      modelsRoot: this.options.modelsRoot ?? safeModelsRoot(),
       locations,
     };
   }
@@ -274,7 +272,7 @@ export class LocalBackend implements Backend {
     if (state.phase === 'unresolved') return;
     const { location } = state;
     if (event.type === 'load-progress') {
-      if (state.phase === 'loading' || state.phase === 'idle') this.setState(task, { phase: 'loading', location, progress: event.progress });
+      if (state.phase === 'loading') this.setState(task, { phase: 'loading', location, progress: event.progress });
     } else if (event.type === 'loaded') {
       this.workerProblem = undefined;
       this.log.info(`Loaded ${event.info.name} (${event.info.modelType}) in ${Math.round(event.info.loadMs)} ms.`);
@@ -288,6 +286,7 @@ export class LocalBackend implements Backend {
 
   private onWorkerExit(reason: string): void {
     this.workerProblem = `The local model worker stopped (${reason}); it restarts on the next request.`;
+    this.connection = undefined;
     for (const task of TASKS) {
       const state = this.states[task];
       if (state.phase === 'ready') this.setState(task, { phase: 'idle', location: state.location });
@@ -329,15 +328,4 @@ function safeModelsRoot(): string {
   } catch {
     return process.cwd();
   }
-}
-
-/** The bundled model speaks StarCoder-style sentinels; other models by family name. */
-function guessFimTemplate(state: TaskModelState): Exclude<FimTemplateId, 'auto'> {
-  if (state.phase === 'unresolved') return 'tandem';
-  if (state.location.kind === 'directory' && state.location.bundled) return 'tandem';
-  const name = (state.location.kind === 'hub' ? state.location.id : state.location.name).toLowerCase();
-  if (name.includes('codellama') || name.includes('code-llama')) return 'codellama';
-  if (name.includes('deepseek')) return 'deepseek';
-  if (/starcoder|santacoder|codeqwen|qwen/.test(name)) return 'starcoder';
-  return 'tandem';
 }

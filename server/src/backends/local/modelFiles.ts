@@ -104,6 +104,14 @@ export function describeLoadFailure(where: string, error: unknown): ModelLoadErr
       { cause: error },
     );
   }
+  if (/protobuf parsing failed/i.test(firstLine)) {
+    // Same failure when onnxruntime was handed a buffer instead of a path: no file name given.
+    return new ModelLoadError(
+      `A model file in "${where}" could not be loaded by onnxruntime (protobuf parsing failed); it is corrupt or not an ONNX model.`,
+      where,
+      { cause: error },
+    );
+  }
   return new ModelLoadError(`Could not load the model at "${where}": ${shorten(firstLine)}.`, where, {
     cause: error,
   });

@@ -1,22 +1,23 @@
 /**
- * Worker side: loads each task's model with transformers.js (once, lazily) and keeps it.
+ * Worker side: loads one client's models with transformers.js (once per task, lazily) and keeps
+ * them until the client closes.
  *
- * transformers.js is configured so it never reaches the network unless the user allowed remote
- * models, and so hub downloads land in a per-user cache rather than inside node_modules.
+ * Local directories are always loaded with `local_files_only`, and hub ids only when the client
+ * allows remote models, so the network is never touched unless the user asked for it; hub
+ * downloads land in a per-user cache rather than inside node_modules.
  */
 import {
   AutoConfig,
   AutoModelForCausalLM,
   AutoModelForSeq2SeqLM,
   AutoTokenizer,
-  env,
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import type { Task } from '../../protocol';
 import { checkModelDirectory, describeLoadFailure } from './modelFiles';
 import type { ModelLocation } from './modelLocation';
-import type { LoadedModelInfo, WorkerInit } from './workerProtocol';
+import type { ClientSettings, LoadedModelInfo } from './workerProtocol';
 
 export interface LoadedModel {
   info: LoadedModelInfo;
@@ -32,14 +33,18 @@ export class ModelHost {
   private readonly loads = new Map<Task, Promise<LoadedModel>>();
 
   constructor(
-    private readonly init: WorkerInit,
+    private readonly init: ClientSettings,
     private readonly onProgress: ProgressListener,
-  ) {
-    env.allowLocalModels = true;
-    env.allowRemoteModels = init.allowRemoteModels;
-    env.localModelPath = init.modelsRoot;
-    env.cacheDir = init.cacheDir;
-    env.useBrowserCache = false;
+  ) {}
+
+  /** Releases the onnxruntime sessions of every model this host loaded. */
+  async dispose(): Promise<void> {
+    const loads = [...this.loads.values()];
+    this.loads.clear();
+    for (const load of loads) {
+      const loaded = await load.catch(() => undefined);
+      await loaded?.model.dispose();
+    }
   }
 
   /** Loads once; a failed load is remembered so every later request fails fast the same way. */
@@ -60,6 +65,7 @@ export class ModelHost {
     const progress = new LoadProgress(expectedFiles, (p) => this.onProgress(task, p));
     const options = {
       local_files_only: location.kind === 'directory' || !this.init.allowRemoteModels,
+      cache_dir: this.init.cacheDir,
       progress_callback: (event: unknown) => progress.onEvent(event),
     };
     try {
@@ -103,9 +109,10 @@ function describe(
   const fromConfig = [config.max_position_embeddings, config.n_positions, config.n_ctx].find(
     (v): v is number => typeof v === 'number' && v > 0,
   );
-  const fromTokenizer = tokenizer.model_max_length;
-  const contextTokens =
-    fromConfig ?? (typeof fromTokenizer === 'number' && fromTokenizer < 1e6 ? fromTokenizer : undefined);
+  // tokenizer_config's model_max_length is what the model was trained on (it may be shorter
+  // than the position table); hub files often hold a huge sentinel there instead.
+  const fromTokenizer = typeof tokenizer.model_max_length === 'number' && tokenizer.model_max_length < 1e6 ? tokenizer.model_max_length : undefined;
+  const contextTokens = fromConfig !== undefined && fromTokenizer !== undefined ? Math.min(fromConfig, fromTokenizer) : (fromConfig ?? fromTokenizer);
   return {
     task,
     name: location.name,

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Task } from '../../protocol';
+import type { FimTemplateId } from '../../config';
 import { ModelLoadError } from '../backend';
 import { packageRoot } from '../../packageRoot';
 
@@ -86,4 +87,14 @@ export function defaultModelsRoot(): string {
       { cause },
     );
   }
+}
+
+/** FIM family of a completion model: the bundled one speaks StarCoder-style sentinels. */
+export function guessFimTemplate(location: ModelLocation | undefined): Exclude<FimTemplateId, 'auto'> {
+  if (!location || (location.kind === 'directory' && location.bundled)) return 'tandem';
+  const name = (location.kind === 'hub' ? location.id : location.name).toLowerCase();
+  if (name.includes('codellama') || name.includes('code-llama')) return 'codellama';
+  if (name.includes('deepseek')) return 'deepseek';
+  if (/starcoder|santacoder|codeqwen|qwen/.test(name)) return 'starcoder';
+  return 'tandem';
 }

@@ -1,54 +1,86 @@
 /**
  * Entry point of the local-model worker thread (bundled to dist/localWorker.js).
  *
- * Each task (completion, explain) has its own queue: one generation at a time per model, while
- * a long explanation does not block completions for the whole of its run (the two interleave
- * step by step). A request whose abort flag is already set when its turn comes is dropped
- * without running.
+ * One worker serves every LocalBackend in the process; each backend is a client with its own
+ * models. Each client's task (completion, explain) has its own queue: one generation at a time
+ * per model, while a long explanation does not block completions for the whole of its run (the
+ * two interleave step by step). A request whose abort flag is already set when its turn comes
+ * is dropped without running.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { format } from 'node:util';
+import { env } from '@huggingface/transformers';
 import type { Task } from '../../protocol';
 import { ModelLoadError } from '../backend';
 import { BadRequestError, countTokens, runGeneration, type GenerateMessage } from './generation';
 import { ModelHost, type LoadedModel } from './modelHost';
-import type { FromWorker, SerializedError, ToWorker, WorkerInit } from './workerProtocol';
+import type { ClientSettings, FromWorker, SerializedError, ToWorker } from './workerProtocol';
 
 const port = parentPort;
 if (!port) throw new Error('localWorker must run in a worker thread.');
 const post = (message: FromWorker): void => port.postMessage(message);
 
-// Library warnings (transformers.js uses console.warn) go to the server log, never to stdout,
+// Library output (transformers.js uses console.warn) goes to the server log, never to stdout,
 // which may be the LSP channel.
 for (const level of ['info', 'warn', 'error'] as const) {
   console[level] = (...args: unknown[]) => post({ type: 'log', level, message: format(...args) });
 }
 console.log = console.info;
+for (const [stream, level] of [[process.stdout, 'info'], [process.stderr, 'warn']] as const) {
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = String(chunk).trimEnd();
+    if (text) post({ type: 'log', level, message: text });
+    const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
+    if (callback) queueMicrotask(callback);
+    return true;
+  }) as typeof stream.write;
+}
 
-const host = new ModelHost(workerData as WorkerInit, (task, progress) =>
-  post({ type: 'load-progress', task, progress }),
-);
-const reported = new Map<Task, Promise<LoadedModel>>();
-const queues: Record<Task, Promise<void>> = { completion: Promise.resolve(), explain: Promise.resolve() };
+env.allowLocalModels = true;
+env.allowRemoteModels = false;
+env.useBrowserCache = false;
 
-function load(task: Task): Promise<LoadedModel> {
-  let loading = reported.get(task);
+interface Client {
+  settings: ClientSettings;
+  host: ModelHost;
+  loads: Map<Task, Promise<LoadedModel>>;
+  queues: Record<Task, Promise<void>>;
+}
+
+const clients = new Map<number, Client>();
+
+function open(id: number, settings: ClientSettings): void {
+  const host = new ModelHost(settings, (task, progress) => post({ type: 'load-progress', client: id, task, progress }));
+  clients.set(id, { settings, host, loads: new Map(), queues: { completion: Promise.resolve(), explain: Promise.resolve() } });
+  // Remote loading is also gated per load (local_files_only), so one client allowing it does
+  // not let another download anything.
+  env.allowRemoteModels = [...clients.values()].some((c) => c.settings.allowRemoteModels);
+  env.localModelPath = settings.modelsRoot;
+}
+
+async function close(id: number): Promise<void> {
+  const client = clients.get(id);
+  if (!client) return;
+  clients.delete(id);
+  // Let queued work drain (the main thread aborted it) before freeing the sessions it uses.
+  await Promise.all(Object.values(client.queues));
+  await client.host.dispose();
+}
+
+function load(clientId: number, client: Client, task: Task): Promise<LoadedModel> {
+  let loading = client.loads.get(task);
   if (!loading) {
-    loading = host.get(task);
-    reported.set(task, loading);
+    loading = client.host.get(task);
+    client.loads.set(task, loading);
     loading.then(
-      (model) => post({ type: 'loaded', info: model.info }),
-      (error: unknown) => post({ type: 'load-failed', task, error: serialize(error) }),
+      (model) => post({ type: 'loaded', client: clientId, info: model.info }),
+      (error: unknown) => post({ type: 'load-failed', client: clientId, task, error: serialize(error) }),
     );
   }
   return loading;
 }
 
-function enqueue(task: Task, job: () => Promise<void>): void {
-  queues[task] = queues[task].then(job, job);
-}
-
-async function handleGenerate(message: GenerateMessage, receivedAt: number): Promise<void> {
+async function handleGenerate(client: Client, message: GenerateMessage, receivedAt: number): Promise<void> {
   const flag = new Int32Array(message.abortFlag);
   const isAborted = () => Atomics.load(flag, 0) === 1;
   const cancelled = () =>
@@ -60,14 +92,12 @@ async function handleGenerate(message: GenerateMessage, receivedAt: number): Pro
       finishReason: 'cancelled',
       timings: { firstTokenMs: 0, decodeMs: 0, steps: 0, queuedMs: performance.now() - receivedAt },
     });
-  if (isAborted()) return cancelled();
+  if (isAborted() || !clients.has(message.client)) return cancelled();
   try {
-    const loaded = await load(message.task);
+    const loaded = await load(message.client, client, message.task);
     if (isAborted()) return cancelled();
     const queuedMs = performance.now() - receivedAt;
-    const result = await runGeneration(loaded, message, isAborted, (text) =>
-      post({ type: 'delta', id: message.id, text }),
-    );
+    const result = await runGeneration(loaded, message, isAborted, (text) => post({ type: 'delta', id: message.id, text }));
     post({ type: 'done', id: message.id, ...result, timings: { ...result.timings, queuedMs } });
   } catch (error) {
     post({ type: 'error', id: message.id, error: serialize(error) });
@@ -83,22 +113,42 @@ function serialize(error: unknown): SerializedError {
   return { name: error instanceof Error ? error.name : 'Error', message, kind: 'internal' };
 }
 
+function unknownClient(id: number): void {
+  post({ type: 'error', id, error: { name: 'Error', message: 'the backend was closed', kind: 'internal' } });
+}
+
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
-    case 'load':
-      load(message.task).catch(() => undefined); // reported through 'load-failed'
+    case 'open':
+      open(message.client, message.settings);
       return;
-    case 'generate': {
-      const receivedAt = performance.now();
-      enqueue(message.task, () => handleGenerate(message, receivedAt));
+    case 'close':
+      close(message.client).catch((error: unknown) =>
+        post({ type: 'log', level: 'warn', message: `Freeing local models failed: ${format(error)}` }),
+      );
+      return;
+    case 'load': {
+      const client = clients.get(message.client);
+      if (client) load(message.client, client, message.task).catch(() => undefined); // reported as 'load-failed'
       return;
     }
-    case 'count-tokens':
-      load(message.task).then(
+    case 'generate': {
+      const client = clients.get(message.client);
+      if (!client) return unknownClient(message.id);
+      const receivedAt = performance.now();
+      const job = () => handleGenerate(client, message, receivedAt);
+      client.queues[message.task] = client.queues[message.task].then(job, job);
+      return;
+    }
+    case 'count-tokens': {
+      const client = clients.get(message.client);
+      if (!client) return unknownClient(message.id);
+      load(message.client, client, message.task).then(
         (loaded) => post({ type: 'count', id: message.id, tokens: countTokens(loaded, message.text) }),
         (error: unknown) => post({ type: 'error', id: message.id, error: serialize(error) }),
       );
       return;
+    }
   }
 });
 

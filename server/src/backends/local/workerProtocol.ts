@@ -1,5 +1,8 @@
 /**
- * Messages between LocalBackend (main thread) and the model worker thread.
+ * Messages between LocalBackend instances (main thread) and the one model worker thread.
+ *
+ * The worker is shared by every LocalBackend in the process (see modelWorker.ts for why): each
+ * backend opens a "client" with its own settings and models, identified by `client`.
  *
  * Cancellation does not travel as a message: every request carries its own SharedArrayBuffer
  * flag. The worker's event loop is busy while onnxruntime decodes, so a posted "cancel" would
@@ -11,7 +14,7 @@ import type { TandemConfig } from '../../config';
 import type { ChatMessage } from '../backend';
 import type { ModelLocation } from './modelLocation';
 
-export interface WorkerInit {
+export interface ClientSettings {
   dtype: TandemConfig['local']['dtype'];
   threads: number;
   allowRemoteModels: boolean;
@@ -31,9 +34,13 @@ export interface GenerateTuning {
 }
 
 export type ToWorker =
-  | { type: 'load'; task: Task }
+  | { type: 'open'; client: number; settings: ClientSettings }
+  /** Frees the client's models; its queued requests end with an error. */
+  | { type: 'close'; client: number }
+  | { type: 'load'; client: number; task: Task }
   | {
       type: 'generate';
+      client: number;
       id: number;
       task: Task;
       prompt: string;
@@ -46,7 +53,7 @@ export type ToWorker =
       /** Int32Array(1) view target; 1 = abort. */
       abortFlag: SharedArrayBuffer;
     }
-  | { type: 'count-tokens'; id: number; task: Task; text: string };
+  | { type: 'count-tokens'; client: number; id: number; task: Task; text: string };
 
 export interface SerializedError {
   name: string;
@@ -76,10 +83,14 @@ export interface LoadedModelInfo {
   loadMs: number;
 }
 
-export type FromWorker =
-  | { type: 'load-progress'; task: Task; progress: number }
-  | { type: 'loaded'; info: LoadedModelInfo }
-  | { type: 'load-failed'; task: Task; error: SerializedError }
+/** Events about a client's models (not tied to one request). */
+export type ModelEvent =
+  | { type: 'load-progress'; client: number; task: Task; progress: number }
+  | { type: 'loaded'; client: number; info: LoadedModelInfo }
+  | { type: 'load-failed'; client: number; task: Task; error: SerializedError };
+
+/** Replies to one request, routed by `id`. */
+export type RequestReply =
   | { type: 'delta'; id: number; text: string }
   | {
       type: 'done';
@@ -90,5 +101,9 @@ export type FromWorker =
       timings: WorkerTimings;
     }
   | { type: 'count'; id: number; tokens: number }
-  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'error'; id: number; error: SerializedError };
+
+export type FromWorker =
+  | ModelEvent
+  | RequestReply
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
