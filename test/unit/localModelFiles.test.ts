@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ModelLoadError } from '../../server/src/backends/backend';
 import { resolveModelLocation } from '../../server/src/backends/local/modelLocation';
-import { checkModelDirectory, describeLoadFailure } from '../../server/src/backends/local/modelFiles';
+import { checkModelDirectory, describeLoadFailure, readTrainedContext } from '../../server/src/backends/local/modelFiles';
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-model-files-'));
 after(() => fs.rmSync(temp, { recursive: true, force: true }));
@@ -74,10 +74,35 @@ describe('checkModelDirectory', () => {
   });
 
   it('says which ONNX file the dtype needs and which ones exist', () => {
-    const dir = modelDir('fp32only', { ...decoder, 'onnx/model.onnx': 'x' });
+    const dir = modelDir('wrongname', { ...decoder, 'onnx/decoder.onnx': 'x' });
     const error = loadError(() => checkModelDirectory(dir, 'q8'));
-    assert.match(error.message, /no onnx\/model_quantized\.onnx for dtype q8 \(it has onnx\/model\.onnx; set tandem\.local\.dtype/);
-    assert.deepEqual(checkModelDirectory(dir, 'fp32').files, ['config.json', 'tokenizer.json', 'onnx/model.onnx']);
+    assert.equal(error.message, `Model directory "${dir}" has no onnx/model_quantized.onnx for dtype q8 (it has onnx/decoder.onnx).`);
+  });
+
+  it('falls back to the precision the model ships in', () => {
+    const dir = modelDir('fp32only', { ...decoder, 'onnx/model.onnx': 'x' });
+    assert.deepEqual(checkModelDirectory(dir, 'q8'), {
+      dtype: 'fp32',
+      encoderDecoder: false,
+      modelType: 'gpt2',
+      files: ['config.json', 'tokenizer.json', 'onnx/model.onnx'],
+    });
+    fs.writeFileSync(path.join(dir, 'onnx/model_quantized.onnx'), 'x');
+    assert.equal(checkModelDirectory(dir, 'q8').dtype, 'q8');
+    assert.equal(checkModelDirectory(dir, 'fp32').dtype, 'fp32');
+  });
+
+  it('reads the trained window without loading the model', () => {
+    const dir = modelDir('window', {
+      'config.json': '{"n_positions":1024,"tandem":{"trained_context":512}}',
+      'tokenizer_config.json': '{"model_max_length":1024}',
+    });
+    assert.equal(readTrainedContext(dir), 512);
+    fs.writeFileSync(path.join(dir, 'config.json'), '{"n_positions":1024}');
+    assert.equal(readTrainedContext(dir), 1024);
+    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), '{"model_max_length":1e30}');
+    assert.equal(readTrainedContext(dir), 1024);
+    assert.equal(readTrainedContext(path.join(temp, 'nothing-here')), undefined);
   });
 
   it('expects an encoder and a merged decoder for encoder-decoder models', () => {

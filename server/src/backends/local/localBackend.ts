@@ -23,11 +23,15 @@ import {
 import { ChunkChannel } from './chunkChannel';
 import { TASKS, computeStatus, errorOf, modelName, type TaskModelState } from './loadState';
 import { defaultHubCacheDir, defaultModelsRoot, guessFimTemplate, resolveModelLocation, type ModelLocation } from './modelLocation';
+import { readTrainedContext } from './modelFiles';
 import { ModelWorker } from './modelWorker';
 import type { ClientSettings, GenerateTuning, LoadedModelInfo, ModelEvent, RequestReply, SerializedError } from './workerProtocol';
 import { resolveWorkerEntry } from './workerScript';
 
 export type { GenerateTuning, LoadedModelInfo } from './workerProtocol';
+
+const CHARS_PER_TOKEN = 3;
+const ANSWER_ROOM_TOKENS = 64;
 
 export interface LocalBackendOptions {
   config: TandemConfig['local'];
@@ -57,6 +61,7 @@ export class LocalBackend implements Backend {
   private connection: Connection | undefined;
   private workerProblem: string | undefined;
   private disposed = false;
+  private trainedWindow: number | undefined;
 
   constructor(private readonly options: LocalBackendOptions) {
     this.log = options.log ?? silentLogger;
@@ -74,6 +79,21 @@ export class LocalBackend implements Backend {
 
   modelFor(task: Task): string {
     return modelName(this.states[task]);
+  }
+
+  /**
+   * Prefix + suffix characters the completion model handles well: its trained window, less room
+   * for the answer, at ~3 characters per token (the bundled tokenizer averages 3.1 on the
+   * held-out Python, TypeScript and JavaScript files).
+   */
+  get completionContextChars(): number | undefined {
+    const state = this.states.completion;
+    let tokens: number | undefined;
+    if (state.phase === 'ready') tokens = state.info.trainedContextTokens;
+    else if (state.phase !== 'unresolved' && state.location.kind === 'directory') {
+      tokens = this.trainedWindow ??= readTrainedContext(state.location.path) ?? 0;
+    }
+    return tokens ? Math.floor(Math.max(tokens - ANSWER_ROOM_TOKENS, tokens / 2) * CHARS_PER_TOKEN) : undefined;
   }
 
   /** What the worker reported when the task's model finished loading (undefined before). */

@@ -13,6 +13,8 @@ type Dtype = TandemConfig['local']['dtype'];
 const DTYPE_SUFFIX: Record<Dtype, string> = { q8: '_quantized', fp32: '' };
 
 export interface CheckedModelDirectory {
+  /** The dtype whose files exist: the requested one, else the other one. */
+  dtype: Dtype;
   encoderDecoder: boolean;
   modelType: string;
   /** Files transformers.js will read, relative to the directory (for load progress). */
@@ -35,28 +37,54 @@ export function checkModelDirectory(dir: string, dtype: Dtype): CheckedModelDire
     throw new ModelLoadError(`Model directory "${dir}" has no tokenizer.json.`, dir);
   }
   const encoderDecoder = config.is_encoder_decoder === true;
-  const onnxFiles = onnxFileNames(encoderDecoder, dtype);
+  // dtype is a preference: a model shipped in one precision only still loads.
+  const other: Dtype = dtype === 'q8' ? 'fp32' : 'q8';
+  const usable = [dtype, other].find((d) => onnxFileNames(encoderDecoder, d).every((f) => fs.existsSync(path.join(dir, f))));
+  if (!usable) {
+    const missing = onnxFileNames(encoderDecoder, dtype).find((f) => !fs.existsSync(path.join(dir, f)));
+    const present = listOnnx(dir);
+    throw new ModelLoadError(
+      `Model directory "${dir}" has no ${missing} for dtype ${dtype}` + (present.length ? ` (it has ${present.join(', ')}).` : '.'),
+      dir,
+    );
+  }
+  const onnxFiles = onnxFileNames(encoderDecoder, usable);
   for (const file of onnxFiles) {
     const full = path.join(dir, file);
-    const size = fs.statSync(full, { throwIfNoEntry: false })?.size;
-    if (size === undefined) {
-      const present = listOnnx(dir);
-      throw new ModelLoadError(
-        `Model directory "${dir}" has no ${file} for dtype ${dtype}` +
-          (present.length ? ` (it has ${present.join(', ')}; set tandem.local.dtype to match).` : '.'),
-        dir,
-      );
-    }
-    if (size === 0) throw new ModelLoadError(`Model file "${full}" is empty.`, full);
+    if (fs.statSync(full).size === 0) throw new ModelLoadError(`Model file "${full}" is empty.`, full);
   }
   const optional = ['generation_config.json', 'tokenizer_config.json'].filter((f) =>
     fs.existsSync(path.join(dir, f)),
   );
   return {
+    dtype: usable,
     encoderDecoder,
     modelType: typeof config.model_type === 'string' ? config.model_type : 'unknown',
     files: ['config.json', 'tokenizer.json', ...optional, ...onnxFiles],
   };
+}
+
+/**
+ * The window a model was trained on, read without loading it (config.json `tandem.trained_context`,
+ * else tokenizer_config.json `model_max_length`, else the position table). Undefined if unknown.
+ */
+export function readTrainedContext(dir: string): number | undefined {
+  const read = (name: string): Record<string, unknown> | undefined => {
+    try {
+      return readJson(dir, name);
+    } catch {
+      return undefined;
+    }
+  };
+  const config = read('config.json');
+  const tokenizer = read('tokenizer_config.json');
+  const candidates = [
+    (config?.tandem as { trained_context?: unknown } | undefined)?.trained_context,
+    tokenizer?.model_max_length,
+    config?.n_positions,
+    config?.max_position_embeddings,
+  ];
+  return candidates.find((v): v is number => typeof v === 'number' && v > 0 && v < 1e6);
 }
 
 function readJson(dir: string, name: string): Record<string, unknown> {

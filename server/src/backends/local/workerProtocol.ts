@@ -80,6 +80,8 @@ export interface LoadedModelInfo {
   encoderDecoder: boolean;
   /** Longest sequence the model accepts (prompt + output), when the config says. */
   contextTokens: number | undefined;
+  /** Window the model was trained on, when its config says (quality drops beyond it). */
+  trainedContextTokens: number | undefined;
   loadMs: number;
 }
 
