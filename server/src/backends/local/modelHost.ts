@@ -28,6 +28,7 @@ export interface LoadedModel {
 }
 
 type ProgressListener = (task: Task, progress: number) => void;
+type Warn = (message: string) => void;
 
 export class ModelHost {
   private readonly loads = new Map<Task, Promise<LoadedModel>>();
@@ -35,6 +36,7 @@ export class ModelHost {
   constructor(
     private readonly init: ClientSettings,
     private readonly onProgress: ProgressListener,
+    private readonly warn: Warn,
   ) {}
 
   /** Releases the onnxruntime sessions of every model this host loaded. */
@@ -64,7 +66,7 @@ export class ModelHost {
     const checked = location.kind === 'directory' ? checkModelDirectory(location.path, this.init.dtype) : undefined;
     const dtype = checked?.dtype ?? this.init.dtype;
     if (checked && dtype !== this.init.dtype) {
-      console.warn(`${location.name}: no ${this.init.dtype} weights, loading its ${dtype} weights instead.`);
+      this.warn(`${location.name}: no ${this.init.dtype} weights, loading its ${dtype} weights instead.`);
     }
     const progress = new LoadProgress(checked?.files ?? [], (p) => this.onProgress(task, p));
     const options = {

@@ -147,5 +147,7 @@ export class ModelWorker {
 function pinOnnxRuntime(): void {
   if (pinned) return;
   pinned = true;
+  // Synchronous on purpose: the addon must be resident before the next worker starts.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('onnxruntime-node');
 }

@@ -23,9 +23,11 @@ const post = (message: FromWorker): void => port.postMessage(message);
 // Library output (transformers.js uses console.warn) goes to the server log, never to stdout,
 // which may be the LSP channel.
 for (const level of ['info', 'warn', 'error'] as const) {
+  // eslint-disable-next-line no-console -- replacing the console is how its output is captured
   console[level] = (...args: unknown[]) => post({ type: 'log', level, message: format(...args) });
 }
-console.log = console.info;
+// eslint-disable-next-line no-console -- as above
+console.log = (...args: unknown[]) => post({ type: 'log', level: 'info', message: format(...args) });
 for (const [stream, level] of [[process.stdout, 'info'], [process.stderr, 'warn']] as const) {
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text = String(chunk).trimEnd();
@@ -50,7 +52,11 @@ interface Client {
 const clients = new Map<number, Client>();
 
 function open(id: number, settings: ClientSettings): void {
-  const host = new ModelHost(settings, (task, progress) => post({ type: 'load-progress', client: id, task, progress }));
+  const host = new ModelHost(
+    settings,
+    (task, progress) => post({ type: 'load-progress', client: id, task, progress }),
+    (message) => post({ type: 'log', level: 'warn', message }),
+  );
   clients.set(id, { settings, host, loads: new Map(), queues: { completion: Promise.resolve(), explain: Promise.resolve() } });
   // Remote loading is also gated per load (local_files_only), so one client allowing it does
   // not let another download anything.
