@@ -34,7 +34,7 @@ export function formatModelEvalReport(report: ModelEvalReport): string {
     out.push(row([key, String(s.pairs), fixed(s.bleu4), fixed(s.rougeL, 3)]));
   }
   out.push(`  per explanation: p50 ${ms(report.explain.latencyMs.p50)}, p95 ${ms(report.explain.latencyMs.p95)}`);
-  for (const sample of report.explain.samples.slice(0, 5)) {
+  for (const sample of report.explain.samples.slice(0, 10)) {
     out.push(`  ${sample.file} ${sample.name}`);
     out.push(`    reference: ${sample.reference}`);
     out.push(`    generated: ${sample.generated}`);
