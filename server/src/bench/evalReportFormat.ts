@@ -34,7 +34,7 @@ export function formatModelEvalReport(report: ModelEvalReport): string {
     out.push(row([key, String(s.pairs), fixed(s.bleu4), fixed(s.rougeL, 3)]));
   }
   out.push(`  per explanation: p50 ${ms(report.explain.latencyMs.p50)}, p95 ${ms(report.explain.latencyMs.p95)}`);
-  for (const sample of report.explain.samples.slice(0, 10)) {
+  for (const sample of spreadPick(report.explain.samples, 10)) {
     out.push(`  ${sample.file} ${sample.name}`);
     out.push(`    reference: ${sample.reference}`);
     out.push(`    generated: ${sample.generated}`);
@@ -66,4 +66,10 @@ export function formatModelEvalReport(report: ModelEvalReport): string {
 function row(cells: string[]): string {
   const widths = [12, 10, 15, 13, 10, 10];
   return `  ${cells.map((c, i) => c.padEnd(widths[i] ?? 12)).join('')}`.trimEnd();
+}
+
+/** `count` items spread evenly over the list, so samples cover every file and language. */
+function spreadPick<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)] as T);
 }
