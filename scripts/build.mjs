@@ -1,5 +1,5 @@
 // Bundles the extension, the language server, its model worker and the CLI with esbuild, and
-// copies the runtime assets they read from disk (explain prompts, the chart library).
+// copies the runtime assets they read from disk (the explain prompts).
 // Native and heavyweight packages stay external: they load from node_modules at run time.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -45,10 +45,5 @@ function copyAssets() {
   if (existsSync(prompts)) {
     mkdirSync(join(root, 'dist/prompts'), { recursive: true });
     for (const name of readdirSync(prompts)) cpSync(join(prompts, name), join(root, 'dist/prompts', name));
-  }
-  const chart = join(root, 'node_modules/chart.js/dist/chart.umd.js');
-  if (existsSync(chart)) {
-    mkdirSync(join(root, 'media/vendor'), { recursive: true });
-    cpSync(chart, join(root, 'media/vendor/chart.umd.js'));
   }
 }

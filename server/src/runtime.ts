@@ -160,8 +160,10 @@ export class TandemRuntime {
 
   /** `workspace/didChangeConfiguration`: bad fields keep their old value and are logged. */
   updateSettings(settings: unknown): void {
+    // Some editors send `settings: null` to mean "ask me": keep what initializationOptions gave.
+    if (settings === null || settings === undefined) return;
     const before = this.config;
-    this.config = this.merge(settings);
+    this.config = this.merge(settings, before);
     if (offloadSettingsChanged(before.offload, this.config.offload)) {
       const old = this.offload;
       this.setOffload(this.createOffload());
@@ -184,8 +186,8 @@ export class TandemRuntime {
     this.cache.close();
   }
 
-  private merge(settings: unknown): TandemConfig {
-    const { config, warnings } = mergeConfig(settings);
+  private merge(settings: unknown, base?: TandemConfig): TandemConfig {
+    const { config, warnings } = mergeConfig(settings, base);
     for (const warning of warnings) this.log.warn(warning);
     return config;
   }
