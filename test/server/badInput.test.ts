@@ -82,7 +82,7 @@ describe('bad input over stdio', () => {
   it('200 overlapping requests with cancellations all settle and memory returns near baseline', async () => {
     const uri = fileUri('add.ts');
     await server.client.complete(uri, 1, 2).result; // warm: model loaded, caches primed
-    const pid = server.client.process.pid!;
+    const pid = server.client.process!.pid!;
     const baseline = rssMiB(pid);
     const pending = [];
     for (let i = 0; i < 200; i++) {

@@ -50,7 +50,8 @@ export class TandemLspClient {
 
   private constructor(
     readonly connection: ProtocolConnection,
-    readonly process: ChildProcess,
+    /** The server process; undefined when the server runs in-process (tests). */
+    readonly process: ChildProcess | undefined,
     readonly initializeResult: InitializeResult,
   ) {
     connection.onNotification(Methods.explainDidStream, (params: ExplainStreamParams) => {
@@ -67,10 +68,17 @@ export class TandemLspClient {
       env: options.env ?? process.env,
     });
     child.stderr?.on('data', (data: Buffer) => options.onLog?.(data.toString().trimEnd()));
-    const connection = createProtocolConnection(
-      new StreamMessageReader(child.stdout!),
-      new StreamMessageWriter(child.stdin!),
-    );
+    return TandemLspClient.connect(child.stdout!, child.stdin!, options, child);
+  }
+
+  /** Speaks LSP over the given streams (an in-process server in tests, or a spawned one). */
+  static async connect(
+    input: NodeJS.ReadableStream,
+    output: NodeJS.WritableStream,
+    options: Omit<SpawnOptions, 'serverPath' | 'env'>,
+    child?: ChildProcess,
+  ): Promise<TandemLspClient> {
+    const connection = createProtocolConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
     connection.onNotification('window/logMessage', (params: { message: string }) => options.onLog?.(params.message));
     connection.listen();
     const result = await connection.sendRequest(InitializeRequest.type, {
@@ -153,9 +161,16 @@ export class TandemLspClient {
 
   /** shutdown → exit, then waits for the process to end (kills it after `graceMs`). */
   async stop(graceMs = 5000): Promise<number | null> {
+    const child = this.process;
+    if (!child) {
+      await this.connection.sendRequest(ShutdownRequest.type);
+      await this.connection.sendNotification(ExitNotification.type);
+      this.connection.dispose();
+      return 0;
+    }
     const exited = new Promise<number | null>((resolve) => {
-      if (this.process.exitCode !== null) resolve(this.process.exitCode);
-      else this.process.once('exit', (code) => resolve(code));
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.once('exit', (code) => resolve(code));
     });
     try {
       await this.connection.sendRequest(ShutdownRequest.type);
@@ -163,7 +178,7 @@ export class TandemLspClient {
     } catch {
       // The server may already be gone; the kill below still runs.
     }
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     const code = await exited;
     clearTimeout(timer);
     this.connection.dispose();
