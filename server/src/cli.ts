@@ -4,11 +4,13 @@
  *   tandem demo [--quick]        replay an editing session offline and print the summary
  *   tandem eval-models           evaluate the bundled models through the local backend
  *   tandem bench overhead        client overhead of the offload path vs a bare HTTP request
+ *   tandem report                per-backend summary of a metrics database
  */
 import { demoMain } from './demo/demoMain';
 import { evalModelsMain } from './bench/evalModels';
 import { overheadBenchMain } from './bench/offloadOverhead';
 import { runStdioServer } from './lspServer';
+import { reportMain } from './reportMain';
 
 const USAGE = `Usage: tandem <command> [options]
 
@@ -19,6 +21,9 @@ Commands:
                         per-backend summary (set TANDEM_OFFLOAD_URL to include an endpoint).
   eval-models [...]     Quality and speed of the bundled models, through the local backend.
   bench overhead [...]  Tandem's offload client overhead vs a bare streaming HTTP request.
+  report [--db FILE] [--json | --prometheus]
+                        Per-backend summary of a metrics database (default ~/.tandem/metrics.db;
+                        VS Code keeps one in the extension's global storage).
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return demoMain(rest);
     case 'eval-models':
       return evalModelsMain(rest);
+    case 'report':
+      return reportMain(rest);
     case 'bench':
       if (rest[0] === 'overhead') return overheadBenchMain(rest.slice(1));
       console.error(`Unknown benchmark "${rest[0] ?? ''}".\n\n${USAGE}`);
