@@ -1,26 +1,33 @@
 /**
  * Runs one generation on the backend the policy picks, falls back when it fails, and measures
  * what it cost (TTFT and E2E from the moment `generate` is called, so a fallback's lost time
- * is counted, as the user felt it).
+ * is counted, as the user felt it). With `routing.hedgeMs` set and two backends in the plan,
+ * the first two race as a hedge (hedge.ts) before any further fallback.
  *
  * One circuit breaker per backend: a backend that keeps failing is skipped until its cooldown
- * ends, then one probe request decides whether it is back.
+ * ends, then one probe request decides whether it is back. Not failures: a cancelled request,
+ * a hedge loser stopped because the other answered, a request the backend refused as malformed
+ * (bad-request), and a model still loading (WarmingUpError: the backend reports 'warming-up'
+ * and the re-probe brings it back; opening the breaker would only delay that).
  */
 import {
   BackendError,
   CancelledError,
   UnavailableError,
   type Backend,
-  type GenerateChunk,
   type GenerateRequest,
 } from '../backends/backend';
+import { WarmingUpError } from '../backends/offload/errorMapping';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { BackendId, BreakerState, Task } from '../protocol';
+import { measureAttempt, type Attempt } from './attempt';
 import { CircuitBreaker } from './circuitBreaker';
+import { describeHedge, hedgeRecord, runHedged, type HedgeOutcome } from './hedge';
 import { LatencyTracker } from './latencyTracker';
-import { planRoute, type Usability } from './policy';
-import type { GenerationRouter, RouteContext, RoutedGeneration } from './types';
+import { planRoute, type RoutePlan, type Usability } from './policy';
+import { shadowTarget } from './shadowTarget';
+import type { GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from './types';
 
 export interface RouterOptions {
   local: Backend;
@@ -33,9 +40,22 @@ export interface RouterOptions {
 /** No backend could be tried at all (none configured, all down or breakers open). */
 export class NoBackendError extends UnavailableError {}
 
-type Attempt = Omit<RoutedGeneration, 'decision' | 'fallbackReason'>;
+type Build = (backend: Backend) => GenerateRequest;
+type OnText = (delta: string, backend: Backend, reset: boolean) => void;
 
-export class Router implements GenerationRouter {
+/** One routed request's running state: what was streamed, why earlier backends were left. */
+interface Run {
+  context: RouteContext;
+  build: Build;
+  signal: AbortSignal;
+  onText: OnText | undefined;
+  started: number;
+  emitted: boolean;
+  fallbackReason?: string;
+  lastError?: BackendError;
+}
+
+export class Router implements GenerationRouter, ShadowRouting {
   private local: Backend;
   private offload: Backend | undefined;
   private readonly breakers = new Map<BackendId, CircuitBreaker>();
@@ -78,7 +98,7 @@ export class Router implements GenerationRouter {
     return this.plan(context).order[0];
   }
 
-  private plan(context: RouteContext) {
+  private plan(context: RouteContext): RoutePlan {
     const config = this.options.config();
     return planRoute({
       policy: config.routing.policy,
@@ -91,51 +111,130 @@ export class Router implements GenerationRouter {
     });
   }
 
-  async generate(
-    context: RouteContext,
-    build: (backend: Backend) => GenerateRequest,
-    signal: AbortSignal,
-    onText?: (delta: string, backend: Backend, reset: boolean) => void,
-  ): Promise<RoutedGeneration> {
+  async generate(context: RouteContext, build: Build, signal: AbortSignal, onText?: OnText): Promise<RoutedGeneration> {
     const plan = this.plan(context);
     if (plan.order.length === 0) {
       throw new NoBackendError(`No backend can answer: ${plan.unavailableReason ?? 'none is available'}.`);
     }
-    const started = this.now();
-    let fallbackReason: string | undefined;
-    let emitted = false;
-    let lastError: unknown;
-    for (const backend of plan.order) {
-      if (signal.aborted) throw new CancelledError(undefined, { cause: signal.reason });
-      const breaker = this.breaker(backend.id);
-      if (!breaker.canRequest()) {
-        fallbackReason ??= `${backend.id} breaker open`;
+    const run: Run = { context, build, signal, onText, started: this.now(), emitted: false };
+    const [first, second] = plan.order;
+    const hedgeMs = this.options.config().routing.hedgeMs;
+    if (hedgeMs > 0 && first && second) {
+      if (this.breaker(first.id).canRequest()) return this.hedged(plan, first, second, hedgeMs, run);
+      run.fallbackReason = `${first.id} breaker open`;
+      return this.sequential(plan.order.slice(1), plan.decision, run);
+    }
+    return this.sequential(plan.order, plan.decision, run);
+  }
+
+  /** ShadowRouting: one backend, no fallback; used for shadow requests. */
+  async generateOn(backend: Backend, context: RouteContext, build: Build, signal: AbortSignal): Promise<RoutedGeneration> {
+    if (!this.breaker(backend.id).canRequest()) throw new NoBackendError(`The ${backend.id} backend's breaker is open.`);
+    const attempt = await this.runOn(backend, { context, build, signal, onText: undefined, started: this.now(), emitted: false }, signal, () => {});
+    return { ...attempt, decision: `${backend.id} only` };
+  }
+
+  /** ShadowRouting: see shadowTarget.ts for the rule. */
+  shadowTarget(context: RouteContext, answered: BackendId): Backend | undefined {
+    return shadowTarget({
+      policy: this.options.config().routing.policy,
+      local: this.local,
+      offload: this.offload,
+      answered,
+      healthy: (backend) => this.usable(backend, context.task).ok && this.breakerState(backend.id) === 'closed',
+    });
+  }
+
+  private async hedged(plan: RoutePlan, first: Backend, second: Backend, hedgeMs: number, run: Run): Promise<RoutedGeneration> {
+    const outcome: HedgeOutcome<Attempt> = await runHedged({
+      first,
+      second,
+      hedgeMs,
+      signal: run.signal,
+      now: this.now,
+      mayStart: (backend) => this.breaker(backend.id).canRequest(),
+      run: (backend, legSignal, onLegText) => this.runOn(backend, run, legSignal, onLegText),
+      onText: (delta, backend) => {
+        run.emitted = true;
+        run.onText?.(delta, backend, false);
+      },
+    });
+    if (outcome.cancelled || run.signal.aborted) throw new CancelledError(undefined, { cause: run.signal.reason });
+    for (const leg of outcome.legs) {
+      if (leg.state !== 'failed') continue;
+      if (isCancellation(leg.error)) throw asCancelled(leg.error);
+      // A failure of the second leg while the first choice answered is no fallback.
+      if (outcome.result && leg.backend === second && outcome.winner === first) continue;
+      this.noteFailure(run, leg.backend, leg.error as BackendError);
+    }
+    if (outcome.result) {
+      const hedge = hedgeRecord(outcome, describeError);
+      return this.routed(outcome.result, hedge ? `${plan.decision}; ${describeHedge(hedge)}` : plan.decision, run, hedge);
+    }
+    if (run.lastError && !run.lastError.canFallback) throw run.lastError;
+    // The winner broke mid-stream (its rival was stopped) or both failed: fall back as usual.
+    const failed = new Set(outcome.legs.filter((leg) => leg.state === 'failed').map((leg) => leg.backend));
+    return this.sequential(plan.order.filter((backend) => !failed.has(backend)), plan.decision, run);
+  }
+
+  private async sequential(order: readonly Backend[], decision: string, run: Run): Promise<RoutedGeneration> {
+    for (const backend of order) {
+      if (run.signal.aborted) throw new CancelledError(undefined, { cause: run.signal.reason });
+      if (!this.breaker(backend.id).canRequest()) {
+        run.fallbackReason ??= `${backend.id} breaker open`;
         continue;
       }
-      const resetNext = emitted;
-      let resetPending = resetNext;
+      let resetPending = run.emitted;
       try {
-        const attempt = await this.attempt(backend, build(backend), signal, started, (delta) => {
-          emitted = true;
-          onText?.(delta, backend, resetPending);
+        const attempt = await this.runOn(backend, run, run.signal, (delta) => {
+          run.emitted = true;
+          run.onText?.(delta, backend, resetPending);
           resetPending = false;
         });
-        breaker.recordSuccess();
-        this.latency.record(backend.id, context.task, attempt.e2eMs);
-        return { ...attempt, decision: plan.decision, ...(fallbackReason ? { fallbackReason } : {}) };
+        return this.routed(attempt, decision, run);
       } catch (error) {
-        if (signal.aborted || (error instanceof BackendError && error.kind === 'cancelled')) {
-          throw error instanceof CancelledError ? error : new CancelledError(undefined, { cause: error });
-        }
-        const failure = asBackendError(error, backend);
-        if (failure.kind !== 'bad-request') breaker.recordFailure();
-        fallbackReason = `${backend.id} ${failure.kind}: ${failure.message}`;
-        this.options.log.warn(`Backend ${backend.id} failed (${failure.kind}): ${failure.message}`);
-        lastError = failure;
+        if (run.signal.aborted || isCancellation(error)) throw asCancelled(error);
+        const failure = this.noteFailure(run, backend, error);
         if (!failure.canFallback) break;
       }
     }
-    throw lastError ?? new NoBackendError(`No backend can answer: ${fallbackReason ?? 'all unavailable'}.`);
+    throw run.lastError ?? new NoBackendError(`No backend can answer: ${run.fallbackReason ?? 'all unavailable'}.`);
+  }
+
+  /**
+   * One attempt on one backend, with its breaker and latency bookkeeping. Aborted by `signal`
+   * (the caller's, or a hedge leg's own), it counts as neither success nor failure.
+   */
+  private async runOn(backend: Backend, run: Run, signal: AbortSignal, onText: (delta: string) => void): Promise<Attempt> {
+    const breaker = this.breaker(backend.id);
+    try {
+      const attempt = await measureAttempt(backend, run.build(backend), signal, run.started, this.now, onText);
+      breaker.recordSuccess();
+      this.latency.record(backend.id, run.context.task, attempt.e2eMs);
+      return attempt;
+    } catch (error) {
+      if (signal.aborted || isCancellation(error)) throw asCancelled(error);
+      const failure = asBackendError(error, backend);
+      if (failure.kind !== 'bad-request' && !(failure instanceof WarmingUpError)) breaker.recordFailure();
+      this.options.log.warn(`Backend ${backend.id} failed (${failure.kind}): ${failure.message}`);
+      throw failure;
+    }
+  }
+
+  private noteFailure(run: Run, backend: Backend, error: unknown): BackendError {
+    const failure = asBackendError(error, backend);
+    run.fallbackReason = `${backend.id} ${failure.kind}: ${failure.message}`;
+    run.lastError = failure;
+    return failure;
+  }
+
+  private routed(attempt: Attempt, decision: string, run: Run, hedge?: RoutedGeneration['hedge']): RoutedGeneration {
+    return {
+      ...attempt,
+      decision,
+      ...(run.fallbackReason ? { fallbackReason: run.fallbackReason } : {}),
+      ...(hedge ? { hedge } : {}),
+    };
   }
 
   private usable(backend: Backend, task: Task): Usability {
@@ -156,45 +255,18 @@ export class Router implements GenerationRouter {
     }
     return breaker;
   }
+}
 
-  private async attempt(
-    backend: Backend,
-    request: GenerateRequest,
-    signal: AbortSignal,
-    started: number,
-    onText: (delta: string) => void,
-  ): Promise<Attempt> {
-    let text = '';
-    let firstTokenAt: number | undefined;
-    let lastChunkAt: number | undefined;
-    const chunkGapsMs: number[] = [];
-    let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
-    for await (const chunk of backend.generate(request, signal)) {
-      if (chunk.type === 'done') {
-        done = chunk;
-        continue;
-      }
-      if (chunk.text === '') continue;
-      const at = this.now();
-      firstTokenAt ??= at;
-      if (lastChunkAt !== undefined) chunkGapsMs.push(at - lastChunkAt);
-      lastChunkAt = at;
-      text += chunk.text;
-      onText(chunk.text);
-    }
-    const finished = this.now();
-    const usage = done?.usage ?? { promptTokens: 0, completionTokens: 0, source: 'estimate' as const };
-    return {
-      backend,
-      text,
-      usage,
-      finishReason: done?.finishReason ?? 'unknown',
-      ttftMs: (firstTokenAt ?? finished) - started,
-      e2eMs: finished - started,
-      chunkGapsMs,
-      ...(done?.serverTimings ? { serverTimings: done.serverTimings } : {}),
-    };
-  }
+function isCancellation(error: unknown): boolean {
+  return error instanceof BackendError && error.kind === 'cancelled';
+}
+
+function asCancelled(error: unknown): CancelledError {
+  return error instanceof CancelledError ? error : new CancelledError(undefined, { cause: error });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function asBackendError(error: unknown, backend: Backend): BackendError {

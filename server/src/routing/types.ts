@@ -4,7 +4,7 @@
  * generation (TTFT and E2E from the moment `generate` is called).
  */
 import type { Backend, GenerateRequest, ServerTimings, Usage } from '../backends/backend';
-import type { Task } from '../protocol';
+import type { BackendId, Task } from '../protocol';
 
 export interface RouteContext {
   task: Task;
@@ -28,6 +28,25 @@ export interface RoutedGeneration {
   /** Gaps between streamed chunks (ms), for ITL statistics. */
   chunkGapsMs: number[];
   serverTimings?: ServerTimings;
+  /** Set when a hedge happened: the second backend was started because the first was slow. */
+  hedge?: HedgeRecord;
+}
+
+/** Both legs of a hedged request (`routing.hedgeMs`), as the metrics row describes them. */
+export interface HedgeRecord {
+  /** When the second backend was started, in ms after the request began. */
+  afterMs: number;
+  /** The backends started, in order. */
+  started: BackendId[];
+  winner: BackendId;
+  loser?: {
+    backend: BackendId;
+    /** 'cancelled': stopped because the winner answered first (not a failure); 'error': failed on its own. */
+    outcome: 'cancelled' | 'error';
+    /** How long it ran before it was stopped or failed. */
+    ranMs: number;
+    error?: string;
+  };
 }
 
 export interface GenerationRouter {
@@ -44,4 +63,25 @@ export interface GenerationRouter {
   ): Promise<RoutedGeneration>;
   /** Exponentially-weighted recent E2E latency of a backend for a task, or undefined. */
   recentLatencyMs(task: Task): number | undefined;
+}
+
+/**
+ * What shadow mode (`routing.shadowRate`) needs from the router: where a shadow may go, and one
+ * generation on exactly that backend. The router implements it; the completion service takes
+ * it as an optional collaborator.
+ */
+export interface ShadowRouting {
+  /**
+   * The other backend for a shadow of an answer `answered` gave, or undefined when none may be
+   * asked: policy `local` (code never leaves the machine), no offload configured, or the other
+   * backend unavailable or its breaker not closed.
+   */
+  shadowTarget(context: RouteContext, answered: BackendId): Backend | undefined;
+  /** One generation on exactly this backend: no fallback, no hedge. Breakers and latency count it. */
+  generateOn(
+    backend: Backend,
+    context: RouteContext,
+    build: (backend: Backend) => GenerateRequest,
+    signal: AbortSignal,
+  ): Promise<RoutedGeneration>;
 }
