@@ -165,6 +165,46 @@ export interface RequestRow {
   acceptedChars: number | null;
   errorClass: string | null;
   fallbackReason: string | null;
+  /**
+   * Shadow rows only (`routing.shadowRate`): the id of the shown completion this request
+   * shadowed. Its answer was never shown; the fields below compare it with the shown one.
+   */
+  shadowOf?: string;
+  /** Shadow rows: what both answers were compared with, once the user accepted or typed. */
+  comparedWith?: 'accepted' | 'typed';
+  /** Shadow rows: edit similarity (0..1) of the shadow answer to what the user accepted or typed. */
+  shadowSimilarity?: number;
+  /** Shadow rows: the same for the answer that was shown, on the same context. */
+  shownSimilarity?: number;
+  /** Shadow rows: 1 when the shadow answer's first line matched the user's, else 0. */
+  shadowFirstLineMatch?: number;
+  /** Shadow rows: 1 when the shown answer's first line matched the user's, else 0. */
+  shownFirstLineMatch?: number;
+}
+
+/**
+ * Shadow mode's comparison, per backend asked in the shadow: on the same contexts, how close
+ * its unseen answers and the shown answers (from the other backend) came to what the user
+ * accepted or typed.
+ */
+export interface ShadowStats {
+  /** The backend asked in the shadow. */
+  backend: BackendId;
+  /** The backend whose answers were shown. */
+  shownBackend: BackendId;
+  requests: number;
+  /** Finished (including empty answers). */
+  answered: number;
+  errors: number;
+  /** Mostly superseded: the user typed on before the shadow finished. */
+  cancelled: number;
+  /** Answered shadows whose shown completion got a verdict (accepted or typed) to compare with. */
+  compared: number;
+  /** Means over the compared rows, 0..1 (0 when none were compared). */
+  shadowSimilarity: number;
+  shownSimilarity: number;
+  shadowFirstLineMatchRate: number;
+  shownFirstLineMatchRate: number;
 }
 
 export interface MetricsSnapshot {
@@ -172,6 +212,8 @@ export interface MetricsSnapshot {
   backends: BackendStats[];
   cache: { l1Hits: number; l2Hits: number; typingHits: number; misses: number };
   recent: RequestRow[];
+  /** Present when shadow mode recorded anything in the window. */
+  shadow?: ShadowStats[];
 }
 
 export type BackendState = 'ready' | 'loading' | 'warming-up' | 'degraded' | 'down' | 'disabled';

@@ -24,6 +24,8 @@ export class HeldBackend implements Backend {
   readonly supportsNativeSuffix = false;
   readonly requests: GenerateRequest[] = [];
   readonly signals: AbortSignal[] = [];
+  /** Generations the consumer read to the end (past the final `done` chunk). */
+  completed = 0;
   available = true;
   private readonly scripts: HeldScript[];
   private readonly holds: Array<() => void> = [];
@@ -78,6 +80,7 @@ export class HeldBackend implements Backend {
       usage: { promptTokens: 10, completionTokens: (script.chunks ?? []).length, source: 'estimate' },
       finishReason: 'stop',
     };
+    this.completed++;
   }
 
   async dispose(): Promise<void> {}

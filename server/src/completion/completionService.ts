@@ -22,7 +22,7 @@ import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
 import type { BackendId, Outcome, Position, RequestRow } from '../protocol';
-import type { GenerationRouter, RouteContext, RoutedGeneration } from '../routing/types';
+import type { GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from '../routing/types';
 import type { FirstChoice, TypingAlongStore } from './collaborators';
 import { buildCompletionContext, CompletionContextError, type CompletionContext } from './context';
 import { abortableDelay, adaptiveDelayMs } from './debounce';
@@ -34,6 +34,7 @@ import { decideMultiline } from './multiline';
 import { CompletionOutcomes } from './outcomes';
 import { buildCompletionRequest, cacheKeyParts } from './request';
 import { emptyRow, failureFields, generationFields } from './rows';
+import { ShadowCompletions } from './shadow';
 import { requestSignal } from './signals';
 import { truncateAtStop } from './stops';
 
@@ -47,6 +48,8 @@ export interface CompletionServiceOptions {
   log: Logger;
   /** Request ids; tests make them predictable. */
   newId?: () => string;
+  /** Shadow mode (`routing.shadowRate`) runs only when given: the router implements it. */
+  shadowRouting?: ShadowRouting;
 }
 
 export interface ProvideParams {
@@ -78,10 +81,13 @@ export class CompletionService {
   private readonly inflight = new InflightRequests();
   private readonly outcomes: CompletionOutcomes;
   private readonly newId: () => string;
+  private readonly shadows: ShadowCompletions | undefined;
 
   constructor(private readonly options: CompletionServiceOptions) {
     this.outcomes = new CompletionOutcomes(options.metrics);
     this.newId = options.newId ?? randomUUID;
+    const { shadowRouting: routing, metrics, config, log } = options;
+    this.shadows = routing && new ShadowCompletions({ routing, metrics, config, log, newId: this.newId });
   }
 
   async provide(params: ProvideParams): Promise<ProvideResult> {
@@ -93,6 +99,7 @@ export class CompletionService {
     const uri = params.document.uri;
     const row = emptyRow(id, 'completion', params.document.languageId, config.routing.policy);
     const controller = this.inflight.begin(uri);
+    this.shadows?.requestStarted(uri);
     const limit = requestSignal([params.signal, controller.signal], config.completion.timeoutMs, 'Completion');
     try {
       let context: CompletionContext;
@@ -102,6 +109,7 @@ export class CompletionService {
         if (!(error instanceof CompletionContextError)) throw error;
         return this.finish(row, { decision: 'invalid input', outcome: 'error', errorClass: error.name });
       }
+      this.shadows?.observe(uri, context);
       const multiline = decideMultiline(context, config.completion.multiline);
       const job: Job = {
         id,
@@ -126,6 +134,7 @@ export class CompletionService {
 
   didAccept(requestId: string, acceptedLength: number): void {
     this.outcomes.didAccept(requestId, acceptedLength);
+    this.shadows?.accepted(requestId, acceptedLength);
   }
 
   didReject(requestId: string): void {
@@ -135,10 +144,12 @@ export class CompletionService {
   /** The document closed: its pending completion is of no use any more. */
   documentClosed(uri: string): void {
     this.inflight.abort(uri);
+    this.shadows?.documentClosed(uri);
   }
 
   dispose(): void {
     this.inflight.abortAll(new Error('The completion service is shutting down.'));
+    this.shadows?.dispose();
   }
 
   private fromTypingAlong(job: Job): ProvideResult | undefined {
@@ -209,7 +220,18 @@ export class CompletionService {
     const fields = generationFields(routed, 'completion');
     if (text === '') return this.finish(job.row, { ...fields, outcome: 'empty' });
     this.remember(job, text, routed.backend);
-    return this.show(job, text, routed.backend.id, fields, request.prompt);
+    const result = this.show(job, text, routed.backend.id, fields, request.prompt);
+    this.shadows?.start({
+      requestId: job.id,
+      uri: job.uri,
+      context: job.context,
+      filter: job.filter,
+      route: job.route,
+      backend: routed.backend.id,
+      text,
+      build: (backend) => buildCompletionRequest(backend, job.context, job.route.multiline, config.completion),
+    });
+    return result;
   }
 
   /** Raw answers of finished generations only: a cut-off stream must never be replayed. */

@@ -11,13 +11,14 @@ import { sha256Hex } from '../cache/cacheKey';
 import type { CacheCounters } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
-import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, RequestRow } from '../protocol';
+import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, RequestRow, ShadowStats } from '../protocol';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
 import { describeError, isBusyError, isRowError } from '../storage/sqliteErrors';
 import { LiveTally } from './liveTally';
 import { PendingQueue } from './pendingQueue';
 import { MemoryRowStore, type RowStore, type StoredRequest } from './rowStore';
+import { shadowStats } from './shadowStats';
 import { finishTallies, mergeTallies, tallyRows, type Tallies } from './tally';
 import type { MetricsRecorder, RequestText } from './types';
 import { invalidRowReason } from './validateRow';
@@ -118,6 +119,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       backends: finishTallies(tallies, this.config.pricePerMillionTokens),
       cache: this.cacheCounters(),
       recent: recent === 0 ? [] : this.pending.mergeInto(stored.recent, sinceMs).reverse().slice(0, recent),
+      ...this.shadowSummary(sinceMs, queued),
     };
   }
 
@@ -230,6 +232,19 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       );
       return { tallies: new Map(), recent: [] };
     }
+  }
+
+  /** Shadow rows are recorded once, complete, and never updated: stored and queued ones add up. */
+  private shadowSummary(sinceMs: number, queued: readonly RequestRow[]): { shadow?: ShadowStats[] } {
+    const rows = new Map<string, RequestRow>();
+    try {
+      for (const row of this.store.shadowRows(sinceMs)) rows.set(row.id, row);
+    } catch (error) {
+      this.log.warn(`Reading shadow comparisons failed (${describeError(error)}); the snapshot shows queued ones only.`);
+    }
+    for (const row of queued) if (row.shadowOf != null) rows.set(row.id, row);
+    const shadow = shadowStats(rows.values());
+    return shadow.length > 0 ? { shadow } : {};
   }
 
   private prune(): void {

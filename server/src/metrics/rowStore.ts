@@ -36,6 +36,8 @@ export interface RowStore {
   tally(sinceMs: number): Tallies;
   /** The newest `limit` rows with ts >= sinceMs, newest first. */
   recent(sinceMs: number, limit: number): RequestRow[];
+  /** Shadow rows (those with `shadowOf`) with ts >= sinceMs, oldest first. */
+  shadowRows(sinceMs: number): RequestRow[];
   /** Deletes rows with ts < beforeMs; returns how many. */
   deleteOlderThan(beforeMs: number): number;
   /** What a row's outcome update needs to know about it; undefined for an unknown id. */
@@ -88,6 +90,10 @@ export class MemoryRowStore implements RowStore {
 
   recent(sinceMs: number, limit: number): RequestRow[] {
     return limit > 0 ? this.rowsSince(sinceMs).slice(-limit).reverse() : [];
+  }
+
+  shadowRows(sinceMs: number): RequestRow[] {
+    return this.rowsSince(sinceMs).filter((row) => row.shadowOf != null);
   }
 
   deleteOlderThan(beforeMs: number): number {

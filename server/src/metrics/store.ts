@@ -44,7 +44,35 @@ export const METRICS_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    name: 'add shadow comparison columns',
+    up(db) {
+      // Partial index: snapshots read the few shadow rows without scanning the whole window.
+      db.exec(`
+        ALTER TABLE requests ADD COLUMN shadow_of TEXT;
+        ALTER TABLE requests ADD COLUMN compared_with TEXT;
+        ALTER TABLE requests ADD COLUMN shadow_similarity REAL;
+        ALTER TABLE requests ADD COLUMN shown_similarity REAL;
+        ALTER TABLE requests ADD COLUMN shadow_first_line_match INTEGER;
+        ALTER TABLE requests ADD COLUMN shown_first_line_match INTEGER;
+        CREATE INDEX requests_shadow ON requests (ts) WHERE shadow_of IS NOT NULL;
+      `);
+    },
+  },
 ];
+
+/**
+ * The optional RequestRow fields (shadow rows only). A row read back leaves them out when NULL,
+ * so every other row reads back exactly as it was recorded.
+ */
+const SHADOW_COLUMNS = [
+  ['shadowOf', 'shadow_of'],
+  ['comparedWith', 'compared_with'],
+  ['shadowSimilarity', 'shadow_similarity'],
+  ['shownSimilarity', 'shown_similarity'],
+  ['shadowFirstLineMatch', 'shadow_first_line_match'],
+  ['shownFirstLineMatch', 'shown_first_line_match'],
+] as const satisfies ReadonlyArray<readonly [keyof RequestRow, string]>;
 
 /** RequestRow field → column, in one place so insert and select cannot drift apart. */
 const COLUMNS = [
@@ -67,6 +95,7 @@ const COLUMNS = [
   ['acceptedChars', 'accepted_chars'],
   ['errorClass', 'error_class'],
   ['fallbackReason', 'fallback_reason'],
+  ...SHADOW_COLUMNS,
 ] as const satisfies ReadonlyArray<readonly [keyof RequestRow, string]>;
 
 /** SQL spelling of the definitions in tally.ts (tallyRows is the reference; a test compares). */
@@ -120,6 +149,7 @@ export class SqliteRowStore implements RowStore {
   private readonly latencies: Database.Statement<[number], LatencyTuple>;
   private readonly deleteBefore: Database.Statement<[number]>;
   private readonly selectFacts: Database.Statement<[string], RowFacts>;
+  private readonly selectShadows: Database.Statement<[number], RequestRow>;
   private readonly writeInTransaction: (batch: WriteBatch) => void;
   private dataVersion: number | undefined;
 
@@ -150,6 +180,9 @@ export class SqliteRowStore implements RowStore {
     this.selectFacts = db.prepare(
       'SELECT ts, backend, cache_tier AS cacheTier, outcome FROM requests WHERE id = ?',
     );
+    this.selectShadows = db.prepare(
+      `SELECT ${selectList} FROM requests WHERE shadow_of IS NOT NULL AND ts >= ? ORDER BY ts ASC, rowid ASC`,
+    );
     this.writeInTransaction = db.transaction((batch: WriteBatch) => {
       for (const request of batch.inserts) this.insert.run(...insertValues(request));
       for (const change of batch.updates) this.update.run(...updateValues(change));
@@ -162,11 +195,15 @@ export class SqliteRowStore implements RowStore {
   }
 
   rowsSince(sinceMs: number): RequestRow[] {
-    return this.selectSince.all(sinceMs);
+    return this.selectSince.all(sinceMs).map(withoutNullOptionals);
   }
 
   recent(sinceMs: number, limit: number): RequestRow[] {
-    return limit > 0 ? this.selectRecent.all(sinceMs, limit) : [];
+    return limit > 0 ? this.selectRecent.all(sinceMs, limit).map(withoutNullOptionals) : [];
+  }
+
+  shadowRows(sinceMs: number): RequestRow[] {
+    return this.selectShadows.all(sinceMs).map(withoutNullOptionals);
   }
 
   /** Counts and sums in SQL, latency values as raw tuples: no row objects for large windows. */
@@ -207,6 +244,12 @@ export class SqliteRowStore implements RowStore {
   close(): void {
     this.db.close();
   }
+}
+
+function withoutNullOptionals(row: RequestRow): RequestRow {
+  const record = row as unknown as Record<string, unknown>;
+  for (const [field] of SHADOW_COLUMNS) if (record[field] === null) delete record[field];
+  return row;
 }
 
 function insertValues(request: StoredRequest): unknown[] {

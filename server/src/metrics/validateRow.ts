@@ -27,6 +27,12 @@ const FIELDS: Readonly<Record<keyof RequestRow, FieldKind>> = {
   acceptedChars: 'optionalNumber',
   errorClass: 'optionalText',
   fallbackReason: 'optionalText',
+  shadowOf: 'optionalText',
+  comparedWith: 'optionalText',
+  shadowSimilarity: 'optionalNumber',
+  shownSimilarity: 'optionalNumber',
+  shadowFirstLineMatch: 'optionalNumber',
+  shownFirstLineMatch: 'optionalNumber',
 };
 
 /** Why the row cannot be stored, or undefined when it can. Absent optional fields count as null. */
