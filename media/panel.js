@@ -17,7 +17,8 @@
  *   plot: { left: number, top: number, right: number, bottom: number },
  *   yTicks: ChartTick[], series: ChartSeries[], requestCount: number }} LatencyChartView
  * @typedef {{ generatedAt: string, columns: BackendColumn[], stats: StatRow[],
- *   cacheSummary: string, recent: RecentRowView[], chart: LatencyChartView }} PanelView
+ *   cacheSummary: string, shadowSummary: string[], recent: RecentRowView[],
+ *   chart: LatencyChartView }} PanelView
  * @typedef {{ headline: string, tone: 'ok' | 'warning' | 'error' }} StatusSummaryView
  * @typedef {{ type: 'panel/snapshot', view: PanelView }
  *   | { type: 'panel/status', status: StatusSummaryView }
@@ -74,6 +75,8 @@
       }),
     );
     byId('cache').textContent = view.cacheSummary;
+    // An older host sends no shadowSummary: show none rather than fail.
+    byId('shadow').replaceChildren(...(view.shadowSummary ?? []).map((line) => cell('li', line)));
     byId('generated').textContent = `Updated ${view.generatedAt}`;
   }
 

@@ -3,7 +3,7 @@
  * and offload side by side (one column each, always both, so the comparison never shifts),
  * the recent requests table and the latency chart.
  */
-import type { BackendId, BackendStats, LatencySummary, MetricsSnapshot, RequestRow } from '../../server/src/protocol';
+import type { BackendId, BackendStats, LatencySummary, MetricsSnapshot, RequestRow, ShadowStats } from '../../server/src/protocol';
 import { formatCount, formatMs, formatPercent, formatRate, formatUsd, NO_VALUE } from './format';
 import { buildLatencyChart } from './latencyChart';
 import type { BackendColumn, PanelView, RecentRowView, StatRow } from './webviewMessages';
@@ -28,6 +28,7 @@ export function buildPanelView(snapshot: MetricsSnapshot, options: PanelViewOpti
     columns,
     stats: statRows(stats.map((entry) => entry.stat)),
     cacheSummary: cacheSummary(snapshot.cache),
+    shadowSummary: (snapshot.shadow ?? []).map(shadowLine),
     recent: snapshot.recent
       .slice()
       .sort((a, b) => b.ts - a.ts)
@@ -95,6 +96,22 @@ function cacheSummary(cache: MetricsSnapshot['cache']): string {
     `Cache: ${formatPercent(hits / total)} hits (memory ${formatCount(cache.l1Hits)}, ` +
     `disk ${formatCount(cache.l2Hits)}, typing-along ${formatCount(cache.typingHits)}, ` +
     `misses ${formatCount(cache.misses)}).`
+  );
+}
+
+/**
+ * One line per backend asked in shadow mode. Against accepted text the shown answer starts
+ * ahead (it is what was accepted); typed text is the fairer yardstick, and both count here.
+ */
+function shadowLine(stats: ShadowStats): string {
+  const asked =
+    `Shadow: ${stats.backend} also asked on ${formatCount(stats.requests)} completions shown from ${stats.shownBackend} ` +
+    `(${formatCount(stats.answered)} answered, ${formatCount(stats.cancelled)} cancelled, ${formatCount(stats.errors)} failed)`;
+  if (stats.compared === 0) return `${asked}; none compared yet with what you accepted or typed.`;
+  return (
+    `${asked}; on the ${formatCount(stats.compared)} compared with what you accepted or typed: ` +
+    `similarity ${stats.backend} ${formatPercent(stats.shadowSimilarity)} vs ${stats.shownBackend} ${formatPercent(stats.shownSimilarity)}, ` +
+    `first line exact ${formatPercent(stats.shadowFirstLineMatchRate)} vs ${formatPercent(stats.shownFirstLineMatchRate)}.`
   );
 }
 

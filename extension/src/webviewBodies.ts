@@ -26,6 +26,7 @@ export const PANEL_BODY = `
   <h2>Backends</h2>
   <table id="stats" class="stats"><thead></thead><tbody></tbody></table>
   <p id="cache" class="cache"></p>
+  <ul id="shadow" class="shadow"></ul>
   <p id="generated" class="generated"></p>
 </section>
 <section>

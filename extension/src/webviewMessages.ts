@@ -89,6 +89,8 @@ export interface PanelView {
   columns: BackendColumn[];
   stats: StatRow[];
   cacheSummary: string;
+  /** Shadow mode's comparison, one sentence per backend asked in the shadow; empty when off. */
+  shadowSummary: string[];
   recent: RecentRowView[];
   chart: LatencyChartView;
 }
