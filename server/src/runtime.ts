@@ -80,7 +80,7 @@ export class TandemRuntime {
       config: () => this.config,
       log: this.log,
     };
-    this.completion = new CompletionService({ ...services, typingAlong: this.typingAlong });
+    this.completion = new CompletionService({ ...services, typingAlong: this.typingAlong, shadowRouting: this.router });
     this.explainer = new ExplainService(services);
   }
 
