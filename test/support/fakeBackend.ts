@@ -4,6 +4,7 @@
  * model; server and stdio tests use the real local backend and a real HTTP server instead.
  */
 import {
+  abortableDelay,
   CancelledError,
   type Backend,
   type GenerateChunk,
@@ -57,16 +58,3 @@ export class ScriptedBackend implements Backend {
   async dispose(): Promise<void> {}
 }
 
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -172,6 +172,23 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new CancelledError(undefined, { cause: signal.reason });
 }
 
+/** Resolves after `ms`, or rejects with CancelledError as soon as `signal` aborts. */
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new CancelledError(undefined, { cause: signal.reason }));
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError(undefined, { cause: signal.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Collects a stream into text + final chunk (tests, bench, non-streaming callers). */
 export async function collect(
   stream: AsyncIterable<GenerateChunk>,

@@ -2,7 +2,6 @@
  * Retry timing for the offload backend: exponential backoff with jitter, the server's
  * `Retry-After` when it sends one, and a sleep that an abort ends at once (no timer left behind).
  */
-import { CancelledError } from '../backend';
 
 export interface BackoffOptions {
   /** Delay before the first retry, before jitter. */
@@ -39,17 +38,4 @@ export function retryAfterMs(headers: Headers | undefined, now: () => number = D
 }
 
 /** Resolves after `ms`, or throws CancelledError as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new CancelledError(undefined, { cause: signal.reason }));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledError(undefined, { cause: signal.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { abortableDelay as sleep } from '../backend';
