@@ -4,76 +4,31 @@
  * offload — exercising routing, fallback and the circuit breaker as the records show them.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
-import { TandemLspClient } from '../../server/src/demo/lspClient';
-import { startServer } from '../../server/src/lspServer';
-import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import type { TandemLspClient } from '../../server/src/demo/lspClient';
+import type { FakeOpenAIServer } from '../support/fakeOpenAIServer';
+import { startInProcessServer, TS_CODE, type InProcessServer } from '../support/inProcessServer';
 
-const CODE = `export function clamp(value: number, low: number, high: number): number {
-  return Math.min(high, Math.max(low, value));
-}
-
-export function average(values: number[]): number {
-  let total = 0;
-  for (const value of values) {
-    total += value;
-  }
-  return total / values.length;
-}
-`;
 const URI = 'file:///workspace/math.ts';
 const WHOLE = { start: { line: 0, character: 0 }, end: { line: 2, character: 1 } };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('server in-process: local model + OpenAI-compatible offload', () => {
-  let offload: FakeOpenAIServer;
+  let server: InProcessServer;
   let client: TandemLspClient;
-  let storage: string;
-  const logs: string[] = [];
+  let offload: FakeOpenAIServer;
 
   before(async () => {
-    offload = await FakeOpenAIServer.start({ flavor: 'vllm' });
-    storage = mkdtempSync(join(tmpdir(), 'tandem-inproc-'));
-    const toServer = new PassThrough();
-    const toClient = new PassThrough();
-    startServer(createConnection(ProposedFeatures.all, new StreamMessageReader(toServer), new StreamMessageWriter(toClient)));
-    client = await TandemLspClient.connect(toClient, toServer, {
-      initializationOptions: { storagePath: storage },
-      onLog: (line) => logs.push(line),
-    });
-    await client.connection.sendNotification('workspace/didChangeConfiguration', {
-      settings: {
-        tandem: {
-          routing: { policy: 'auto' },
-          offload: { url: offload.baseUrl, maxRetries: 0, timeoutMs: 2000 },
-          breaker: { failureThreshold: 2, cooldownMs: 600000 },
-        },
-      },
-    });
-    await client.open(URI, 'typescript', CODE);
-    await waitFor('offload ready', async () => {
-      const status = await client.status();
-      return status.backends.find((b) => b.backend === 'offload' && b.state === 'ready');
-    });
+    server = await startInProcessServer((url) => ({
+      routing: { policy: 'auto' },
+      offload: { url, maxRetries: 0, timeoutMs: 2000 },
+      breaker: { failureThreshold: 2, cooldownMs: 600000 },
+    }));
+    ({ client, offload } = server);
+    await client.open(URI, 'typescript', TS_CODE);
   });
 
   after(async () => {
-    await client?.stop();
-    await offload?.close();
-    rmSync(storage, { recursive: true, force: true });
+    await server?.close();
   });
 
   it('auto sends an explanation to offload and records server-reported usage', async () => {
