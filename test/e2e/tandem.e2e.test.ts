@@ -1,0 +1,178 @@
+/**
+ * Tandem end to end: the packaged .vsix in real VS Code (code-server on Node 24), used through
+ * Chromium as a person would: typing, Tab, the command palette, the status bar, the webviews.
+ * Setup (cached): `node scripts/e2e-setup.mjs`; `npm run test:e2e` packages, sets up and runs this.
+ * Screenshots of every step and the logs land in test-results/e2e/.
+ *
+ * The steps run in order in one code-server session; the assertions are about Tandem's behaviour
+ * (ghost text shown, Tab inserts exactly it, the records say so), never about the model's taste.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readMetricsRows, type MetricsRow } from './support/metricsDb';
+import { LOCAL_ONLY, readTandemLog, startSession, type Session } from './support/session';
+import { acceptAtSpot, saveTyped, typeAtSpot } from './support/typing';
+import { waitFor } from './support/workbench';
+
+const OFFLOAD_ANSWER = '  # answered by the offload endpoint';
+const STEP = { timeout: 180_000 };
+
+/** Runs a step; on failure, a screenshot of the moment goes with the error. */
+function step(name: string, body: () => Promise<void>): Promise<void> {
+  return body().catch(async (error: unknown) => {
+    const shot = await current?.screenshot(`FAILED-${name}`).catch(() => undefined);
+    if (shot) console.log(`Screenshot of the failure: ${shot}`);
+    throw error;
+  });
+}
+let current: Session | undefined;
+
+describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
+  let session: Session;
+  const shots: string[] = [];
+  const newRows = (seen: MetricsRow[]) => {
+    const ids = new Set(seen.map((row) => row.id));
+    return readMetricsRows(session.storageDir).filter((row) => !ids.has(row.id));
+  };
+
+  before(async () => {
+    session = await startSession();
+    current = session;
+    // The completion model loads in the background; the item says "ready" once it can answer.
+    await session.workbench.waitForStatus(/Tandem: ready/, 120_000);
+  });
+
+  after(async () => {
+    await session?.close();
+    if (shots.length > 0) console.log(`Screenshots:\n${shots.map((shot) => `  ${shot}`).join('\n')}`);
+  });
+
+  for (const [index, language] of [
+    [0, 'Python'],
+    [1, 'TypeScript'],
+  ] as const) {
+    it(`1. ${language}: ghost text appears, Tab inserts exactly it, and the acceptance reaches the metrics`, STEP, () => step(language.toLowerCase(), async () => {
+      const spot = session.spots[index]!;
+      const seen = readMetricsRows(session.storageDir);
+      const result = await acceptAtSpot(session, spot, language.toLowerCase(), shots);
+
+      const accepted = await waitFor(
+        'the accepted completion in the metrics database',
+        () => newRows(seen).filter((row) => row.task === 'completion' && row.outcome === 'accepted'),
+        (rows) => rows.length > 0,
+      );
+      assert.equal(accepted.length, 1, 'one request is recorded as accepted');
+      assert.equal(accepted[0]!.accepted_chars, result.inserted.length, 'the recorded accepted length is what Tab inserted');
+      assert.equal(accepted[0]!.backend, 'local');
+      assert.equal(accepted[0]!.language, spot.languageId);
+    }));
+  }
+
+  it('2. Explain Selection streams an explanation into its view, with the backend and latency', STEP, () => step('explain', async () => {
+    const { page, workbench } = session;
+    const spot = session.spots[0]!;
+    const seen = readMetricsRows(session.storageDir);
+    await workbench.openFile(spot.source.split('/').pop()!);
+    await workbench.goToLine(Math.max(1, spot.line - 7), 'start');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+ArrowDown');
+    await workbench.runCommand('Tandem: Explain Selection');
+
+    const view = await workbench.webviewFrame('#badge');
+    await view.locator('#badge').waitFor({ state: 'visible', timeout: 60_000 });
+    const badge = await view.locator('#badge').innerText();
+    const text = await view.locator('#text').innerText();
+    const title = await view.locator('#title').innerText();
+    shots.push(await session.screenshot('explain-selection'));
+
+    assert.match(title, /^Explain /);
+    assert.notEqual(text.trim(), '', 'the explanation has text');
+    assert.match(badge, /\blocal\b/, 'the badge names the backend');
+    assert.match(badge, /TTFT \d[\d.]*\s?(ms|s)/, 'the badge shows the time to first token');
+    assert.match(badge, /total \d[\d.]*\s?(ms|s)/, 'the badge shows the total latency');
+    assert.equal(await view.locator('#error').isVisible(), false);
+
+    const explain = await waitFor(
+      'the explanation in the metrics database',
+      () => newRows(seen).filter((row) => row.task === 'explain'),
+      (rows) => rows.length > 0,
+    );
+    assert.equal(explain[0]!.backend, 'local');
+    assert.equal(explain[0]!.outcome, 'answered');
+  }));
+
+  it('3. the performance panel shows the requests just made', STEP, () => step('panel', async () => {
+    const { workbench } = session;
+    await workbench.runCommand('Tandem: Open Performance Panel');
+    const panel = await workbench.webviewFrame('#recent');
+    const recent = panel.locator('#recent tbody tr');
+    await waitFor('rows in the panel', () => recent.count(), (count) => count > 0);
+    const rowsText = (await recent.allInnerTexts()).join('\n');
+    const stats = await panel.locator('#stats').innerText();
+    shots.push(await session.screenshot('performance-panel'));
+
+    assert.match(rowsText, /\bexplain\b/, 'the explanation is listed');
+    assert.match(rowsText, /\baccepted\b/, 'the accepted completions are listed');
+    assert.match(rowsText, /\bpython\b/);
+    assert.match(rowsText, /\btypescript\b/);
+    assert.match(stats, /\blocal\b/);
+    const stored = readMetricsRows(session.storageDir);
+    assert.ok(stored.filter((row) => row.outcome === 'accepted').length >= 2, 'both accepts are stored');
+  }));
+
+  it('4. an offload endpoint answers, then fails: the status bar shows the fallback and the local model keeps completing', STEP, () => step('offload', async () => {
+    const { workbench, offloadServer } = session;
+    // tandem.offload.url points at the test's server since start-up (machine settings); now the
+    // user switches the routing policy to it.
+    offloadServer.configure({ respond: () => OFFLOAD_ANSWER });
+    await session.changeSettings({ ...LOCAL_ONLY, routing: { policy: 'offload' } });
+    await waitFor(
+      'the status tooltip to show the offload policy with the endpoint ready',
+      async () => (await workbench.tandemStatus.getAttribute('aria-label')) ?? '',
+      (label) => /Routing policy: offload/.test(label) && /offload \(.*\): ready/.test(label),
+    );
+
+    // 4a: healthy endpoint; the ghost text is its answer.
+    const healthy = await typeAtSpot(session, session.spots[2]!, 'offload', shots);
+    assert.equal(normalize(healthy.ghost), normalize(OFFLOAD_ANSWER), 'the ghost text is the offload answer');
+    assert.match(await workbench.waitForStatus(/offload/), /offload/);
+    await session.page.keyboard.press('Escape');
+    await saveTyped(session, session.spots[2]!); // so 4b starts from what is on disk
+
+    // 4b: every request to the endpoint now has its connection reset.
+    offloadServer.setMode({ kind: 'reset' });
+    const triedBefore = offloadServer.generationRequests().length;
+    const seen = readMetricsRows(session.storageDir);
+    let status = '';
+    const fallback = await acceptAtSpot(session, session.spots[3]!, 'offload-failed', shots, async () => {
+      // Read while the fallback's ghost text is shown: the next request goes straight to local.
+      status = await workbench.waitForStatus(/fallback|breaker open/);
+      shots.push(await session.screenshot('offload-fallback-status'));
+    });
+
+    assert.ok(offloadServer.generationRequests().length > triedBefore, 'Tandem tried the endpoint');
+    assert.notEqual(normalize(fallback.ghost), normalize(OFFLOAD_ANSWER));
+    assert.match(status, /fallback → local|breaker open/, 'the status bar says the local model stood in');
+    const rows = await waitFor(
+      'the fallback completion in the metrics database',
+      () => newRows(seen).filter((row) => row.task === 'completion' && row.outcome === 'accepted'),
+      (found) => found.length > 0,
+    );
+    assert.equal(rows[0]!.backend, 'local', 'the accepted completion came from the local model');
+    assert.ok(rows[0]!.fallback_reason, `the record says why it fell back: ${JSON.stringify(rows[0])}`);
+  }));
+
+  it('the server ran on code-server\'s Node with persistent SQLite stores and never restarted', async () => {
+    assert.ok(existsSync(join(session.storageDir, 'metrics.db')), 'metrics.db in the extension storage');
+    assert.ok(existsSync(join(session.storageDir, 'cache.db')), 'cache.db in the extension storage');
+    assert.ok(readMetricsRows(session.storageDir).length > 0, 'the requests are in the file');
+    const log = readTandemLog(session.userDataDir, session.env.extensionId);
+    assert.doesNotMatch(log, /in memory only|without SQLite|fall back to memory/, 'no storage fell back to memory');
+    assert.doesNotMatch(log, /stopped unexpectedly|exited before it finished starting/, 'the server never died');
+  });
+});
+
+function normalize(text: string): string {
+  return text.replace(/\s+/g, '');
+}
