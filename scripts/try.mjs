@@ -1,10 +1,12 @@
 // `npm run try`: code-server with the freshly packaged Tandem .vsix installed, on 127.0.0.1, so
 // anyone can try Tandem in a browser, offline. User data (settings, Tandem's metrics) persists in
-// .e2e-cache/try/ between runs; the workspace is a scratch copy of the held-out fixture files.
+// .e2e-cache/try/ between runs; the workspace is a scratch copy of the held-out fixture files in
+// the system's temporary folder (outside the repository, so lint and tsc never see it).
 // Stop it with Ctrl+C.
 //
 // Usage: node scripts/try.mjs [--port 8123] [--folder DIR]
 import { cpSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installExtension, readE2eEnv, startCodeServer, writeUserSettings } from './e2e-codeserver.mjs';
@@ -17,7 +19,7 @@ const env = readE2eEnv();
 const base = join(cacheDir, 'try');
 const userDataDir = join(base, 'user-data');
 const extensionsDir = join(base, 'extensions');
-const folder = options.folder ? resolve(options.folder) : join(base, 'workspace');
+const folder = options.folder ? resolve(options.folder) : join(tmpdir(), 'tandem-try-workspace');
 if (!options.folder && !existsSync(folder)) cpSync(join(root, 'test/fixtures/heldout'), folder, { recursive: true });
 
 console.log(installExtension(env, { vsix: env.vsix, userDataDir, extensionsDir }));
