@@ -92,6 +92,9 @@ export async function runModelEval(options: ModelEvalOptions = {}): Promise<Mode
 
   const backend = new LocalBackend({ config: local });
   try {
+    // Load first: a broken model fails here with its ModelLoadError, before any case runs.
+    await backend.load('completion', signal);
+    await backend.load('explain', signal);
     progress(`Completion: ${cases.length} next-line + ${cases.length} FIM cases from ${files.length} files...`);
     const completion = await evaluateCompletion(backend, cases, signal, every(progress, 'completion'));
     progress(`Explanation: ${pairs.length} functions with docstrings / JSDoc...`);

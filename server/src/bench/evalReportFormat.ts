@@ -36,8 +36,8 @@ export function formatModelEvalReport(report: ModelEvalReport): string {
   out.push(`  per explanation: p50 ${ms(report.explain.latencyMs.p50)}, p95 ${ms(report.explain.latencyMs.p95)}`);
   for (const sample of spreadPick(report.explain.samples, 10)) {
     out.push(`  ${sample.file} ${sample.name}`);
-    out.push(`    reference: ${sample.reference}`);
-    out.push(`    generated: ${sample.generated}`);
+    out.push(`    reference: ${clip(sample.reference)}`);
+    out.push(`    generated: ${clip(sample.generated)}`);
   }
   if (report.speed) {
     const s = report.speed;
@@ -72,4 +72,8 @@ function row(cells: string[]): string {
 function spreadPick<T>(items: readonly T[], count: number): T[] {
   if (items.length <= count) return [...items];
   return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)] as T);
+}
+
+function clip(text: string, max = 160): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
