@@ -10,6 +10,7 @@ import { TandemInlineCompletionProvider } from './inlineCompletionProvider';
 import { DOCUMENT_SELECTOR, TandemClient } from './languageClient';
 import { OffloadApiKeyStore } from './offloadApiKey';
 import { PerformancePanel } from './performancePanel';
+import { registerInlineProvider } from './registerInlineProvider';
 import { TandemStatusBarItem } from './statusBarItem';
 
 let client: TandemClient | undefined;
@@ -28,7 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
     explainView,
     performancePanel,
     new TandemStatusBarItem(client, CommandIds.openPerformancePanel),
-    vscode.languages.registerInlineCompletionItemProvider(DOCUMENT_SELECTOR, completions),
+    registerInlineProvider(vscode.languages, DOCUMENT_SELECTOR, completions, output),
     ...registerCommands({ client, output, apiKeys, explainView, performancePanel, completions }),
   );
 
