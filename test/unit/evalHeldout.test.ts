@@ -21,6 +21,7 @@ describe('held-out completion cases', () => {
       casesPerFile: 10,
       seed: 1,
       prefixChars: 10_000,
+      fimPrefixChars: 10_000,
       suffixChars: 10_000,
     });
     assert.deepEqual(cases.map((c) => c.line), [6, 7, 8]); // lines >= 6 (index 5) that are not trivial
@@ -33,7 +34,7 @@ describe('held-out completion cases', () => {
   });
 
   it('keeps only whole lines when the prefix is cut', () => {
-    const cases = completionCases([{ name: 'f.py', language: 'python', text }], { casesPerFile: 10, seed: 3, prefixChars: 25, suffixChars: 5 });
+    const cases = completionCases([{ name: 'f.py', language: 'python', text }], { casesPerFile: 10, seed: 3, prefixChars: 25, fimPrefixChars: 25, suffixChars: 5 });
     const item = cases.find((c) => c.line === 7);
     assert.ok(item);
     assert.equal(item.fimPrefix, '    if y > 2:\n'); // the last 25 characters start mid-line

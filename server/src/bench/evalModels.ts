@@ -69,7 +69,9 @@ export async function runModelEval(options: ModelEvalOptions = {}): Promise<Mode
 
   const files = readHeldoutFiles(fixturesDir);
   if (files.length === 0) throw new Error(`No held-out source files under "${fixturesDir}".`);
-  const cases = completionCases(files, { casesPerFile, seed, prefixChars: 1600, suffixChars: 480 });
+  // evaluate.py's windows in characters (~3.1 per token): 384 tokens of prefix for next-line,
+  // 256 + 128 tokens of prefix + suffix around a FIM hole.
+  const cases = completionCases(files, { casesPerFile, seed, prefixChars: 1190, fimPrefixChars: 790, suffixChars: 400 });
   const allPairs = files.flatMap((f) =>
     f.language === 'python' ? pythonDocPairs(f.text, f.name) : jsDocPairs(f.text, f.name, f.language),
   );

@@ -46,8 +46,9 @@ export interface CompletionCase {
 export interface CaseLimits {
   casesPerFile: number;
   seed: number;
-  /** Characters of context kept before the cursor / after the hole. */
+  /** Characters of context kept before the cursor (next-line), before and after the FIM hole. */
   prefixChars: number;
+  fimPrefixChars: number;
   suffixChars: number;
 }
 
@@ -111,7 +112,7 @@ export function completionCases(files: readonly HeldoutFile[], limits: CaseLimit
         line: i + 1,
         reference: line.trim(),
         nextLinePrefix: tail(file.text.slice(0, start - 1), limits.prefixChars),
-        fimPrefix: tail(file.text.slice(0, start), limits.prefixChars),
+        fimPrefix: tail(file.text.slice(0, start), limits.fimPrefixChars),
         fimSuffix: file.text.slice(start + line.length, start + line.length + limits.suffixChars),
       });
     }

@@ -43,7 +43,10 @@ export function computeStatus(
   const explainError = errorOf(states.explain);
   if (explainError) return { ...base, state: 'degraded', detail: `Explain is unavailable: ${explainError.message}` };
   const idle = TASKS.filter((t) => states[t].phase === 'idle');
-  if (idle.length > 0) return { ...base, state: 'ready', detail: `${idle.join(' and ')} model loads on first use.` };
+  if (idle.length > 0) {
+    const what = idle.length > 1 ? 'models load' : 'model loads';
+    return { ...base, state: 'ready', detail: `The ${idle.join(' and ')} ${what} on first use.` };
+  }
   return { ...base, state: 'ready' };
 }
 
