@@ -107,6 +107,9 @@ export async function runGeneration(
       do_sample: sampling,
       ...(sampling ? { temperature: request.temperature } : {}),
       ...(request.tuning.ignoreEos ? { min_new_tokens: maxNewTokens } : {}),
+      // Summaries from a small seq2seq model loop on a phrase under greedy decoding; forbidding
+      // repeated trigrams is the usual summarization setting (BART/T5 use it too).
+      ...(loaded.info.encoderDecoder ? { no_repeat_ngram_size: 3 } : {}),
       streamer,
       stopping_criteria: [criteria],
     };
