@@ -111,6 +111,8 @@ describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
     const rowsText = (await recent.allInnerTexts()).join('\n');
     const stats = await panel.locator('#stats').innerText();
     shots.push(await session.screenshot('performance-panel'));
+    await panel.locator('#recent').scrollIntoViewIfNeeded();
+    shots.push(await session.screenshot('performance-panel-recent-requests'));
 
     assert.match(rowsText, /\bexplain\b/, 'the explanation is listed');
     assert.match(rowsText, /\baccepted\b/, 'the accepted completions are listed');
