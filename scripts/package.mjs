@@ -141,7 +141,9 @@ function buildBetterSqlite3(dir) {
   const target = options.electron
     ? [`--target=${options.electron}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron']
     : [`--nodedir=${tools.node24Dir}`];
-  run(tools.node24, [findNodeGyp(), 'rebuild', '--release', ...target], { cwd: dir, env: node24BuildEnv(), quiet: true });
+  // For Electron, an empty nodedir: node-gyp would prefer a set one over --target and build for Node.
+  const env = { ...node24BuildEnv(), ...(options.electron ? { npm_config_nodedir: '' } : {}) };
+  run(tools.node24, [findNodeGyp(), 'rebuild', '--release', ...target], { cwd: dir, env, quiet: true });
   mkdirSync(dirname(cached), { recursive: true });
   cpSync(addon, cached);
 }
