@@ -26,12 +26,15 @@ import torch
 import torch.nn as nn
 from onnx import numpy_helper
 
-from bpe import EOT, PAD, SPECIAL_TOKENS, Tokenizer, tokenizer_config
+from bpe import EOT, NEVER_GENERATED, PAD, SPECIAL_TOKENS, Tokenizer, tokenizer_config
 from gpt import GPT
 from t5 import Seq2Seq
 
 OPSET = 14
 FIM_FORMAT = "<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>"
+# greedy summaries of a tiny model loop ("the given given given"); transformers.js applies this
+# from generation_config.json and the Python evaluation does the same (t5.banned_ngram_tokens)
+NO_REPEAT_NGRAM = 3
 
 
 class _GPTExport(nn.Module):
@@ -198,6 +201,7 @@ def write_gpt_configs(model: GPT, tok: Tokenizer, out_dir: str) -> None:
     })
     _write_json(os.path.join(out_dir, "generation_config.json"), {
         "bos_token_id": EOT, "eos_token_id": EOT, "pad_token_id": PAD, "max_new_tokens": 64,
+        "bad_words_ids": [[t] for t in NEVER_GENERATED],
     })
     tok.save(os.path.join(out_dir, "tokenizer.json"))
     _write_json(os.path.join(out_dir, "tokenizer_config.json"), tokenizer_config(c.n_positions))
@@ -223,7 +227,7 @@ def write_t5_configs(model: Seq2Seq, tok: Tokenizer, out_dir: str) -> None:
         "use_cache": True,
         "tie_word_embeddings": True,
         "tandem": {
-            "position_encoding": "alibi",
+            "position_encoding": f"learned absolute ({c.n_src_positions} source, {c.n_tgt_positions} target) + ALiBi",
             "max_source_tokens": c.max_source,
             "max_target_tokens": c.max_target,
             "cross_attention_cache": "recomputed each step from encoder_hidden_states",
@@ -231,7 +235,7 @@ def write_t5_configs(model: Seq2Seq, tok: Tokenizer, out_dir: str) -> None:
     })
     _write_json(os.path.join(out_dir, "generation_config.json"), {
         "decoder_start_token_id": PAD, "bos_token_id": EOT, "eos_token_id": EOT, "pad_token_id": PAD,
-        "max_new_tokens": c.max_target,
+        "max_new_tokens": c.max_target, "no_repeat_ngram_size": NO_REPEAT_NGRAM,
     })
     tok.save(os.path.join(out_dir, "tokenizer.json"))
     _write_json(os.path.join(out_dir, "tokenizer_config.json"), tokenizer_config(c.max_source))

@@ -7,6 +7,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from bpe import NEVER_GENERATED
 from layers import MLP, Attention, alibi_slopes, causal_alibi_bias
 
 
@@ -88,8 +89,10 @@ class GPT(nn.Module):
         return logits, presents
 
     @torch.no_grad()
-    def generate_greedy(self, ids: list[int], max_new: int, stop_ids: set[int], stop_at_newline=None) -> list[int]:
-        """Greedy decoding with the KV cache (mirrors what transformers.js does)."""
+    def generate_greedy(self, ids: list[int], max_new: int, stop_ids: set[int], stop_at_newline=None,
+                        banned: tuple[int, ...] = NEVER_GENERATED) -> list[int]:
+        """Greedy decoding with the KV cache (mirrors what transformers.js does with
+        generation_config.json's bad_words_ids)."""
         dev_ids = torch.tensor([ids], dtype=torch.long)
         h, hd = self.cfg.n_head, self.cfg.n_embd // self.cfg.n_head
         past = [torch.zeros(1, h, 0, hd) for _ in range(2 * self.cfg.n_layer)]
@@ -98,7 +101,9 @@ class GPT(nn.Module):
         x = dev_ids
         for _ in range(max_new):
             logits, past = self.forward_cached(x, mask, past)
-            nxt = int(logits[0, -1].argmax())
+            scores = logits[0, -1].clone()
+            scores[list(banned)] = float("-inf")
+            nxt = int(scores.argmax())
             if nxt in stop_ids:
                 break
             out.append(nxt)

@@ -1,7 +1,10 @@
-"""T5-style encoder-decoder (pre-RMSNorm, no biases, tied embeddings, ALiBi in self-attention).
+"""T5-style encoder-decoder (pre-RMSNorm, no biases, tied embeddings).
 
-Differences from T5 proper, all for size/simplicity: ALiBi instead of bucketed relative
-position biases, GELU feed-forward, embeddings shared by encoder, decoder and LM head.
+Differences from T5 proper, all for size/simplicity: learned absolute positions (encoder and
+decoder) plus ALiBi locality penalties instead of bucketed relative position biases, GELU
+feed-forward, one embedding shared by encoder, decoder and LM head, GPT-style init (std 0.02)
+and unscaled tied logits. Absolute positions matter here: symmetric ALiBi alone cannot tell
+`def f` from `f def`, and cross-attention has no other notion of where a source token sits.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ class T5Config:
     d_ff: int = 1024
     max_source: int = 384
     max_target: int = 64
+    n_src_positions: int = 512
+    n_tgt_positions: int = 128
 
     def to_dict(self):
         return asdict(self)
@@ -64,6 +69,8 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.cfg = c
         self.shared = nn.Embedding(c.vocab_size, c.d_model)
+        self.src_pos = nn.Embedding(c.n_src_positions, c.d_model)
+        self.tgt_pos = nn.Embedding(c.n_tgt_positions, c.d_model)
         self.enc = nn.ModuleList(EncoderBlock(c) for _ in range(c.n_enc))
         self.enc_norm = RMSNorm(c.d_model)
         self.dec = nn.ModuleList(DecoderBlock(c) for _ in range(c.n_dec))
@@ -78,7 +85,8 @@ class Seq2Seq(nn.Module):
 
     def encode(self, input_ids, attention_mask):
         bias = bidirectional_alibi_bias(self.slopes, input_ids.shape[1], attention_mask)
-        x = self.shared(input_ids)
+        positions = torch.arange(input_ids.shape[1]).clamp(max=self.cfg.n_src_positions - 1)
+        x = self.shared(input_ids) + self.src_pos(positions).unsqueeze(0)
         for blk in self.enc:
             x = blk(x, bias)
         return self.enc_norm(x)
@@ -88,12 +96,13 @@ class Seq2Seq(nn.Module):
         past_len = past[0].shape[2]
         self_bias = causal_alibi_bias(self.slopes, input_ids.shape[1], past_len, None)
         cross_bias = padding_bias(enc_mask)
-        x = self.shared(input_ids)
+        positions = (torch.arange(input_ids.shape[1]) + past_len).clamp(max=self.cfg.n_tgt_positions - 1)
+        x = self.shared(input_ids) + self.tgt_pos(positions).unsqueeze(0)
         presents = []
         for i, blk in enumerate(self.dec):
             x, k, v = blk(x, self_bias, enc, cross_bias, past[2 * i], past[2 * i + 1])
             presents += [k, v]
-        logits = F.linear(self.dec_norm(x), self.shared.weight) * (self.cfg.d_model ** -0.5)
+        logits = F.linear(self.dec_norm(x), self.shared.weight)
         return logits, presents
 
     def forward(self, src, src_mask, tgt_in, tgt_out, tgt_mask):
@@ -107,7 +116,8 @@ class Seq2Seq(nn.Module):
         return (loss * m).sum() / m.sum().clamp(min=1)
 
     @torch.no_grad()
-    def generate_greedy(self, src_ids: list[int], start_id: int, eos_id: int, max_new: int) -> list[int]:
+    def generate_greedy(self, src_ids: list[int], start_id: int, eos_id: int, max_new: int,
+                        no_repeat_ngram: int = 0) -> list[int]:
         src = torch.tensor([src_ids], dtype=torch.long)
         mask = torch.ones_like(src)
         enc = self.encode(src, mask)
@@ -117,9 +127,20 @@ class Seq2Seq(nn.Module):
         out: list[int] = []
         for _ in range(max_new):
             logits, past = self.decode_step(x, enc, mask, past)
-            nxt = int(logits[0, -1].argmax())
+            scores = logits[0, -1].clone()
+            for banned in banned_ngram_tokens([start_id] + out, no_repeat_ngram):
+                scores[banned] = float("-inf")
+            nxt = int(scores.argmax())
             if nxt == eos_id:
                 break
             out.append(nxt)
             x = torch.tensor([[nxt]], dtype=torch.long)
         return out
+
+
+def banned_ngram_tokens(seq: list[int], n: int) -> list[int]:
+    """Tokens that would repeat an n-gram of seq (transformers' NoRepeatNGramLogitsProcessor)."""
+    if n <= 0 or len(seq) + 1 < n:
+        return []
+    prefix = tuple(seq[len(seq) - n + 1:]) if n > 1 else ()
+    return [seq[j + n - 1] for j in range(len(seq) - n + 1) if tuple(seq[j:j + n - 1]) == prefix]

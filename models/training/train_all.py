@@ -26,7 +26,9 @@ HELDOUT = REPO / "test" / "fixtures" / "heldout"
 
 PRESETS = {
     # steps, batch size, context, peak lr
-    "full": {"lm": dict(steps=2400, batch=16, ctx=512, lr=2e-3), "s2s": dict(steps=2600, batch=24, lr=2e-3),
+    # sized for ~45-50 minutes on one shared CPU core each (measured ~2,300 tokens/s for the
+    # completion model and ~9 pairs/s for the explanation model with OpenBLAS)
+    "full": {"lm": dict(steps=1400, batch=12, ctx=384, lr=2e-3), "s2s": dict(steps=1500, batch=16, lr=2e-3),
              "vocab": 4096, "eval_lines_per_file": 30},
     "quick": {"lm": dict(steps=120, batch=8, ctx=256, lr=2e-3), "s2s": dict(steps=120, batch=16, lr=2e-3),
               "vocab": 4096, "eval_lines_per_file": 4},
@@ -107,7 +109,7 @@ def _load(work: Path):
 def stage_lm(args, preset) -> None:
     import torch
     torch.set_num_threads(1)
-    from evaluate import eval_completion
+    from evaluate import eval_completion, heldout_files
     from export_onnx import export_gpt, write_gpt_configs
     from gpt import GPTConfig
     from lm_data import LMData
@@ -122,13 +124,23 @@ def stage_lm(args, preset) -> None:
                     train_ctx=p["ctx"])
     train = LMData(tok, [t for _, t in data["train"]], p["ctx"], fim_rate=0.5, seed=args.seed)
     valid = LMData(tok, [t for _, t in data["valid"]], p["ctx"], fim_rate=0.0, seed=args.seed + 7)
-    model, info = train_lm(cfg, train, valid, p["steps"], p["batch"], p["lr"], args.seed, log)
+    if args.reuse_checkpoint:  # re-evaluate / re-export the last training of this work dir
+        import torch as _t
+        from gpt import GPT
+        model = GPT(cfg)
+        model.load_state_dict(_t.load(work / "lm.pt"))
+        model.eval()
+        old = json.loads((work / "lm_metrics.json").read_text())
+        info = {k: old[k] for k in ("steps", "batch_size", "ctx", "lr", "train_wall_s", "tokens_seen", "loss_history")}
+        log("reusing the trained checkpoint lm.pt (no training)")
+    else:
+        model, info = train_lm(cfg, train, p["steps"], p["batch"], p["lr"], args.seed, log)
     info["params"] = model.num_params()
     info["config"] = cfg.to_dict()
     info["train_tokens_available"] = train.n_tokens
     info["chars_per_token"] = round(train.chars_per_token, 3)
     info["valid_loss"] = round(eval_loss(model, valid, 20, 8), 4)
-    heldout_texts = [f.read_text() for f in sorted(HELDOUT.rglob("*.*"))]
+    heldout_texts = [text for _, _, text in heldout_files(HELDOUT)]
     held = LMData(tok, heldout_texts, p["ctx"], fim_rate=0.0, seed=args.seed + 9)
     info["heldout_loss"] = round(eval_loss(model, held, 20, 8), 4)
     log(f"valid loss {info['valid_loss']} heldout loss {info['heldout_loss']}")
@@ -171,7 +183,7 @@ def stage_s2s(args, preset) -> None:
     torch.set_num_threads(1)
     from bpe import EOT, PAD
     from evaluate import eval_explanation, heldout_pairs
-    from export_onnx import export_t5, write_t5_configs
+    from export_onnx import NO_REPEAT_NGRAM, export_t5, write_t5_configs
     from quantize import quantize_file
     from t5 import T5Config
     from train_s2s import PairData, eval_loss, train_s2s
@@ -208,7 +220,7 @@ def stage_s2s(args, preset) -> None:
     golden = []
     for pair in held_pairs[:: max(1, len(held_pairs) // 4)][:4]:
         src = tok.encode(pair.code)[: cfg.max_source]
-        gen = model.generate_greedy(src, PAD, EOT, 24)
+        gen = model.generate_greedy(src, PAD, EOT, 24, NO_REPEAT_NGRAM)
         golden.append({"code": pair.code, "prompt_ids": src, "generated_ids": gen, "generated_text": tok.decode(gen)})
     info["golden"] = golden
     ship(work, Path(args.out), EXPLAIN_DIR)
@@ -224,9 +236,11 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/tandem-train")
     ap.add_argument("--preset", choices=sorted(PRESETS), default="full")
     ap.add_argument("--stage", choices=["all", "prepare", "lm", "s2s", "cards"], default="all")
+    ap.add_argument("--reuse-checkpoint", action="store_true",
+                    help="with --stage lm: skip training, evaluate and export the work dir's lm.pt")
     ap.add_argument("--lm-embd", type=int, default=256)
     ap.add_argument("--lm-layers", type=int, default=4)
-    ap.add_argument("--lm-heads", type=int, default=8)
+    ap.add_argument("--lm-heads", type=int, default=4)
     ap.add_argument("--s2s-d", type=int, default=256)
     ap.add_argument("--s2s-heads", type=int, default=4)
     ap.add_argument("--s2s-layers", type=int, default=3)

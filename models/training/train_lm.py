@@ -28,7 +28,7 @@ def eval_loss(model: GPT, data: LMData, batches: int, batch_size: int) -> float:
     return sum(losses) / len(losses)
 
 
-def train_lm(cfg: GPTConfig, train: LMData, valid: LMData, steps: int, batch_size: int, lr: float,
+def train_lm(cfg: GPTConfig, train: LMData, steps: int, batch_size: int, lr: float,
              seed: int, log) -> tuple[GPT, dict]:
     torch.manual_seed(seed)
     model = GPT(cfg)
