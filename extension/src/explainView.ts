@@ -22,7 +22,7 @@ import {
 import type { TandemClient } from './languageClient';
 import { SERVER_DOWN_MESSAGE } from './serverDown';
 import { EXPLAIN_BODY } from './webviewBodies';
-import { makeNonce, renderWebviewHtml } from './webviewHtml';
+import { webviewPageHtml } from './webviewPage';
 import { WebviewGate } from './webviewGate';
 import { isExplainWebviewMessage, type ExplainHostMessage, type ExplainViewState } from './webviewMessages';
 
@@ -145,14 +145,7 @@ export class ExplainView implements vscode.Disposable {
       this.panel = undefined;
       this.gate = undefined;
     });
-    panel.webview.html = renderWebviewHtml({
-      cspSource: panel.webview.cspSource,
-      nonce: makeNonce(),
-      title: 'Tandem: Explain',
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'explain.css')).toString(),
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'explain.js')).toString(),
-      body: EXPLAIN_BODY,
-    });
+    panel.webview.html = webviewPageHtml(panel.webview, media, { title: 'Tandem: Explain', asset: 'explain', body: EXPLAIN_BODY });
     this.panel = panel;
     this.gate = gate;
   }

@@ -11,7 +11,7 @@ import { buildPanelView } from './panelViewModel';
 import { SERVER_DOWN_MESSAGE } from './serverDown';
 import { summarizeStatus } from './statusText';
 import { PANEL_BODY } from './webviewBodies';
-import { makeNonce, renderWebviewHtml } from './webviewHtml';
+import { webviewPageHtml } from './webviewPage';
 import { WebviewGate } from './webviewGate';
 import { isPanelWebviewMessage, type PanelHostMessage } from './webviewMessages';
 
@@ -64,14 +64,7 @@ export class PerformancePanel implements vscode.Disposable {
       this.panel = undefined;
       this.gate = undefined;
     });
-    panel.webview.html = renderWebviewHtml({
-      cspSource: panel.webview.cspSource,
-      nonce: makeNonce(),
-      title: 'Tandem Performance',
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
-      body: PANEL_BODY,
-    });
+    panel.webview.html = webviewPageHtml(panel.webview, media, { title: 'Tandem Performance', asset: 'panel', body: PANEL_BODY });
     this.panel = panel;
     this.gate = gate;
   }
