@@ -28,6 +28,8 @@ export interface TandemConfig {
     dtype: 'q8' | 'fp32';
     /** onnxruntime intra-op threads for the local worker (0 = runtime default). */
     threads: number;
+    /** Mix a cache model over the prompt into local completions (see backends/local/contextCache.ts). */
+    contextCache: boolean;
   };
   offload: {
     /** OpenAI-compatible base URL, e.g. http://localhost:8000/v1. Empty = offload disabled. */
@@ -81,6 +83,7 @@ export const DEFAULT_CONFIG: TandemConfig = {
     allowRemoteModels: false,
     dtype: 'q8',
     threads: 0,
+    contextCache: true,
   },
   offload: {
     url: '',

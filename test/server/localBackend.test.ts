@@ -78,6 +78,20 @@ describe('LocalBackend with the bundled models', () => {
     });
   }
 
+  it('copies a pattern repeated in the prompt with the context cache (on by default)', async () => {
+    const prompt =
+      'registry.add_handler("alpha_event", on_alpha_event)\n' +
+      'registry.add_handler("beta_event", on_beta_event)\n' +
+      'registry.add_handler("gamma_event", on_gamma_event)\n' +
+      'registry.add_handler("delta_event", on_delta_event)\n' +
+      'registry.';
+    const request = completion(prompt, { stop: ['\n'] });
+    const cached = await collect(backend.generate(request, signal, { contextCache: true }));
+    assert.match(cached.text, /^add_handler\("/, `the repeated call is copied: ${JSON.stringify(cached.text)}`);
+    // The default decoding is the product's: the cache is on unless local.contextCache is off.
+    assert.equal((await collect(backend.generate(request, signal))).text, cached.text);
+  });
+
   it('fills in the middle with the tandem FIM template', async () => {
     const prompt = formatFimPrompt('tandem', 'def square(x):\n    ', '\n\n\nprint(square(3))\n');
     const first = await collect(backend.generate(completion(prompt, { stop: ['\n'] }), signal));

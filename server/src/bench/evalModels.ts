@@ -47,10 +47,14 @@ export interface ModelEvalReport {
     seed: number;
     dtype: string;
     threads: number;
+    contextCache: boolean;
     explainMaxTokens: number;
   };
   models: { completion: LoadedModelInfo | undefined; explain: LoadedModelInfo | undefined };
+  /** As the product decodes (with the context cache when `local.contextCache` is on). */
   completion: CompletionQuality;
+  /** The model alone, when the context cache is on: what the cache adds. */
+  completionWithoutContextCache: CompletionQuality | undefined;
   explain: ExplainQuality;
   speed: SpeedReport | undefined;
   /** Whole process (main thread + model worker), from getrusage. */
@@ -99,6 +103,13 @@ export async function runModelEval(options: ModelEvalOptions = {}): Promise<Mode
     await backend.load('explain', signal);
     progress(`Completion: ${cases.length} next-line + ${cases.length} FIM cases from ${files.length} files...`);
     const completion = await evaluateCompletion(backend, cases, signal, every(progress, 'completion'));
+    let completionWithoutContextCache: CompletionQuality | undefined;
+    if (local.contextCache) {
+      progress('Completion again without the context cache (the model alone)...');
+      completionWithoutContextCache = await evaluateCompletion(backend, cases, signal, every(progress, 'completion'), {
+        contextCache: false,
+      });
+    }
     progress(`Explanation: ${pairs.length} functions with docstrings / JSDoc...`);
     const explain = await evaluateExplain(backend, pairs, explainMaxTokens, signal, every(progress, 'explain'));
     const report: ModelEvalReport = {
@@ -110,9 +121,10 @@ export async function runModelEval(options: ModelEvalOptions = {}): Promise<Mode
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
       },
-      settings: { fixturesDir, casesPerFile, seed, dtype: local.dtype, threads: local.threads, explainMaxTokens },
+      settings: { fixturesDir, casesPerFile, seed, dtype: local.dtype, threads: local.threads, contextCache: local.contextCache, explainMaxTokens },
       models: { completion: backend.loadedInfo('completion'), explain: backend.loadedInfo('explain') },
       completion,
+      completionWithoutContextCache,
       explain,
       speed,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -151,6 +163,8 @@ const USAGE = `Usage: tandem eval-models [options]
   --explain-model X      same for the explanation model
   --dtype q8|fp32        model weights to load (default q8)
   --threads N            onnxruntime intra-op threads (default: runtime's choice)
+  --no-context-cache     decode with the model alone (default: with the context cache, and
+                         the model alone measured too)
   --allow-remote         allow downloading hub models`;
 
 /** CLI entry: parses flags, runs, prints the table; returns the process exit code. */
@@ -170,6 +184,7 @@ export async function evalModelsMain(argv: string[]): Promise<number> {
         'explain-model': { type: 'string' },
         dtype: { type: 'string' },
         threads: { type: 'string' },
+        'no-context-cache': { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -188,6 +203,7 @@ export async function evalModelsMain(argv: string[]): Promise<number> {
     'local.dtype': values.dtype,
     'local.threads': values.threads === undefined ? undefined : Number(values.threads),
     'local.allowRemoteModels': values['allow-remote'],
+    'local.contextCache': values['no-context-cache'] ? false : undefined,
   };
   const { config, warnings } = mergeConfig(settings);
   for (const warning of warnings) process.stderr.write(`${warning}\n`);

@@ -6,7 +6,7 @@
 import type { LatencySummary } from '../protocol';
 import { summarize } from '../metrics/percentiles';
 import { formatFimPrompt } from '../completion/templates';
-import type { LocalBackend } from '../backends/local/localBackend';
+import type { GenerateTuning, LocalBackend } from '../backends/local/localBackend';
 import { firstLine, hasCompleteLine, type CompletionCase, type Language } from './heldout';
 import type { DocPair } from './docSummary';
 import { corpusBleu4, editSimilarity, exactMatch, mean, rougeL, sentenceBleu4 } from './textMetrics';
@@ -65,13 +65,14 @@ export async function evaluateCompletion(
   cases: readonly CompletionCase[],
   signal: AbortSignal,
   onProgress: (done: number, total: number) => void,
+  tuning: GenerateTuning = {},
 ): Promise<CompletionQuality> {
   const scored: ScoredCase[] = [];
   const latencies: number[] = [];
   const examples: CompletionQuality['examples'] = [];
   for (const [index, item] of cases.entries()) {
-    const nextLine = await completeOneLine(backend, item.nextLinePrefix, signal);
-    const fim = await completeOneLine(backend, formatFimPrompt('tandem', item.fimPrefix, item.fimSuffix), signal);
+    const nextLine = await completeOneLine(backend, item.nextLinePrefix, signal, tuning);
+    const fim = await completeOneLine(backend, formatFimPrompt('tandem', item.fimPrefix, item.fimSuffix), signal, tuning);
     latencies.push(nextLine.ms, fim.ms);
     scored.push({
       language: item.language,
@@ -98,11 +99,16 @@ export async function evaluateCompletion(
 }
 
 /** Streams until one non-blank line is complete, then stops the generation (as an editor would). */
-async function completeOneLine(backend: LocalBackend, prompt: string, signal: AbortSignal): Promise<{ line: string; ms: number }> {
+async function completeOneLine(
+  backend: LocalBackend,
+  prompt: string,
+  signal: AbortSignal,
+  tuning: GenerateTuning,
+): Promise<{ line: string; ms: number }> {
   const started = performance.now();
   let text = '';
   const request = { task: 'completion' as const, prompt, maxTokens: LINE_MAX_TOKENS, temperature: 0, stop: [] };
-  for await (const chunk of backend.generate(request, signal)) {
+  for await (const chunk of backend.generate(request, signal, tuning)) {
     if (chunk.type !== 'text') continue;
     text += chunk.text;
     if (hasCompleteLine(text)) break;

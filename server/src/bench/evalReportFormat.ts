@@ -1,6 +1,6 @@
 /** Plain-text rendering of a model evaluation report (the CLI prints it). */
 import type { ModelEvalReport } from './evalModels';
-import type { LanguageKey } from './evalQuality';
+import type { CompletionQuality, LanguageKey } from './evalQuality';
 
 const LANGUAGES: LanguageKey[] = ['python', 'typescript', 'javascript', 'all'];
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -17,14 +17,11 @@ export function formatModelEvalReport(report: ModelEvalReport): string {
       `explain ${em?.name ?? '?'} (${em?.modelType ?? '?'}); dtype ${report.settings.dtype}`,
   );
   out.push('');
-  out.push('Completion (held-out files, greedy, one line)');
-  out.push(row(['language', 'cases', 'next-line EM', 'next-line ES', 'FIM EM', 'FIM ES']));
-  for (const key of LANGUAGES) {
-    const s = report.completion.perLanguage[key];
-    if (!s) continue;
-    out.push(row([key, String(s.cases), pct(s.nextLineExactMatch), fixed(s.nextLineEditSimilarity), pct(s.fimExactMatch), fixed(s.fimEditSimilarity)]));
+  const cache = report.settings.contextCache ? 'with the context cache' : 'model alone';
+  out.push(...completionTable(`Completion (held-out files, greedy, one line, ${cache})`, report.completion));
+  if (report.completionWithoutContextCache) {
+    out.push(...completionTable('Completion, model alone (no context cache)', report.completionWithoutContextCache));
   }
-  out.push(`  per line: p50 ${ms(report.completion.latencyMs.p50)}, p95 ${ms(report.completion.latencyMs.p95)}`);
   out.push('');
   out.push('Explanation (one-line summary vs the real docstring / JSDoc)');
   out.push(row(['language', 'functions', 'BLEU-4 (0-100)', 'ROUGE-L F1']));
@@ -61,6 +58,17 @@ export function formatModelEvalReport(report: ModelEvalReport): string {
   out.push('');
   out.push(`Peak RSS (process incl. worker): ${report.peakRssMb.toFixed(0)} MB; eval took ${(report.durationMs / 1000).toFixed(1)} s`);
   return out.join('\n');
+}
+
+function completionTable(title: string, quality: CompletionQuality): string[] {
+  const out = [title, row(['language', 'cases', 'next-line EM', 'next-line ES', 'FIM EM', 'FIM ES'])];
+  for (const key of LANGUAGES) {
+    const s = quality.perLanguage[key];
+    if (!s) continue;
+    out.push(row([key, String(s.cases), pct(s.nextLineExactMatch), fixed(s.nextLineEditSimilarity), pct(s.fimExactMatch), fixed(s.fimEditSimilarity)]));
+  }
+  out.push(`  per line: p50 ${ms(quality.latencyMs.p50)}, p95 ${ms(quality.latencyMs.p95)}`);
+  return out;
 }
 
 function row(cells: string[]): string {

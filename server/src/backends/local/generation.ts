@@ -7,6 +7,7 @@ import { BaseStreamer, StoppingCriteria, Tensor } from '@huggingface/transformer
 import type { LoadedModel } from './modelHost';
 import { StopText } from './stopText';
 import { withoutKvCache } from './noKvCache';
+import { ContextCacheLogitsProcessor, DEFAULT_CONTEXT_CACHE } from './contextCache';
 import type { ToWorker, WorkerTimings } from './workerProtocol';
 
 export type GenerateMessage = Extract<ToWorker, { type: 'generate' }>;
@@ -110,6 +111,9 @@ export async function runGeneration(
       // Summaries from a small seq2seq model loop on a phrase under greedy decoding; forbidding
       // repeated trigrams is the usual summarization setting (BART/T5 use it too).
       ...(loaded.info.encoderDecoder ? { no_repeat_ngram_size: 3 } : {}),
+      ...(request.contextCache && !loaded.info.encoderDecoder
+        ? { logits_processor: [new ContextCacheLogitsProcessor(DEFAULT_CONTEXT_CACHE)] }
+        : {}),
       streamer,
       stopping_criteria: [criteria],
     };

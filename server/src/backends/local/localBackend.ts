@@ -192,8 +192,22 @@ export class LocalBackend implements Backend {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const { task, prompt, messages, maxTokens, temperature, stop } = request;
+      const contextCache = task === 'completion' && (tuning.contextCache ?? this.options.config.contextCache);
       worker.request(
-        { type: 'generate', client, id, task, prompt, ...(messages ? { messages } : {}), maxTokens, temperature, stop, tuning, abortFlag },
+        {
+          type: 'generate',
+          client,
+          id,
+          task,
+          prompt,
+          ...(messages ? { messages } : {}),
+          maxTokens,
+          temperature,
+          stop,
+          tuning,
+          contextCache,
+          abortFlag,
+        },
         (reply) => this.onReply(reply, channel, signal),
       );
       yield* channel;

@@ -31,6 +31,8 @@ export interface GenerateTuning {
   useCache?: boolean;
   /** Keep decoding through end-of-sequence until maxTokens (steady-state speed measurements). */
   ignoreEos?: boolean;
+  /** Overrides `local.contextCache` (evaluations measure with and without). */
+  contextCache?: boolean;
 }
 
 export type ToWorker =
@@ -50,6 +52,8 @@ export type ToWorker =
       temperature: number;
       stop: string[];
       tuning: GenerateTuning;
+      /** Mix the prompt's cache model into completion decoding (decoder-only models). */
+      contextCache: boolean;
       /** Int32Array(1) view target; 1 = abort. */
       abortFlag: SharedArrayBuffer;
     }
