@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bpe import EOT, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, PAD, Tokenizer
+from bpe import EOT, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, NEVER_GENERATED, PAD, Tokenizer
 from corpus import EXT_LANG
 from export_onnx import NO_REPEAT_NGRAM
 from gpt import GPT
@@ -101,7 +101,7 @@ def eval_explanation(model: Seq2Seq, tok: Tokenizer, pairs, max_source: int) -> 
     samples = []
     for p in pairs:
         src = tok.encode(p.code)[:max_source]
-        pred = tok.decode(model.generate_greedy(src, PAD, EOT, model.cfg.max_target, NO_REPEAT_NGRAM)).strip()
+        pred = tok.decode(model.generate_greedy(src, PAD, EOT, model.cfg.max_target, NO_REPEAT_NGRAM, NEVER_GENERATED)).strip()
         d = per_lang.setdefault(p.lang, {"n": 0, "bleu4": 0.0, "rougeL": 0.0})
         d["n"] += 1
         d["bleu4"] += bleu4(pred, p.summary)
