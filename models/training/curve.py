@@ -16,7 +16,7 @@ import torch
 
 from bpe import EOT, NEVER_GENERATED, PAD, Tokenizer
 from context_cache import mix_context_cache
-from evaluate import MAX_LINE_TOKENS, PROMPT_TOKENS, first_line, heldout_files, sample_line_positions
+from evaluate import MAX_LINE_TOKENS, PROMPT_TOKENS, first_line, line_cases
 from gpt import GPT, GPTConfig
 from metrics import edit_similarity
 
@@ -54,19 +54,14 @@ def evaluate_checkpoint(path: Path, cfg: GPTConfig, tok: Tokenizer, per_file: in
     model.eval()
     scores = {False: [0, 0.0], True: [0, 0.0]}
     n = 0
-    for _, _, text in heldout_files(HELDOUT):
-        lines = text.split("\n")
-        offsets = [0]
-        for line in lines[:-1]:
-            offsets.append(offsets[-1] + len(line) + 1)
-        for i in sample_line_positions(text, per_file, seed):
-            ref = lines[i].strip()
-            ids = tok.encode(text[: offsets[i] - 1])[-PROMPT_TOKENS:]
-            n += 1
-            for cache in (False, True):
-                pred = greedy_line(model, tok, ids, cache)
-                scores[cache][0] += int(pred == ref)
-                scores[cache][1] += edit_similarity(pred, ref)
+    for _, text, line, offset in line_cases(HELDOUT, per_file, seed):
+        ref = line.strip()
+        ids = tok.encode(text[: offset - 1])[-PROMPT_TOKENS:]
+        n += 1
+        for cache in (False, True):
+            pred = greedy_line(model, tok, ids, cache)
+            scores[cache][0] += int(pred == ref)
+            scores[cache][1] += edit_similarity(pred, ref)
     return {"n": n, "em": round(scores[False][0] / n, 4), "es": round(scores[False][1] / n, 4),
             "em_cache": round(scores[True][0] / n, 4), "es_cache": round(scores[True][1] / n, 4)}
 
