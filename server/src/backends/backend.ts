@@ -68,6 +68,11 @@ export interface Backend {
   readonly completionContextChars?: number;
   /** Model name for a task, when a backend uses different models per task (local). */
   modelFor?(task: Task): string;
+  /**
+   * A decoding option that changes this backend's answers for a task beyond the request itself
+   * (local: the context cache), so cached answers made without it are not served with it.
+   */
+  decodingFor?(task: Task): string | undefined;
   /** Whether this backend can serve a task at all right now (configured, model present). */
   isAvailable(task: Task): boolean;
   status(): BackendStatus;

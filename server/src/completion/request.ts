@@ -59,7 +59,8 @@ function keepHead(text: string, limit: number): string {
 export function cacheKeyParts(backend: Backend, request: GenerateRequest): CacheKeyParts {
   return {
     backend: backend.id,
-    model: modelName(backend, request.task),
+    // The decoding variant rides on the model name: same model, different answers.
+    model: [modelName(backend, request.task), backend.decodingFor?.(request.task)].filter(Boolean).join('+'),
     prompt: request.messages ? `${request.prompt}\n${JSON.stringify(request.messages)}` : request.prompt,
     ...(request.suffix !== undefined ? { suffix: request.suffix } : {}),
     maxTokens: request.maxTokens,

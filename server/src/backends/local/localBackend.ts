@@ -81,6 +81,10 @@ export class LocalBackend implements Backend {
     return modelName(this.states[task]);
   }
 
+  decodingFor(task: Task): string | undefined {
+    return task === 'completion' && this.options.config.contextCache ? 'context-cache' : undefined;
+  }
+
   /**
    * Prefix + suffix characters the completion model handles well: its trained window, less room
    * for the answer, at ~3 characters per token (the bundled tokenizer averages 3.1 on the
