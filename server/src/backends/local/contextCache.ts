@@ -39,19 +39,21 @@ export interface ContextMatch {
 /** The longest suffix of `ids` (at most `maxMatch` tokens) seen earlier, and what followed it. */
 export function longestContextMatch(ids: ArrayLike<number>, maxMatch: number): ContextMatch {
   const n = ids.length;
-  for (let length = Math.min(maxMatch, n - 1); length >= 1; length--) {
-    const next = new Map<number, number>();
-    const start = n - length;
-    for (let i = 0; i + length < n; i++) {
-      let k = 0;
-      while (k < length && ids[i + k] === ids[start + k]) k++;
-      if (k < length) continue;
-      const token = ids[i + length] as number;
-      next.set(token, (next.get(token) ?? 0) + 1);
+  let length = 0;
+  const next = new Map<number, number>();
+  // One pass: for each earlier position, how many tokens before it agree with the end of `ids`.
+  for (let end = 1; end < n; end++) {
+    let k = 0;
+    while (k < maxMatch && k < end && ids[end - 1 - k] === ids[n - 1 - k]) k++;
+    if (k === 0 || k < length) continue;
+    if (k > length) {
+      length = k;
+      next.clear();
     }
-    if (next.size > 0) return { length, next };
+    const token = ids[end] as number;
+    next.set(token, (next.get(token) ?? 0) + 1);
   }
-  return { length: 0, next: new Map() };
+  return { length, next };
 }
 
 /**
