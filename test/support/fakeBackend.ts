@@ -20,16 +20,20 @@ export interface Script {
   delayMs?: number;
 }
 
-export class ScriptedBackend implements Backend {
+export class ScriptedBackend<S extends Script = Script> implements Backend {
   readonly fimTemplate = 'tandem' as const;
   readonly supportsNativeSuffix = false;
   readonly requests: GenerateRequest[] = [];
+  /** The signal each generation was given, to check who was aborted. */
+  readonly signals: AbortSignal[] = [];
+  /** Generations the consumer read to the end (past the final `done` chunk). */
+  completed = 0;
   available = true;
-  private readonly scripts: Script[];
+  private readonly scripts: S[];
 
   constructor(
     readonly id: BackendId,
-    scripts: Script[],
+    scripts: S[],
     readonly model = `${id}-model`,
   ) {
     this.scripts = [...scripts];
@@ -45,16 +49,24 @@ export class ScriptedBackend implements Backend {
 
   async *generate(request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateChunk> {
     this.requests.push(request);
-    const script = this.scripts.shift() ?? { chunks: ['ok'] };
+    this.signals.push(signal);
+    this.onStart();
+    const script = this.scripts.shift() ?? ({ chunks: ['ok'] } as S);
+    await this.beforeFirstChunk(script, signal);
     for (const text of script.chunks ?? []) {
       if (script.delayMs) await abortableDelay(script.delayMs, signal);
-      if (signal.aborted) throw new CancelledError();
+      if (signal.aborted) throw new CancelledError(undefined, { cause: signal.reason });
       yield { type: 'text', text };
     }
     if (script.error) throw script.error;
     yield { type: 'done', usage: { promptTokens: request.prompt.length, completionTokens: (script.chunks ?? []).length, source: 'estimate' }, finishReason: 'stop' };
+    this.completed++;
   }
 
   async dispose(): Promise<void> {}
-}
 
+  /** Hooks for subclasses that order races (see HeldBackend). */
+  protected onStart(): void {}
+
+  protected async beforeFirstChunk(_script: S, _signal: AbortSignal): Promise<void> {}
+}

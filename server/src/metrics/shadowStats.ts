@@ -7,56 +7,53 @@
 import type { BackendId, RequestRow, ShadowStats } from '../protocol';
 
 export function shadowStats(rows: Iterable<RequestRow>): ShadowStats[] {
-  const byBackend = new Map<BackendId, Sums>();
+  const byBackend = new Map<BackendId, Totals>();
   for (const row of rows) {
     if (row.shadowOf == null || row.backend === null) continue;
-    let sums = byBackend.get(row.backend);
-    if (!sums) {
-      sums = emptySums();
-      byBackend.set(row.backend, sums);
+    let totals = byBackend.get(row.backend);
+    if (!totals) {
+      totals = emptyTotals();
+      byBackend.set(row.backend, totals);
     }
-    sums.requests++;
-    if (row.outcome === 'answered' || row.outcome === 'empty') sums.answered++;
-    if (row.outcome === 'error') sums.errors++;
-    if (row.outcome === 'cancelled') sums.cancelled++;
+    totals.requests++;
+    if (row.outcome === 'answered' || row.outcome === 'empty') totals.answered++;
+    if (row.outcome === 'error') totals.errors++;
+    if (row.outcome === 'cancelled') totals.cancelled++;
     if (row.comparedWith == null || row.shadowSimilarity == null || row.shownSimilarity == null) continue;
-    sums.compared++;
-    sums.shadowSimilarity += row.shadowSimilarity;
-    sums.shownSimilarity += row.shownSimilarity;
-    sums.shadowFirstLine += row.shadowFirstLineMatch ?? 0;
-    sums.shownFirstLine += row.shownFirstLineMatch ?? 0;
+    totals.compared++;
+    totals.shadowSimilarity += row.shadowSimilarity;
+    totals.shownSimilarity += row.shownSimilarity;
+    totals.shadowFirstLineMatchRate += row.shadowFirstLineMatch ?? 0;
+    totals.shownFirstLineMatchRate += row.shownFirstLineMatch ?? 0;
   }
   return [...byBackend]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([backend, sums]) => ({
+    .map(([backend, totals]) => ({
       backend,
       shownBackend: backend === 'local' ? 'offload' : 'local',
-      requests: sums.requests,
-      answered: sums.answered,
-      errors: sums.errors,
-      cancelled: sums.cancelled,
-      compared: sums.compared,
-      shadowSimilarity: mean(sums.shadowSimilarity, sums.compared),
-      shownSimilarity: mean(sums.shownSimilarity, sums.compared),
-      shadowFirstLineMatchRate: mean(sums.shadowFirstLine, sums.compared),
-      shownFirstLineMatchRate: mean(sums.shownFirstLine, sums.compared),
+      ...totals,
+      shadowSimilarity: mean(totals.shadowSimilarity, totals.compared),
+      shownSimilarity: mean(totals.shownSimilarity, totals.compared),
+      shadowFirstLineMatchRate: mean(totals.shadowFirstLineMatchRate, totals.compared),
+      shownFirstLineMatchRate: mean(totals.shownFirstLineMatchRate, totals.compared),
     }));
 }
 
-interface Sums {
-  requests: number;
-  answered: number;
-  errors: number;
-  cancelled: number;
-  compared: number;
-  shadowSimilarity: number;
-  shownSimilarity: number;
-  shadowFirstLine: number;
-  shownFirstLine: number;
-}
+/** The snapshot's fields while counting: the four means hold sums until divided by `compared`. */
+type Totals = Omit<ShadowStats, 'backend' | 'shownBackend'>;
 
-function emptySums(): Sums {
-  return { requests: 0, answered: 0, errors: 0, cancelled: 0, compared: 0, shadowSimilarity: 0, shownSimilarity: 0, shadowFirstLine: 0, shownFirstLine: 0 };
+function emptyTotals(): Totals {
+  return {
+    requests: 0,
+    answered: 0,
+    errors: 0,
+    cancelled: 0,
+    compared: 0,
+    shadowSimilarity: 0,
+    shownSimilarity: 0,
+    shadowFirstLineMatchRate: 0,
+    shownFirstLineMatchRate: 0,
+  };
 }
 
 function mean(total: number, count: number): number {
