@@ -120,9 +120,11 @@ async function timedRun(
 }
 
 async function measureTtft(backend: LocalBackend, prompt: string, repeats: number, signal: AbortSignal): Promise<TtftMeasurement> {
-  const firstRun = await timedRun(backend, prompt, 1, {}, signal);
+  // Cold prefills: the same prompt again would otherwise reuse the previous run's KV cache.
+  const cold = { promptCache: false };
+  const firstRun = await timedRun(backend, prompt, 1, cold, signal);
   const runs: TimedRun[] = [];
-  for (let i = 0; i < repeats; i++) runs.push(await timedRun(backend, prompt, 1, {}, signal));
+  for (let i = 0; i < repeats; i++) runs.push(await timedRun(backend, prompt, 1, cold, signal));
   return {
     promptTokens: firstRun.promptTokens,
     firstMs: firstRun.ttftMs,

@@ -8,6 +8,7 @@ import type { LoadedModel } from './modelHost';
 import { StopText } from './stopText';
 import { withoutKvCache } from './noKvCache';
 import { ContextCacheLogitsProcessor, DEFAULT_CONTEXT_CACHE } from './contextCache';
+import { PromptKvCache, type PastKeyValues } from './promptKvCache';
 import type { ToWorker, WorkerTimings } from './workerProtocol';
 
 export type GenerateMessage = Extract<ToWorker, { type: 'generate' }>;
@@ -20,6 +21,21 @@ export interface GenerationResult {
 }
 
 export class BadRequestError extends Error {}
+
+/** Granularity of prompt truncation for decoder-only models (see encodePrompt). */
+const TRUNCATION_STEP = 64;
+
+/** One KV cache per loaded model, kept between its generations (see promptKvCache.ts). */
+const promptCaches = new WeakMap<LoadedModel, PromptKvCache>();
+
+function promptCacheOf(loaded: LoadedModel): PromptKvCache {
+  let cache = promptCaches.get(loaded);
+  if (!cache) {
+    cache = new PromptKvCache();
+    promptCaches.set(loaded, cache);
+  }
+  return cache;
+}
 
 /** Re-decodes all generated tokens each step and lets StopText decide what is safe to show. */
 class DeltaStreamer extends BaseStreamer {
@@ -98,6 +114,11 @@ export async function runGeneration(
     throw new BadRequestError('Decoding without the KV cache is only supported for decoder-only models.');
   }
   const restore = useCache ? undefined : withoutKvCache(loaded.model);
+  // Decoder-only models reuse the KV of the tokens this prompt shares with the previous run.
+  const kvCache = useCache && !loaded.info.encoderDecoder && (request.tuning.promptCache ?? true) ? promptCacheOf(loaded) : undefined;
+  const reuse = kvCache?.take(inputIds);
+  kvCache?.clear(); // taken tensors now belong to this run; a failed run must not leave stale ones
+  let output: { sequences?: Tensor; past_key_values?: PastKeyValues } | undefined;
   try {
     const sampling = request.temperature > 0;
     // generate()'s declared parameter type omits the generation-config kwargs it accepts.
@@ -116,10 +137,16 @@ export async function runGeneration(
         : {}),
       streamer,
       stopping_criteria: [criteria],
+      // generate() feeds only the tokens after the reused past (input_ids beyond its length).
+      ...(reuse ? { past_key_values: reuse.past } : {}),
+      ...(kvCache ? { return_dict_in_generate: true } : {}),
     };
-    await loaded.model.generate(parameters as Parameters<typeof loaded.model.generate>[0]);
+    output = (await loaded.model.generate(parameters as Parameters<typeof loaded.model.generate>[0])) as typeof output;
   } finally {
     restore?.();
+  }
+  if (kvCache && output?.sequences) {
+    kvCache.store(Array.from(output.sequences.data as BigInt64Array, Number), output.past_key_values);
   }
 
   const firstAt = streamer.firstTokenAt ?? performance.now();
@@ -132,6 +159,7 @@ export async function runGeneration(
       firstTokenMs: firstAt - started,
       decodeMs: (streamer.lastTokenAt ?? firstAt) - firstAt,
       steps: streamer.tokens.length,
+      reusedPromptTokens: reuse?.tokens ?? 0,
     },
   };
 }
@@ -170,8 +198,13 @@ function encodePrompt(loaded: LoadedModel, request: GenerateMessage): { inputIds
   const room = context - maxNewTokens;
   if (ids.length > room) {
     const first = ids[0] as number;
-    const keepFirst = loaded.stopTokenIds.has(first);
-    ids = keepFirst ? [first, ...ids.slice(ids.length - room + 1)] : ids.slice(ids.length - room);
+    const keep = loaded.stopTokenIds.has(first) ? 1 : 0;
+    // Cut the start in steps of TRUNCATION_STEP tokens, not one token per keystroke: the kept
+    // window then starts at the same token for many keystrokes, so the KV cache of the previous
+    // run stays reusable (promptKvCache.ts). Costs at most TRUNCATION_STEP − 1 tokens of context.
+    const excess = ids.length - room;
+    const cut = Math.min(ids.length - keep - 1, Math.ceil(excess / TRUNCATION_STEP) * TRUNCATION_STEP);
+    ids = [...ids.slice(0, keep), ...ids.slice(keep + cut)];
   }
   return { inputIds: ids, maxNewTokens };
 }

@@ -233,12 +233,14 @@ export class LocalBackend implements Backend {
         channel.fail(new CancelledError(undefined, { cause: signal.reason }));
         return;
       }
-      const { firstTokenMs, decodeMs, steps } = reply.timings;
+      const { firstTokenMs, decodeMs, steps, reusedPromptTokens } = reply.timings;
       channel.push({
         type: 'done',
         usage: { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, source: 'tokenizer' },
         finishReason: reply.finishReason,
         serverTimings: {
+          // As llama.cpp's prompt_n: the tokens evaluated, not those whose KV was reused.
+          promptTokens: reply.promptTokens - reusedPromptTokens,
           promptMs: firstTokenMs,
           decodeMs,
           ...(steps > 1 && decodeMs > 0 ? { decodeTokensPerSecond: ((steps - 1) * 1000) / decodeMs } : {}),

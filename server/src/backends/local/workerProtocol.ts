@@ -33,6 +33,8 @@ export interface GenerateTuning {
   ignoreEos?: boolean;
   /** Overrides `local.contextCache` (evaluations measure with and without). */
   contextCache?: boolean;
+  /** false: prefill the whole prompt even when the previous run shared a prefix (cold TTFT). */
+  promptCache?: boolean;
 }
 
 export type ToWorker =
@@ -75,6 +77,8 @@ export interface WorkerTimings {
   queuedMs: number;
   /** Decoding steps run (generated tokens including a final end-of-sequence token). */
   steps: number;
+  /** Prompt tokens whose KV came from the previous run (promptKvCache.ts), not a prefill. */
+  reusedPromptTokens: number;
 }
 
 export interface LoadedModelInfo {
