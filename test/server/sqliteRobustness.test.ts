@@ -19,6 +19,8 @@ import { requestRow } from '../support/requestRow';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-sqlite-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 let counter = 0;
+/** The cache with its disk tier on: these tests are about the file. */
+const DISK_CACHE = { ...DEFAULT_CONFIG.cache, persistText: true };
 const freshDir = () => fs.mkdtempSync(path.join(root, `case-${++counter}-`));
 
 const notesTable: Migration = {
@@ -185,7 +187,7 @@ describe('stores over damaged or locked files', () => {
     const file = path.join(freshDir(), 'cache.db');
     fs.writeFileSync(file, Buffer.alloc(8192, 0x42));
     const log = memoryLogger();
-    const cache = openAnswerCache({ dbPath: file, config: DEFAULT_CONFIG.cache, log });
+    const cache = openAnswerCache({ dbPath: file, config: DISK_CACHE, log });
     assert.equal(cache.storage.persistent, true);
     assert.match(cache.storage.warnings.join('\n'), /cached answers it held are lost/);
     cache.set('k', { text: 'x', backend: 'local', model: 'm', createdAt: 1 });
@@ -220,7 +222,7 @@ describe('stores over damaged or locked files', () => {
     });
     try {
       const log = memoryLogger();
-      const cache = openAnswerCache({ dbPath: path.join(dir, 'cache.db'), config: DEFAULT_CONFIG.cache, log, busyTimeoutMs: 20 });
+      const cache = openAnswerCache({ dbPath: path.join(dir, 'cache.db'), config: DISK_CACHE, log, busyTimeoutMs: 20 });
       const recorder = openMetricsRecorder({
         dbPath: path.join(dir, 'metrics.db'),
         config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 },

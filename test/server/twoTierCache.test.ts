@@ -29,9 +29,10 @@ function clock(start = 1_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
+/** With `persistText` on, unless a test says otherwise: most tests here are about the disk tier. */
 function open(dbPath: string, cache: Partial<TandemConfig['cache']> = {}, extra: Partial<OpenAnswerCacheOptions> = {}) {
   const log = memoryLogger();
-  const opened = openAnswerCache({ dbPath, config: { ...DEFAULT_CONFIG.cache, ...cache }, log, ...extra });
+  const opened = openAnswerCache({ dbPath, config: { ...DEFAULT_CONFIG.cache, persistText: true, ...cache }, log, ...extra });
   return Object.assign(opened, { log });
 }
 
@@ -189,6 +190,45 @@ describe('TwoTierCache', () => {
     assert.equal(cache.get('k2')?.tier, 'l1');
     assert.equal(cache.get('missing'), undefined);
     cache.close();
+  });
+
+  it('keeps answer text off disk by default (persistText off): memory only, no file', () => {
+    assert.equal(DEFAULT_CONFIG.cache.persistText, false);
+    const dbPath = freshDb();
+    const first = open(dbPath, { persistText: false });
+    first.set('k', answer('const token = "sk-secret";'));
+    assert.equal(first.get('k')?.tier, 'l1', 'the memory tier keeps the text');
+    assert.equal(first.storage.persistent, false);
+    first.close();
+    assert.equal(fs.existsSync(dbPath), false, 'no cache.db is written');
+    const second = open(dbPath, { persistText: false });
+    assert.equal(second.get('k'), undefined, 'nothing survives a restart');
+    second.close();
+  });
+
+  it('deletes a cache.db holding answer text when persistText is off', () => {
+    const dbPath = freshDb();
+    const earlier = open(dbPath, { persistText: true });
+    earlier.set('k', answer('const token = "sk-secret";'));
+    earlier.close();
+    assert.equal(fs.existsSync(dbPath), true);
+    const now = open(dbPath, { persistText: false });
+    assert.equal(fs.existsSync(dbPath), false);
+    assert.equal(fs.existsSync(`${dbPath}-wal`), false);
+    assert.match(now.log.messages('info').join('\n'), /Deleted .*cache\.db.*tandem\.cache\.persistText/);
+    assert.equal(now.get('k'), undefined);
+    now.close();
+  });
+
+  it('with persistText on, keeps answers on disk in a file only its owner can read', { skip: process.platform === 'win32' }, () => {
+    const dbPath = freshDb();
+    const cache = open(dbPath, { persistText: true });
+    cache.set('k', answer('v'));
+    for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600, file);
+    }
+    cache.close();
+    assert.equal(fs.statSync(dbPath).mode & 0o777, 0o600);
   });
 
   it('stores answers and hashed keys, never prompts', () => {

@@ -1,6 +1,7 @@
 /**
  * The second cache tier: answers in SQLite, keyed by the sha256 cache key (prompts never reach
- * this file, only the answers). Entries expire `ttlMs` after they were stored; when more than
+ * this file, only the answers; and answers only when `cache.persistText` is on, see
+ * openAnswerCache.ts). Entries expire `ttlMs` after they were stored; when more than
  * `maxEntries` are stored, the oldest go first. Methods throw SQLite errors; the two-tier cache
  * decides what a failure means for the request.
  */

@@ -1,6 +1,12 @@
-/** The factory the server calls: builds the answer cache from `TandemConfig['cache']`. */
+/**
+ * The factory the server calls: builds the answer cache from `TandemConfig['cache']`. Answer text
+ * can quote the user's code (a secret in the open file, say), so the disk tier is used only when
+ * `cache.persistText` allows it; otherwise answers are cached in memory only and a cache.db left
+ * by an earlier version is deleted. (A disk tier of key hashes alone could answer nothing.)
+ */
+import fs from 'node:fs';
 import type { Logger } from '../logger';
-import { openDatabase, type StorageInfo } from '../storage/sqlite';
+import { MEMORY_PATH, openDatabase, type StorageInfo } from '../storage/sqlite';
 import { describeError } from '../storage/sqliteErrors';
 import { CACHE_MIGRATIONS, DiskTier } from './diskTier';
 import { DisabledCache, TwoTierCache, type CacheConfig } from './twoTierCache';
@@ -24,7 +30,8 @@ export function openAnswerCache(options: OpenAnswerCacheOptions): OpenedAnswerCa
   const { config, log } = options;
   const now = options.now ?? Date.now;
   if (!config.enabled) return new DisabledCache();
-  if (config.diskEntries <= 0) {
+  if (config.diskEntries <= 0 || !config.persistText) {
+    if (!config.persistText) removeStoredText(options.dbPath, log);
     return new TwoTierCache(config, undefined, log, now, { persistent: false, warnings: [] });
   }
   const opened = openDatabase({
@@ -60,4 +67,15 @@ export function openAnswerCache(options: OpenAnswerCacheOptions): OpenedAnswerCa
     persistent: opened.persistent && disk !== undefined,
     warnings,
   });
+}
+
+/** Deletes a cache.db (and its WAL) written while text was allowed on disk, or by an older version. */
+function removeStoredText(dbPath: string, log: Logger): void {
+  if (dbPath === MEMORY_PATH || !fs.existsSync(dbPath)) return;
+  try {
+    for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(file, { force: true });
+    log.info(`Deleted ${dbPath}: cached answers are kept on disk only when tandem.cache.persistText is on.`);
+  } catch (error) {
+    log.warn(`Cannot delete ${dbPath} (${describeError(error)}); it may still hold cached answer text.`);
+  }
 }

@@ -1,16 +1,18 @@
 /**
  * The answer cache: L1 is an in-memory LRU (lru-cache), L2 is SQLite (see diskTier.ts). A hit in
  * L2 is promoted to L1 for the rest of its lifetime. Storage trouble never reaches the caller:
- * a busy database skips L2 for that operation and, with a growing back-off, for the next few
- * (each attempt against a lock blocks for the busy timeout); any other L2 failure (corruption,
- * disk full, I/O error) turns L2 off for the session. Both are logged once.
+ * a busy database or a disk that refuses the write for now (full, I/O error, read-only) skips L2
+ * for that operation and, with a growing back-off up to 30 s, for the next few (each attempt
+ * against a lock blocks for the busy timeout); L2 is used again as soon as an attempt works.
+ * Answers meanwhile live in L1 only (a cache may forget). Damage no retry can fix (corruption, a
+ * missing table) turns L2 off for the session. Each is logged once.
  */
 import { LRUCache } from 'lru-cache';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
-import { describeError, isBusyError } from '../storage/sqliteErrors';
+import { describeError, isRetryableError } from '../storage/sqliteErrors';
 import type { DiskTier } from './diskTier';
 import type { AnswerCache, CachedAnswer, CacheCounters, CacheHit } from './types';
 
@@ -37,7 +39,7 @@ export class TwoTierCache implements AnswerCache {
     this.memory =
       config.memoryEntries > 0 ? new LRUCache({ max: config.memoryEntries }) : undefined;
     this.disk = disk;
-    this.diskFailures = new FailureReporter(log, 'the disk cache tier is skipped meanwhile', {
+    this.diskFailures = new FailureReporter(log, 'the disk cache tier is skipped meanwhile and retried with a back-off', {
       now,
     });
   }
@@ -98,7 +100,7 @@ export class TwoTierCache implements AnswerCache {
       this.diskFailures.succeeded(operation);
       return result;
     } catch (error) {
-      if (isBusyError(error)) {
+      if (isRetryableError(error)) {
         this.diskFailures.failed(operation, error);
         return undefined;
       }

@@ -1,7 +1,7 @@
 /** The factory the server calls: the metrics recorder over `<storage>/metrics.db`. */
 import type { CacheCounters } from '../cache/types';
 import type { Logger } from '../logger';
-import { openDatabase } from '../storage/sqlite';
+import { openDatabase, reopenDatabaseFile } from '../storage/sqlite';
 import { describeError } from '../storage/sqliteErrors';
 import { SqliteMetricsRecorder, type MetricsConfig } from './recorder';
 import { MemoryRowStore, type RowStore } from './rowStore';
@@ -55,5 +55,16 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
     now,
     storage: { persistent, warnings },
     flushDelayMs: options.flushDelayMs,
+    reopen: persistent ? () => reopenStore(options.dbPath, options.busyTimeoutMs) : undefined,
   });
+}
+
+function reopenStore(dbPath: string, busyTimeoutMs: number | undefined): RowStore {
+  const db = reopenDatabaseFile(dbPath, METRICS_MIGRATIONS, busyTimeoutMs);
+  try {
+    return new SqliteRowStore(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }

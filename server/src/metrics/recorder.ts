@@ -3,9 +3,14 @@
  * only queue, and the queue is written in one transaction on a short timer, before a snapshot,
  * and on close. Nothing here throws into the caller.
  *
- * When the database is busy (another process holds the write lock) the queue waits, with a
- * growing back-off, bounded by `maxPending`; snapshots still include queued rows. Any other
- * storage failure moves the session to an in-memory row store, with one warning saying so.
+ * When the database is busy (another process holds the write lock) or the disk refuses the write
+ * for now (full, I/O error, read-only, cannot open: see isTransientError) the queue waits, with a
+ * growing back-off up to 30 s, and is written once the disk takes it again; snapshots still
+ * include queued rows. The queue holds at most `maxPending` rows and updates (default
+ * MAX_PENDING_ROWS); beyond that the oldest are dropped, with a warning. Errors that say the
+ * handle itself is stale (read-only, cannot open, I/O error) reopen the file before the next
+ * attempt. Only damage that no retry can fix (corruption, a missing table) moves the session to
+ * an in-memory row store, with one warning saying so.
  */
 import { sha256Hex } from '../cache/cacheKey';
 import type { CacheCounters } from '../cache/types';
@@ -14,7 +19,7 @@ import type { Logger } from '../logger';
 import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, RequestRow, ShadowStats } from '../protocol';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
-import { describeError, isBusyError, isRowError } from '../storage/sqliteErrors';
+import { describeError, isRetryableError, isRowError, needsReopen } from '../storage/sqliteErrors';
 import { LiveTally } from './liveTally';
 import { PendingQueue } from './pendingQueue';
 import { MemoryRowStore, type RowStore, type StoredRequest } from './rowStore';
@@ -22,12 +27,15 @@ import { shadowStats } from './shadowStats';
 import { finishTallies, mergeTallies, tallyRows, type Tallies } from './tally';
 import type { MetricsRecorder, RequestText } from './types';
 import { invalidRowReason } from './validateRow';
+import { redactOptional } from '../redact';
 
 export type MetricsConfig = TandemConfig['metrics'] & { pricePerMillionTokens: number };
 
 const DAY_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
 const DEFAULT_RECENT = 50;
+/** Rows and outcome updates kept queued while the disk refuses writes (about 1 KB each). */
+export const MAX_PENDING_ROWS = 10_000;
 const NO_CACHE_COUNTERS: CacheCounters = { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 };
 
 export interface RecorderOptions {
@@ -38,8 +46,11 @@ export interface RecorderOptions {
   storage: StorageInfo;
   /** Delay before queued rows are written; default 250 ms. */
   flushDelayMs?: number;
-  /** Rows kept queued while the database is busy; the oldest are dropped beyond it. */
+  /** Rows kept queued while the database refuses writes; the oldest are dropped beyond it. */
   maxPending?: number;
+  /** Opens the database file again (throws when it cannot): used after errors that leave the
+   * open handle stale. Absent for in-memory stores. */
+  reopen?: () => RowStore;
 }
 
 export class SqliteMetricsRecorder implements MetricsRecorder {
@@ -53,6 +64,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   private closed = false;
   private readonly listeners = new Set<() => void>();
   private readonly busy: FailureReporter;
+  private reopenBeforeWrite = false;
   private readonly flushDelayMs: number;
   private readonly log: Logger;
 
@@ -65,8 +77,9 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     this.config = { ...options.config };
     this.storage = options.storage;
     this.flushDelayMs = options.flushDelayMs ?? 250;
-    this.pending = new PendingQueue(options.maxPending ?? 10_000, options.log);
-    this.busy = new FailureReporter(options.log, 'request metrics stay queued in memory meanwhile', {
+    const maxPending = options.maxPending ?? MAX_PENDING_ROWS;
+    this.pending = new PendingQueue(maxPending, options.log);
+    this.busy = new FailureReporter(options.log, `request metrics stay queued in memory (up to ${maxPending}) and are written when it works again`, {
       now: options.now,
       initialDelayMs: this.flushDelayMs * 2,
     });
@@ -81,7 +94,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
         this.log.error(`Request row not recorded: ${problem}.`);
         return;
       }
-      this.pending.add(this.toStored(row, text));
+      this.pending.add(this.toStored(withRedactedText(row), text));
       this.changed();
     } catch (error) {
       this.log.error(`Recording request ${String(row?.id)} failed: ${describeError(error)}`);
@@ -154,6 +167,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     if (this.pending.size === 0) return true;
     const batch = this.pending.batch();
     try {
+      if (this.reopenBeforeWrite) this.reopen();
       this.live.beforeWrite(batch, (id) => this.store.factsOf(id));
       this.store.write(batch);
     } catch (error) {
@@ -166,6 +180,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     return true;
   }
 
+  /** Writes what is queued and closes the database; synchronous, so it can run at process exit. */
   close(): void {
     if (this.closed) return;
     this.flush();
@@ -176,7 +191,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     if (this.pending.size > 0) {
       this.log.warn(
         `${this.pending.size} request metric write(s) were still queued at close ` +
-          '(database busy); they are lost.',
+          `(the database refused them: ${this.busy.streak} failed attempt(s)); they are lost.`,
       );
     }
     try {
@@ -187,8 +202,9 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   }
 
   private writeFailed(error: unknown): boolean {
-    if (isBusyError(error)) {
+    if (isRetryableError(error)) {
       this.busy.failed('Writing request metrics', error);
+      if (needsReopen(error) && this.options.reopen) this.reopenBeforeWrite = true;
       this.scheduleFlush();
       return false;
     }
@@ -201,6 +217,22 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     }
     this.degradeToMemory(error);
     return this.flush();
+  }
+
+  /** Replaces the store with a fresh handle on the same file; throws (store unchanged) on failure. */
+  private reopen(): void {
+    const reopen = this.options.reopen;
+    if (!reopen) return;
+    const fresh = reopen();
+    const stale = this.store;
+    this.store = fresh;
+    this.reopenBeforeWrite = false;
+    this.live.invalidate();
+    try {
+      stale.close();
+    } catch {
+      // The handle was already failing; closing it is best effort.
+    }
   }
 
   private toStored(row: RequestRow, text: RequestText | undefined): StoredRequest {
@@ -254,7 +286,8 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       if (this.store.deleteOlderThan(now - this.config.retentionDays * DAY_MS) > 0) this.live.invalidate();
       this.lastPruneAt = now;
     } catch (error) {
-      if (!isBusyError(error)) this.degradeToMemory(error);
+      // Pruning waits for the next hour when the disk refuses it; only damage goes to memory.
+      if (!isRetryableError(error)) this.degradeToMemory(error);
     }
   }
 
@@ -265,6 +298,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     );
     const failed = this.store;
     this.store = new MemoryRowStore();
+    this.reopenBeforeWrite = false;
     this.live.invalidate();
     try {
       failed.close();
@@ -302,4 +336,10 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       return { ...NO_CACHE_COUNTERS };
     }
   }
+}
+
+/** The row's free-text fields quote endpoints and errors: redact them before they are stored. */
+function withRedactedText(row: RequestRow): RequestRow {
+  if (!row.errorClass && !row.fallbackReason) return row;
+  return { ...row, errorClass: redactOptional(row.errorClass) ?? null, fallbackReason: redactOptional(row.fallbackReason) ?? null };
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '../logger';
 import { migrate, type Migration } from './migrations';
+import { ensurePrivateDatabaseFile, PRIVATE_DIR_MODE } from './privateFiles';
 import { describeError, isBusyError, isCorruptionError, StorageError } from './sqliteErrors';
 
 export const MEMORY_PATH = ':memory:';
@@ -63,7 +64,8 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   if (options.path === MEMORY_PATH) return inMemory();
   const file = path.resolve(options.path);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Folders created here are private; an existing folder is the caller's (see privateFiles.ts).
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (error) {
     warn(
       `Cannot create the directory for ${file} (${describeError(error)}); ` +
@@ -72,8 +74,12 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     return inMemory();
   }
 
+  const privacyProblem = makePrivate(file);
   const first = attemptOpen(file, options.migrations, busyTimeoutMs);
-  if (first.db) return { db: first.db, persistent: true, warnings };
+  if (first.db) {
+    if (privacyProblem) warn(`Cannot restrict ${file} to its owner (${privacyProblem}); other users may read the ${options.contents}.`);
+    return { db: first.db, persistent: true, warnings };
+  }
   let failure = first.error;
   let movedAsideTo: string | undefined;
   if (isCorruptionError(failure)) {
@@ -90,6 +96,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
       `The database ${file} was corrupt (${describeError(failure)}); moved it to ` +
         `${movedAsideTo} and started an empty one. The ${options.contents} it held are lost.`,
     );
+    makePrivate(file);
     const second = attemptOpen(file, options.migrations, busyTimeoutMs);
     if (second.db) return { db: second.db, persistent: true, warnings, movedAsideTo };
     failure = second.error;
@@ -102,6 +109,27 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
       `only for this session: they will be lost when the server stops.`,
   );
   return { ...inMemory(), movedAsideTo };
+}
+
+/** Makes the file 0600 before SQLite opens it; returns why not, or undefined. A location where
+ * the file cannot even be created is reported by the open that follows, not here. */
+function makePrivate(file: string): string | undefined {
+  try {
+    ensurePrivateDatabaseFile(file);
+    return undefined;
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
+/**
+ * Opens the file again for a store that already used it this session (after an error that left
+ * its handle stale). No fallbacks: throws what SQLite throws, and the caller keeps its old handle.
+ */
+export function reopenDatabaseFile(file: string, migrations: readonly Migration[], busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
+  const resolved = path.resolve(file);
+  makePrivate(resolved);
+  return openOnDisk(resolved, migrations, busyTimeoutMs);
 }
 
 type Attempt = { db: Database.Database; error?: undefined } | { db?: undefined; error: unknown };

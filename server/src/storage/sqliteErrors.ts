@@ -21,6 +21,38 @@ export function isBusyError(error: unknown): boolean {
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }
 
+/**
+ * The disk or the file refused the write for now: full (SQLITE_FULL), an I/O error (IOERR*),
+ * read-only or unopenable (READONLY*, CANTOPEN*: permissions changed, the folder was unmounted),
+ * out of memory. Retrying later on the same file may work, so callers keep their data queued and
+ * back off instead of giving the file up for the session.
+ */
+export function isTransientError(error: unknown): boolean {
+  const code = sqliteCode(error) ?? '';
+  return (
+    code === 'SQLITE_FULL' ||
+    code === 'SQLITE_NOMEM' ||
+    code === 'SQLITE_PROTOCOL' ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_CANTOPEN')
+  );
+}
+
+/** Busy or transient: worth retrying later, with a back-off. */
+export function isRetryableError(error: unknown): boolean {
+  return isBusyError(error) || isTransientError(error);
+}
+
+/**
+ * The open connection itself may be stale (the file was replaced or moved, or was opened
+ * read-only): a retry should reopen the file rather than reuse the handle.
+ */
+export function needsReopen(error: unknown): boolean {
+  const code = sqliteCode(error) ?? '';
+  return code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR');
+}
+
 /** The data was refused (a constraint, a value SQLite cannot bind): only that row is at fault. */
 export function isRowError(error: unknown): boolean {
   const code = sqliteCode(error) ?? '';
