@@ -11,15 +11,19 @@ export interface RequestSignal {
   dispose(): void;
 }
 
-export function requestSignal(token: CancellationToken | undefined, timeoutMs: number, what: string): RequestSignal {
+/**
+ * `timeoutMs` undefined: cancellation only, for handlers whose service owns the deadline (two
+ * timers of the same length race, and the outer one's abort reads as a cancellation inside).
+ */
+export function requestSignal(token: CancellationToken | undefined, timeoutMs: number | undefined, what: string): RequestSignal {
   const controller = new AbortController();
   const subscription = token?.onCancellationRequested(() => controller.abort(new Error(`${what} was cancelled.`)));
   if (token?.isCancellationRequested) controller.abort(new Error(`${what} was cancelled.`));
-  const timer = setTimeout(
-    () => controller.abort(new TimeoutError(`${what} took longer than ${timeoutMs} ms.`)),
-    timeoutMs,
-  );
-  timer.unref?.();
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new TimeoutError(`${what} took longer than ${timeoutMs} ms.`)), timeoutMs);
+  timer?.unref?.();
   return {
     signal: controller.signal,
     dispose: () => {

@@ -13,12 +13,14 @@ import { cacheKey } from '../cache/cacheKey';
 import type { AnswerCache } from '../cache/types';
 import type { FirstChoice } from '../completion/collaborators';
 import { cacheKeyParts, modelName } from '../completion/request';
+import { failedAttemptRows, lastAttemptFields } from '../completion/attemptRows';
 import { emptyRow, failureFields, generationFields } from '../completion/rows';
 import { requestSignal } from '../completion/signals';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
 import type { ExplainResult, ExplainStreamParams, Range, RequestRow } from '../protocol';
+import { failedAttemptsOf } from '../routing/failedAttempts';
 import type { GenerationRouter, RouteContext, RoutedGeneration } from '../routing/types';
 import { ExplainPrompts } from './prompts';
 import { selectCode, type SelectedCode } from './selection';
@@ -134,14 +136,19 @@ export class ExplainService {
 
   private async generate(job: Job, config: TandemConfig): Promise<RoutedGeneration> {
     const { request } = job;
+    // The one explain timer: the LSP layer passes cancellation only (a second timer there used to
+    // win the race and turn every timeout into "Explain was cancelled.").
     const limit = requestSignal([request.signal], config.explain.timeoutMs, 'Explaining');
+    const route = { ...job.route, budgetMs: config.explain.timeoutMs };
     try {
-      return await this.options.router.generate(job.route, () => job.generation, limit.signal, (delta, _backend, reset) =>
+      return await this.options.router.generate(route, () => job.generation, limit.signal, (delta, _backend, reset) =>
         request.onDelta({ streamId: request.streamId, delta, ...(reset ? { reset: true } : {}) }),
       );
     } catch (error) {
       const failure = failureFields(error, { timedOut: limit.timedOut(), aborted: limit.signal.aborted });
-      this.record({ ...job.row, decision: 'routing failed', ...failure });
+      const { fields, earlier } = lastAttemptFields(failedAttemptsOf(error));
+      for (const row of failedAttemptRows(job.row, earlier, 'routing failed')) this.record(row);
+      this.record({ ...job.row, decision: 'routing failed', ...fields, ...failure });
       throw this.failure(error, failure.outcome === 'cancelled' ? 'cancelled' : limit.timedOut() ? 'timeout' : 'failed', config);
     } finally {
       limit.dispose();
@@ -151,6 +158,7 @@ export class ExplainService {
   private answer(job: Job, routed: RoutedGeneration): ExplainResult {
     const text = routed.text.trim();
     const fields = generationFields(routed, 'explain');
+    for (const row of failedAttemptRows(job.row, routed.failedAttempts ?? [], routed.decision)) this.record(row);
     if (text === '') {
       this.record({ ...job.row, ...fields, outcome: 'empty' });
       throw new ExplainFailedError(`The ${modelName(routed.backend, 'explain')} model returned no explanation; try a different selection.`);
@@ -180,9 +188,10 @@ export class ExplainService {
 
   private failure(error: unknown, kind: 'cancelled' | 'timeout' | 'failed', config: TandemConfig): Error {
     if (kind === 'cancelled') return error instanceof BackendError ? error : new CancelledError(undefined, { cause: error });
-    if (kind === 'timeout' || (error instanceof BackendError && error.kind === 'timeout')) {
+    // Only the service's own deadline; a backend's timeout (offload silent) is that backend's failure.
+    if (kind === 'timeout') {
       return new ExplainFailedError(
-        `Explaining took longer than ${config.explain.timeoutMs} ms; select less code or raise tandem.explain.timeoutMs.`,
+        `Explain took longer than ${formatSeconds(config.explain.timeoutMs)} s (tandem.explain.timeoutMs).`,
         { cause: error },
       );
     }
@@ -210,4 +219,9 @@ function note(backend: Backend, selected: SelectedCode): { note?: string } {
 
 function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** 60000 → "60", 1500 → "1.5": the setting is in ms, people read seconds. */
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }

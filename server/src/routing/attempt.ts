@@ -2,9 +2,19 @@
  * One backend's generation, streamed and measured: TTFT and E2E from the moment the routed
  * request began (not from this attempt's start), so time lost to a fallback or to waiting for a
  * hedge is counted as the user felt it.
+ *
+ * With `limits` (deadline.ts), a watchdog aborts the attempt when no first token arrives within
+ * `firstTokenMs` or the stream goes silent for `stallMs`, and the attempt fails with a
+ * TimeoutError, a real failure of the backend (the caller's own deadline and cancellation arrive
+ * through `signal` and are the caller's business).
  */
-import type { Backend, GenerateChunk, GenerateRequest } from '../backends/backend';
+import { TimeoutError, type Backend, type GenerateChunk, type GenerateRequest } from '../backends/backend';
 import type { RoutedGeneration } from './types';
+
+export interface AttemptLimits {
+  firstTokenMs: number;
+  stallMs: number;
+}
 
 /** A finished generation before the router adds its decision and fallback reason. */
 export type Attempt = Omit<RoutedGeneration, 'decision' | 'fallbackReason' | 'hedge'>;
@@ -16,6 +26,30 @@ export async function measureAttempt(
   started: number,
   now: () => number,
   onText: (delta: string) => void,
+  limits?: AttemptLimits,
+): Promise<Attempt> {
+  const watch = limits ? new Watchdog(backend.id, signal, limits) : undefined;
+  try {
+    const attempt = await stream(backend, request, watch?.signal ?? signal, started, now, onText, () => watch?.sawChunk());
+    if (watch?.error) throw watch.error;
+    return attempt;
+  } catch (error) {
+    // The backend saw an abort; the watchdog knows it was a timeout, not a cancellation.
+    if (watch?.error) throw new TimeoutError(watch.error.message, { cause: error });
+    throw error;
+  } finally {
+    watch?.dispose();
+  }
+}
+
+async function stream(
+  backend: Backend,
+  request: GenerateRequest,
+  signal: AbortSignal,
+  started: number,
+  now: () => number,
+  onText: (delta: string) => void,
+  onChunk: () => void,
 ): Promise<Attempt> {
   let text = '';
   let firstTokenAt: number | undefined;
@@ -23,6 +57,7 @@ export async function measureAttempt(
   const chunkGapsMs: number[] = [];
   let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
   for await (const chunk of backend.generate(request, signal)) {
+    onChunk();
     if (chunk.type === 'done') {
       done = chunk;
       continue;
@@ -46,5 +81,51 @@ export async function measureAttempt(
     e2eMs: finished - started,
     chunkGapsMs,
     ...(done?.serverTimings ? { serverTimings: done.serverTimings } : {}),
+  };
+}
+
+/** Aborts an attempt that sends no first token, or stalls, within its limits. */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private chunks = 0;
+  error: TimeoutError | undefined;
+
+  constructor(
+    private readonly backend: Backend['id'],
+    private readonly parent: AbortSignal,
+    private readonly limits: AttemptLimits,
+  ) {
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+    this.arm(limits.firstTokenMs, `The ${backend} backend sent no first token within ${limits.firstTokenMs} ms.`);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  sawChunk(): void {
+    this.chunks++;
+    this.arm(this.limits.stallMs, `The ${this.backend} stream stalled: nothing for ${this.limits.stallMs} ms after ${this.chunks} chunk(s).`);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.parent.removeEventListener('abort', this.onParentAbort);
+  }
+
+  private arm(ms: number, message: string): void {
+    clearTimeout(this.timer);
+    if (this.controller.signal.aborted) return;
+    this.timer = setTimeout(() => {
+      this.error = new TimeoutError(message);
+      this.controller.abort(this.error);
+    }, ms);
+  }
+
+  private readonly onParentAbort = (): void => {
+    clearTimeout(this.timer);
+    this.controller.abort(this.parent.reason);
   };
 }

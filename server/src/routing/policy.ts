@@ -34,6 +34,11 @@ export interface RoutePlan {
   decision: string;
   /** When order is empty: why no backend can answer. */
   unavailableReason?: string;
+  /**
+   * Set when the policy wanted offload but it could not be asked (down, breaker open): the local
+   * answer replaces it, and that is a fallback with this reason.
+   */
+  passedOver?: string;
 }
 
 export function planRoute(input: PolicyInput): RoutePlan {
@@ -52,7 +57,7 @@ export function planRoute(input: PolicyInput): RoutePlan {
       return { order: localUse.ok ? [offload, local] : [offload], decision: 'policy offload → offload' };
     }
     return localUse.ok
-      ? { order: [local], decision: `policy offload → local (offload ${offloadUse.why})` }
+      ? { order: [local], decision: `policy offload → local (offload ${offloadUse.why})`, ...passedOver(offload, offloadUse) }
       : { order: [], decision: 'policy offload', unavailableReason: `offload ${offloadUse.why}; local ${localUse.why}` };
   }
 
@@ -63,7 +68,7 @@ export function planRoute(input: PolicyInput): RoutePlan {
   if (!wantsOffload || !offload || !offloadUse.ok) {
     if (localUse.ok) {
       const why = wantsOffload ? ` (offload ${offloadUse.why})` : '';
-      return { order: [local], decision: `auto: ${what} → local${why}` };
+      return { order: [local], decision: `auto: ${what} → local${why}`, ...(wantsOffload ? passedOver(offload, offloadUse) : {}) };
     }
     if (offload && offloadUse.ok) return { order: [offload], decision: `auto: ${what} → offload (local ${localUse.why})` };
     return { order: [], decision: 'auto', unavailableReason: `local ${localUse.why}; offload ${offloadUse.why}` };
@@ -82,4 +87,9 @@ export function planRoute(input: PolicyInput): RoutePlan {
     };
   }
   return { order: localUse.ok ? [offload, local] : [offload], decision: `auto: ${what} → offload` };
+}
+
+/** A configured offload that could not be asked; not configuring one is no fallback. */
+function passedOver(offload: Backend | undefined, use: Usability): { passedOver?: string } {
+  return offload && !use.ok ? { passedOver: `offload ${use.why ?? 'unavailable'}` } : {};
 }

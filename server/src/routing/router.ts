@@ -9,10 +9,25 @@
  * a hedge loser stopped because the other answered, a request the backend refused as malformed
  * (bad-request), and a model still loading (WarmingUpError: the backend reports 'warming-up'
  * and the re-probe brings it back; opening the breaker would only delay that).
+ *
+ * Deadlines (issue 10): the caller's signal carries its deadline (aborted with a TimeoutError) or
+ * a real cancellation (any other reason). An offload attempt with a fallback behind it gets a
+ * first-token and a stall budget cut from that deadline (deadline.ts), so a silent endpoint
+ * fails early enough for the local model to answer within the same deadline; that timeout is a
+ * failure like a reset or a refused connection: it charges the breaker, is a fallback reason and
+ * is reported in `failedAttempts` (one row of its backend). The caller's deadline itself ends the
+ * request with a TimeoutError, never a CancelledError; a cancellation never falls back.
+ *
+ * One health model: an offload endpoint the backend reported `down` (a reset or a refused
+ * connection) is still asked until its breaker opens, so resets, refusals and stalls all count
+ * towards `breaker.failureThreshold` and the status bar's `down` is followed by `open`. Every
+ * answer that replaced an offload the policy wanted carries a fallback reason, also when offload
+ * was passed over without being asked (breaker open, not available).
  */
 import {
   BackendError,
   CancelledError,
+  TimeoutError,
   UnavailableError,
   type Backend,
   type GenerateRequest,
@@ -21,13 +36,15 @@ import { WarmingUpError } from '../backends/offload/errorMapping';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { BackendId, BreakerState, Task } from '../protocol';
-import { measureAttempt, type Attempt } from './attempt';
+import { measureAttempt, type Attempt, type AttemptLimits } from './attempt';
 import { CircuitBreaker } from './circuitBreaker';
+import { offloadBudget } from './deadline';
+import { attachFailedAttempts } from './failedAttempts';
 import { describeHedge, hedgeRecord, runHedged, type HedgeOutcome } from './hedge';
 import { LatencyTracker } from './latencyTracker';
 import { planRoute, type RoutePlan, type Usability } from './policy';
 import { shadowTarget } from './shadowTarget';
-import type { GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from './types';
+import type { FailedAttempt, GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from './types';
 
 export interface RouterOptions {
   local: Backend;
@@ -53,6 +70,10 @@ interface Run {
   emitted: boolean;
   fallbackReason?: string;
   lastError?: BackendError;
+  /** Every attempt that failed on its own, in order. */
+  failures: FailedAttempt[];
+  /** First-token and stall budgets of an offload attempt that has a fallback behind it. */
+  offloadLimits?: AttemptLimits;
 }
 
 export class Router implements GenerationRouter, ShadowRouting {
@@ -60,6 +81,8 @@ export class Router implements GenerationRouter, ShadowRouting {
   private offload: Backend | undefined;
   private readonly breakers = new Map<BackendId, CircuitBreaker>();
   private readonly latency = new LatencyTracker();
+  /** Each backend's own answer time (from its attempt's start): the local reserve in deadline.ts. */
+  private readonly ownLatency = new LatencyTracker();
   private readonly breakerListeners = new Set<(backend: BackendId, state: BreakerState) => void>();
   private readonly now: () => number;
 
@@ -101,7 +124,7 @@ export class Router implements GenerationRouter, ShadowRouting {
   private plan(context: RouteContext): RoutePlan {
     const config = this.options.config();
     return planRoute({
-      policy: config.routing.policy,
+      policy: context.localOnly ? 'local' : config.routing.policy,
       context,
       local: this.local,
       offload: this.offload,
@@ -116,28 +139,64 @@ export class Router implements GenerationRouter, ShadowRouting {
     if (plan.order.length === 0) {
       throw new NoBackendError(`No backend can answer: ${plan.unavailableReason ?? 'none is available'}.`);
     }
-    const run: Run = { context, build, signal, onText, started: this.now(), emitted: false };
+    const run: Run = {
+      context,
+      build,
+      signal,
+      onText,
+      started: this.now(),
+      emitted: false,
+      failures: [],
+      ...(plan.passedOver ? { fallbackReason: plan.passedOver } : {}),
+    };
     const [first, second] = plan.order;
-    const hedgeMs = this.options.config().routing.hedgeMs;
-    if (hedgeMs > 0 && first && second) {
-      if (this.breaker(first.id).canRequest()) return this.hedged(plan, first, second, hedgeMs, run);
-      run.fallbackReason = `${first.id} breaker open`;
-      return this.sequential(plan.order.slice(1), plan.decision, run);
+    const hedgeMs = this.deadlineBudget(plan, run);
+    try {
+      if (hedgeMs !== undefined && first && second) {
+        if (this.breaker(first.id).canRequest()) return await this.hedged(plan, first, second, hedgeMs, run);
+        run.fallbackReason = `${first.id} breaker open`;
+        return await this.sequential(plan.order.slice(1), plan.decision, run);
+      }
+      return await this.sequential(plan.order, plan.decision, run);
+    } catch (error) {
+      throw attachFailedAttempts(error, run.failures);
     }
-    return this.sequential(plan.order, plan.decision, run);
+  }
+
+  /**
+   * Sets the offload attempt's first-token and stall budgets when a fallback stands behind it,
+   * and returns when to start the second backend as a hedge: `routing.hedgeMs`, or earlier when
+   * the deadline leaves local no room for a sequential fallback (deadline.ts); undefined: none.
+   */
+  private deadlineBudget(plan: RoutePlan, run: Run): number | undefined {
+    const config = this.options.config();
+    const configured = config.routing.hedgeMs > 0 ? config.routing.hedgeMs : undefined;
+    const at = plan.order.findIndex((backend) => backend.id === 'offload');
+    if (at < 0 || at === plan.order.length - 1) return configured;
+    const { task } = run.context;
+    const budget = offloadBudget({
+      task,
+      remainingMs: run.context.budgetMs ?? (task === 'explain' ? config.explain.timeoutMs : config.completion.timeoutMs),
+      offloadTimeoutMs: config.offload.timeoutMs,
+      localRecentMs: this.ownLatency.get(this.local.id, task),
+    });
+    run.offloadLimits = { firstTokenMs: budget.firstTokenMs, stallMs: budget.stallMs };
+    if (at !== 0 || budget.hedgeAtMs === undefined) return configured;
+    return configured === undefined ? budget.hedgeAtMs : Math.min(configured, budget.hedgeAtMs);
   }
 
   /** ShadowRouting: one backend, no fallback; used for shadow requests. */
   async generateOn(backend: Backend, context: RouteContext, build: Build, signal: AbortSignal): Promise<RoutedGeneration> {
     if (!this.breaker(backend.id).canRequest()) throw new NoBackendError(`The ${backend.id} backend's breaker is open.`);
-    const attempt = await this.runOn(backend, { context, build, signal, onText: undefined, started: this.now(), emitted: false }, signal, () => {});
+    const run: Run = { context, build, signal, onText: undefined, started: this.now(), emitted: false, failures: [] };
+    const attempt = await this.runOn(backend, run, signal, () => {});
     return { ...attempt, decision: `${backend.id} only` };
   }
 
   /** ShadowRouting: see shadowTarget.ts for the rule. */
   shadowTarget(context: RouteContext, answered: BackendId): Backend | undefined {
     return shadowTarget({
-      policy: this.options.config().routing.policy,
+      policy: context.localOnly ? 'local' : this.options.config().routing.policy,
       local: this.local,
       offload: this.offload,
       answered,
@@ -159,7 +218,7 @@ export class Router implements GenerationRouter, ShadowRouting {
         run.onText?.(delta, backend, false);
       },
     });
-    if (outcome.cancelled || run.signal.aborted) throw new CancelledError(undefined, { cause: run.signal.reason });
+    if (outcome.cancelled || run.signal.aborted) throw abortError(run.signal);
     for (const leg of outcome.legs) {
       if (leg.state !== 'failed') continue;
       if (isCancellation(leg.error)) throw asCancelled(leg.error);
@@ -179,7 +238,7 @@ export class Router implements GenerationRouter, ShadowRouting {
 
   private async sequential(order: readonly Backend[], decision: string, run: Run): Promise<RoutedGeneration> {
     for (const backend of order) {
-      if (run.signal.aborted) throw new CancelledError(undefined, { cause: run.signal.reason });
+      if (run.signal.aborted) throw abortError(run.signal);
       if (!this.breaker(backend.id).canRequest()) {
         run.fallbackReason ??= `${backend.id} breaker open`;
         continue;
@@ -193,7 +252,8 @@ export class Router implements GenerationRouter, ShadowRouting {
         });
         return this.routed(attempt, decision, run);
       } catch (error) {
-        if (run.signal.aborted || isCancellation(error)) throw asCancelled(error);
+        if (run.signal.aborted) throw abortError(run.signal, error);
+        if (isCancellation(error)) throw asCancelled(error);
         const failure = this.noteFailure(run, backend, error);
         if (!failure.canFallback) break;
       }
@@ -202,23 +262,45 @@ export class Router implements GenerationRouter, ShadowRouting {
   }
 
   /**
-   * One attempt on one backend, with its breaker and latency bookkeeping. Aborted by `signal`
-   * (the caller's, or a hedge leg's own), it counts as neither success nor failure.
+   * One attempt on one backend, with its breaker and latency bookkeeping. Cancelled through
+   * `signal` (the caller's, or a hedge leg's own), it counts as neither success nor failure. The
+   * caller's deadline reached during it is a failure of the attempt (offload's breaker is charged:
+   * a silent endpoint; the local model is not shut out for the caller's tight deadline).
    */
   private async runOn(backend: Backend, run: Run, signal: AbortSignal, onText: (delta: string) => void): Promise<Attempt> {
     const breaker = this.breaker(backend.id);
+    const began = this.now();
+    const limits = backend.id === 'offload' ? run.offloadLimits : undefined;
     try {
-      const attempt = await measureAttempt(backend, run.build(backend), signal, run.started, this.now, onText);
+      const attempt = await measureAttempt(backend, run.build(backend), signal, run.started, this.now, onText, limits);
       breaker.recordSuccess();
       this.latency.record(backend.id, run.context.task, attempt.e2eMs);
+      this.ownLatency.record(backend.id, run.context.task, this.now() - began);
       return attempt;
     } catch (error) {
+      if (signal.aborted && isDeadline(signal.reason)) {
+        const timeout = abortError(signal, error);
+        if (backend.id === 'offload') breaker.recordFailure();
+        this.noteAttempt(run, backend, timeout, began);
+        throw timeout;
+      }
       if (signal.aborted || isCancellation(error)) throw asCancelled(error);
       const failure = asBackendError(error, backend);
       if (failure.kind !== 'bad-request' && !(failure instanceof WarmingUpError)) breaker.recordFailure();
       this.options.log.warn(`Backend ${backend.id} failed (${failure.kind}): ${failure.message}`);
+      this.noteAttempt(run, backend, failure, began);
       throw failure;
     }
+  }
+
+  private noteAttempt(run: Run, backend: Backend, failure: BackendError, began: number): void {
+    run.failures.push({
+      backend: backend.id,
+      model: backend.modelFor?.(run.context.task) ?? backend.model,
+      errorClass: failure.name,
+      message: failure.message,
+      ranMs: this.now() - began,
+    });
   }
 
   private noteFailure(run: Run, backend: Backend, error: unknown): BackendError {
@@ -234,13 +316,23 @@ export class Router implements GenerationRouter, ShadowRouting {
       decision,
       ...(run.fallbackReason ? { fallbackReason: run.fallbackReason } : {}),
       ...(hedge ? { hedge } : {}),
+      ...(run.failures.length > 0 ? { failedAttempts: [...run.failures] } : {}),
     };
   }
 
   private usable(backend: Backend, task: Task): Usability {
-    if (!backend.isAvailable(task)) return { ok: false, why: backend.status().detail ?? 'unavailable' };
+    if (!backend.isAvailable(task) && !this.breakerJudges(backend)) return { ok: false, why: backend.status().detail ?? 'unavailable' };
     if (!this.breaker(backend.id).canProbe()) return { ok: false, why: `breaker ${this.breaker(backend.id).state}` };
     return { ok: true };
+  }
+
+  /**
+   * An offload endpoint that reported itself `down` after a reset or a refused connection is
+   * still the breaker's to judge: the failures count towards its threshold (one health model),
+   * and a request that finds it back simply succeeds. Disabled or warming up stays skipped.
+   */
+  private breakerJudges(backend: Backend): boolean {
+    return backend.id === 'offload' && backend.status().state === 'down';
   }
 
   private breaker(id: BackendId): CircuitBreaker {
@@ -259,6 +351,18 @@ export class Router implements GenerationRouter, ShadowRouting {
 
 function isCancellation(error: unknown): boolean {
   return error instanceof BackendError && error.kind === 'cancelled';
+}
+
+/** The caller's deadline (its signal aborted with a timeout), as opposed to a cancellation. */
+function isDeadline(reason: unknown): reason is BackendError {
+  return reason instanceof BackendError && reason.kind === 'timeout';
+}
+
+/** Why the caller's signal ended the request: its deadline (a TimeoutError) or a cancellation. */
+function abortError(signal: AbortSignal, cause?: unknown): BackendError {
+  const reason: unknown = signal.reason;
+  if (isDeadline(reason)) return new TimeoutError(reason.message, { cause: cause ?? reason });
+  return new CancelledError(undefined, { cause: reason });
 }
 
 function asCancelled(error: unknown): CancelledError {

@@ -11,6 +11,25 @@ export interface RouteContext {
   /** Multi-line completions and explanations prefer offload under `auto`. */
   multiline: boolean;
   language: string;
+  /** The text must not leave the machine (an untitled document): the `local` policy applies. */
+  localOnly?: boolean;
+  /**
+   * Time left until the caller's deadline when `generate` is called, in ms. Offload's
+   * first-token and stall budgets are derived from it (deadline.ts). Default: the task's whole
+   * timeout setting.
+   */
+  budgetMs?: number;
+}
+
+/** An attempt that failed on its own (not cancelled, not a hedge loser): one row of its backend. */
+export interface FailedAttempt {
+  backend: BackendId;
+  model: string;
+  /** The error's class name, e.g. 'TimeoutError', 'HttpError'. */
+  errorClass: string;
+  message: string;
+  /** How long the attempt ran before it failed. */
+  ranMs: number;
 }
 
 export interface RoutedGeneration {
@@ -30,6 +49,8 @@ export interface RoutedGeneration {
   serverTimings?: ServerTimings;
   /** Set when a hedge happened: the second backend was started because the first was slow. */
   hedge?: HedgeRecord;
+  /** Attempts that failed before this answer (a fallback's reason, as rows of their backends). */
+  failedAttempts?: FailedAttempt[];
 }
 
 /** Both legs of a hedged request (`routing.hedgeMs`), as the metrics row describes them. */

@@ -1,0 +1,43 @@
+/**
+ * Rows for the attempts a routed request lost on the way (issue 10): an offload attempt that
+ * timed out, was reset or refused before local answered is an error of the offload backend, so
+ * the panel's offload column shows it. The request's own row keeps the answer (with its fallback
+ * reason); each failed attempt gets a row of its own, with an id derived from the request's.
+ */
+import type { RequestRow } from '../protocol';
+import type { FailedAttempt } from '../routing/types';
+
+/** One error row per failed attempt; `request` is the request's row (its id, task, language...). */
+export function failedAttemptRows(request: RequestRow, attempts: readonly FailedAttempt[], decision: string): RequestRow[] {
+  return attempts.map((attempt, index) => ({
+    ...request,
+    id: `${request.id}:attempt-${index + 1}`,
+    decision: `${decision}; attempt ${index + 1} failed: ${attempt.message}`,
+    backend: attempt.backend,
+    model: attempt.model,
+    cacheTier: 'none',
+    promptTokens: null,
+    completionTokens: null,
+    tokenSource: null,
+    ttftMs: null,
+    e2eMs: attempt.ranMs,
+    tokensPerSecond: null,
+    outcome: 'error',
+    acceptedChars: null,
+    errorClass: attempt.errorClass,
+    fallbackReason: null,
+  }));
+}
+
+/**
+ * A request that failed as a whole is an error of the last backend it tried (not of no backend):
+ * the fields for its own row, and the earlier attempts that need rows of their own.
+ */
+export function lastAttemptFields(attempts: readonly FailedAttempt[]): {
+  fields: Partial<RequestRow>;
+  earlier: FailedAttempt[];
+} {
+  const last = attempts.at(-1);
+  if (!last) return { fields: {}, earlier: [] };
+  return { fields: { backend: last.backend, model: last.model }, earlier: attempts.slice(0, -1) };
+}
