@@ -22,6 +22,7 @@ import { Methods, type CompletionAcceptParams, type CompletionEventParams, type 
 import { isCancellation } from './cancellation';
 import { acceptedLengthOf, CompletionEventTracker, isCompletionItemData } from './completionEvents';
 import { completionsEnabled } from './config';
+import { mayRequestCompletion } from './completionPrivacy';
 import type { TandemClient } from './languageClient';
 
 type LspInlineCompletionResult = LspInlineCompletionItem[] | LspInlineCompletionList | null;
@@ -39,9 +40,12 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | vscode.InlineCompletionList | undefined> {
-    if (!this.client.isRunning() || !completionsEnabled(vscode.workspace.getConfiguration('tandem'))) {
-      return undefined;
-    }
+    const settings = vscode.workspace.getConfiguration('tandem', document);
+    if (!this.client.isRunning() || !completionsEnabled(settings)) return undefined;
+    // Excluded files and disabled languages are not requested at all (the server refuses them too).
+    if (!mayRequestCompletion(settings, document.uri.toString(), document.languageId)) return undefined;
+    // Over tandem.completion.maxFileBytes the server was not given the document (documentSizeGate.ts).
+    if (this.client.isUnsynced(document.uri)) return undefined;
     const { code2ProtocolConverter, protocol2CodeConverter } = this.client.converters;
     try {
       const params = code2ProtocolConverter.asInlineCompletionParams(document, position, context);

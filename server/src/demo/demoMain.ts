@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { packageRoot } from '../packageRoot';
 import { languageOf, replaySession } from './editingSession';
 import { TandemLspClient } from './lspClient';
-import { formatSummary } from './summary';
+import { formatGenerationsPerKeystroke, formatSummary, generationsStarted } from './summary';
 
 export async function demoMain(argv: string[]): Promise<number> {
   const root = packageRoot();
@@ -38,7 +38,6 @@ export async function demoMain(argv: string[]): Promise<number> {
     initializationOptions: {
       settings,
       storagePath: storage,
-      ...(process.env.TANDEM_OFFLOAD_API_KEY ? { offloadApiKey: process.env.TANDEM_OFFLOAD_API_KEY } : {}),
     },
     onLog: (line) => {
       if (argv.includes('--verbose')) console.error(`[server] ${line}`);
@@ -58,10 +57,12 @@ export async function demoMain(argv: string[]): Promise<number> {
     console.log(`\nSession: ${totals.keystrokes} keystrokes, ${totals.requests} completion requests, ` +
       `${totals.itemsShown} shown, ${totals.accepted} accepted, ${totals.partial} partially accepted, ` +
       `${totals.rejected} rejected, ${totals.charsTypedByCompletion} characters typed by Tandem, ` +
-      `${totals.explanations} explanations, in ${seconds} s.\n`);
+      `${totals.explanations} explanations, in ${seconds} s.`);
+    const generations = generationsStarted(snapshot.recent);
+    console.log(`${formatGenerationsPerKeystroke(generations, totals.keystrokes)}\n`);
     console.log(formatSummary(snapshot));
     mkdirSync(join(out, '..'), { recursive: true });
-    writeFileSync(out, JSON.stringify({ settings, files: files.map((f) => relative(root, f)), totals, snapshot }, null, 2));
+    writeFileSync(out, JSON.stringify({ settings, files: files.map((f) => relative(root, f)), totals: { ...totals, generations }, snapshot }, null, 2));
     console.log(`\nRecords (${snapshot.recent.length} requests) written to ${relative(process.cwd(), out)}`);
     return 0;
   } finally {

@@ -1,5 +1,5 @@
 /** Formats a metrics snapshot as the per-backend comparison table the demo and CLI print. */
-import type { BackendStats, LatencySummary, MetricsSnapshot } from '../protocol';
+import type { BackendStats, LatencySummary, MetricsSnapshot, RequestRow } from '../protocol';
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : '—');
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : '—');
@@ -29,4 +29,22 @@ export function formatSummary(snapshot: MetricsSnapshot): string {
   const cache = snapshot.cache;
   lines.push('', `cache: L1 hits ${cache.l1Hits}, L2 hits ${cache.l2Hits}, typing-along hits ${cache.typingHits}, misses ${cache.misses}`);
   return lines.join('\n');
+}
+
+/**
+ * Completion generations that reached the router (a backend was asked, or asked to queue):
+ * completion rows that are not shadows, not served from the cache or by typing along, and not
+ * refused as invalid input. Requests superseded while still debouncing never get a row, so
+ * they are rightly not counted: they cost no model time.
+ */
+export function generationsStarted(rows: readonly RequestRow[]): number {
+  return rows.filter(
+    (row) => row.task === 'completion' && row.shadowOf === undefined && row.cacheTier === 'none' && row.decision !== 'invalid input',
+  ).length;
+}
+
+/** "Generations started: 12 for 169 keystrokes (0.07 per keystroke)". */
+export function formatGenerationsPerKeystroke(generations: number, keystrokes: number): string {
+  const ratio = keystrokes > 0 ? (generations / keystrokes).toFixed(2) : '—';
+  return `Generations started: ${generations} for ${keystrokes} keystrokes (${ratio} per keystroke).`;
 }
