@@ -1,5 +1,6 @@
 /**
- * Reads Tandem's settings into a plain nested object for the server (`initializationOptions`).
+ * Reads Tandem's settings into a plain nested object for the server (`initializationOptions` and
+ * every `workspace/didChangeConfiguration`).
  * The server's `mergeConfig` validates every value, so this only copies; keys come from the
  * server's DEFAULT_CONFIG, the one list of settings.
  *
@@ -8,6 +9,7 @@
  */
 import { DEFAULT_CONFIG, flattenConfig } from '../../server/src/config';
 import type { InitializationOptions } from '../../server/src/protocol';
+import { applyWorkspaceTrust } from './workspaceTrust';
 
 export interface SettingsReader {
   get<T>(key: string): T | undefined;
@@ -25,14 +27,23 @@ export function readSettings(reader: SettingsReader): Record<string, Record<stri
   return settings;
 }
 
-export function buildInitializationOptions(
-  reader: SettingsReader,
-  storagePath: string,
-  offloadApiKey: string | undefined,
-): InitializationOptions {
-  const options: InitializationOptions = { settings: readSettings(reader), storagePath };
-  if (offloadApiKey) options.offloadApiKey = offloadApiKey;
-  return options;
+/** The settings the server sees: the user's, less what Restricted Mode turns off. */
+export function serverSettings(reader: SettingsReader, trusted: boolean): Record<string, Record<string, unknown>> {
+  return applyWorkspaceTrust(readSettings(reader), trusted);
+}
+
+/**
+ * No API key here: it goes to the server process in its environment (see languageClient.ts),
+ * because a verbose LSP trace prints these options.
+ */
+export function buildInitializationOptions(reader: SettingsReader, storagePath: string, trusted: boolean): InitializationOptions {
+  return { settings: serverSettings(reader, trusted), storagePath };
+}
+
+/** Documents larger than this are not synced to the server (tandem.completion.maxFileBytes). */
+export function maxFileBytes(reader: SettingsReader): number {
+  const value = reader.get<number>('completion.maxFileBytes');
+  return typeof value === 'number' && value > 0 ? value : DEFAULT_CONFIG.completion.maxFileBytes;
 }
 
 /** True unless the user switched inline completions off; the client then skips the request. */

@@ -6,6 +6,9 @@
 import * as vscode from 'vscode';
 import {
   CloseAction,
+  DidChangeConfigurationNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
   ErrorAction,
   InlineCompletionRequest,
   LanguageClient,
@@ -13,6 +16,7 @@ import {
   State,
   TransportKind,
   type LanguageClientOptions,
+  type Middleware,
   type ServerOptions,
   type StaticFeature,
 } from 'vscode-languageclient/node';
@@ -22,11 +26,20 @@ import {
   type MetricsSnapshot,
   type ServerStatus,
 } from '../../server/src/protocol';
-import { buildInitializationOptions } from './config';
+import { buildInitializationOptions, maxFileBytes, serverSettings } from './config';
+import { DocumentSizeGate } from './documentSizeGate';
 import type { OffloadApiKeyStore } from './offloadApiKey';
 import { decideOnClose, RestartBudget } from './restartPolicy';
 import { ServerNotRunningError } from './serverDown';
 import type { ClientState } from './statusText';
+import { RESTRICTED_MODE_MESSAGE } from './workspaceTrust';
+
+/**
+ * The server reads the offload API key from this variable of its own environment. Not from
+ * `initializationOptions` nor from any other LSP message: with `tandem.trace.server: verbose` the
+ * client logs every message's params, but never the child process's environment.
+ */
+export const API_KEY_ENV = 'TANDEM_OFFLOAD_API_KEY';
 
 /** Every document Tandem completes in: files on disk and unsaved editors. */
 export const DOCUMENT_SELECTOR: { scheme: string }[] = [{ scheme: 'file' }, { scheme: 'untitled' }];
@@ -60,7 +73,9 @@ const inlineCompletionCapability: StaticFeature = {
 
 export class TandemClient implements vscode.Disposable {
   private readonly client: TandemLanguageClient;
-  private apiKey: string | undefined;
+  /** The server process's extra environment; the library reads it on every (re)start. */
+  private readonly serverEnv: Record<string, string> = {};
+  private readonly sizeGate = new DocumentSizeGate(() => maxFileBytes(vscode.workspace.getConfiguration('tandem')));
   private lastStatus: ServerStatus | undefined;
   /** Set from the moment start/restart is asked for, so the gap before the library's own
    * Starting state (reading the API key, creating the storage folder) does not look like "down". */
@@ -87,19 +102,20 @@ export class TandemClient implements vscode.Disposable {
   ) {
     const serverModule = context.asAbsolutePath('dist/server.js');
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+      run: { module: serverModule, transport: TransportKind.ipc, options: { env: this.serverEnv } },
+      debug: {
+        module: serverModule,
+        transport: TransportKind.ipc,
+        options: { env: this.serverEnv, execArgv: ['--nolazy', '--inspect=6009'] },
+      },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
-      // A function, so every (re)start sends the settings and key current at that moment.
+      // A function, so every (re)start sends the settings and trust current at that moment.
       initializationOptions: () =>
-        buildInitializationOptions(
-          vscode.workspace.getConfiguration('tandem'),
-          context.globalStorageUri.fsPath,
-          this.apiKey,
-        ),
+        buildInitializationOptions(vscode.workspace.getConfiguration('tandem'), context.globalStorageUri.fsPath, isTrusted()),
       synchronize: { configurationSection: 'tandem' },
+      middleware: this.middleware(),
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       // Logged here instead of the library's extra pop-up per attempt; the status bar says
@@ -131,6 +147,10 @@ export class TandemClient implements vscode.Disposable {
       this.client.onNotification(Methods.statusDidChange, (status: ServerStatus) => this.setStatus(status)),
       this.client.onNotification(Methods.metricsDidChange, (snapshot: MetricsSnapshot) => this.metricsEmitter.fire(snapshot)),
       this.client.onNotification(Methods.explainDidStream, (params: ExplainStreamParams) => this.explainEmitter.fire(params)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        output.info('The workspace is trusted now; restarting the server with offload and custom models allowed.');
+        this.restart().catch((error: unknown) => output.error('Restart after granting workspace trust failed.', error));
+      }),
       apiKeys.onDidChange(() => {
         output.info('The offload API key changed; restarting the server so it uses the new key.');
         this.restart().catch((error: unknown) => output.error('Restart after the API key change failed.', error));
@@ -200,10 +220,58 @@ export class TandemClient implements vscode.Disposable {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 
+  /** Whether the server was not given this document (over tandem.completion.maxFileBytes). */
+  isUnsynced(uri: vscode.Uri): boolean {
+    return this.sizeGate.isUnsynced(uri);
+  }
+
   private async prepareStart(): Promise<void> {
-    this.apiKey = await this.apiKeys.get();
+    // Empty when there is no key, so a variable inherited from the editor's own environment
+    // does not stand in for a key the user cleared.
+    this.serverEnv[API_KEY_ENV] = (await this.apiKeys.get()) ?? '';
+    if (!isTrusted()) this.output.info(RESTRICTED_MODE_MESSAGE);
     // The server keeps its cache and metrics databases here; it may not exist on first run.
     await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);
+  }
+
+  /**
+   * Settings go through `serverSettings` (Restricted Mode applied) on every push, not the
+   * library's raw copy of the section; documents through the size gate.
+   */
+  private middleware(): Middleware {
+    return {
+      workspace: {
+        didChangeConfiguration: async () => {
+          const settings = serverSettings(vscode.workspace.getConfiguration('tandem'), isTrusted());
+          await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { tandem: settings } });
+        },
+      },
+      didOpen: async (document, next) => {
+        if (this.sizeGate.didOpen(document) === 'forward') await next(document);
+        else this.output.info(`${vscode.workspace.asRelativePath(document.uri)} is over tandem.completion.maxFileBytes: not sent to the server, no completions.`);
+      },
+      didChange: async (event, next) => {
+        switch (this.sizeGate.didChange(event.document)) {
+          case 'forward':
+            return next(event);
+          case 'drop':
+            return;
+          case 'close-on-server':
+            this.output.info(`${vscode.workspace.asRelativePath(event.document.uri)} grew over tandem.completion.maxFileBytes: no longer synced.`);
+            return this.client.sendNotification(DidCloseTextDocumentNotification.type, {
+              textDocument: { uri: this.client.code2ProtocolConverter.asUri(event.document.uri) },
+            });
+          case 'open-on-server':
+            return this.client.sendNotification(
+              DidOpenTextDocumentNotification.type,
+              this.client.code2ProtocolConverter.asOpenTextDocumentParams(event.document),
+            );
+        }
+      },
+      didClose: async (document, next) => {
+        if (this.sizeGate.didClose(document) === 'forward') await next(document);
+      },
+    };
   }
 
   private handleStateChange(state: State): void {
@@ -257,4 +325,9 @@ function toClientState(state: State): ClientState {
     default:
       return 'stopped';
   }
+}
+
+/** Unknown counts as untrusted: Restricted Mode is the safe side. */
+function isTrusted(): boolean {
+  return vscode.workspace.isTrusted === true;
 }

@@ -3,6 +3,8 @@
  * connection (so lines reach the client's "Tandem" output channel); tests use `memoryLogger`.
  * No module writes to the console directly: stdout carries the LSP stream in `--stdio` mode.
  */
+import { redact } from './redact';
+
 export interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
@@ -46,4 +48,24 @@ export function prefixedLogger(log: Logger, prefix: string): Logger {
     warn: (msg) => log.warn(`[${prefix}] ${msg}`),
     error: (msg) => log.error(`[${prefix}] ${msg}`),
   };
+}
+
+const REDACTING = Symbol('redacting');
+
+/** A log line may carry a few clipped server messages; beyond this it is a dump. */
+const MAX_LOG_LINE_CHARS = 4000;
+
+/**
+ * Every line through `redact` (server/src/redact.ts): the one door to the log for text that may
+ * have come from a server or an error. Wrapping twice is a no-op, so both the LSP layer and the
+ * runtime may wrap the logger they are given.
+ */
+export function redactingLogger(log: Logger): Logger {
+  if ((log as { [REDACTING]?: true })[REDACTING]) return log;
+  return {
+    [REDACTING]: true,
+    info: (msg) => log.info(redact(msg, MAX_LOG_LINE_CHARS)),
+    warn: (msg) => log.warn(redact(msg, MAX_LOG_LINE_CHARS)),
+    error: (msg) => log.error(redact(msg, MAX_LOG_LINE_CHARS)),
+  } as Logger;
 }

@@ -93,7 +93,8 @@ describe('Tandem client against a stand-in server', () => {
     assert.equal(init.settings.completion.maxTokens, 64);
     assert.equal(init.storagePath, join(workDir, 'globalStorage'));
     assert.ok(existsSync(join(workDir, 'globalStorage')), 'the storage folder is created');
-    assert.equal(init.offloadApiKey, undefined);
+    assert.equal(init.offloadApiKeyInOptions, undefined);
+    assert.equal(init.offloadApiKeyFromEnv, undefined);
     assert.deepEqual(init.inlineCompletionCapability, { dynamicRegistration: false });
   });
 
@@ -209,11 +210,12 @@ describe('Tandem client against a stand-in server', () => {
     assert.equal(status.headline, 'Policy auto · local ready · offload disabled');
   });
 
-  it('keeps the API key in secret storage, restarts the server with it and never logs it', async () => {
+  it('keeps the API key in secret storage, restarts the server with it in its environment and never logs it', async () => {
     fake.inputBoxAnswer = '  sk-test-key  ';
     await vscode.commands.executeCommand('tandem.setOffloadApiKey');
     assert.equal(fake.lastInputBox.password, true);
-    await until('a restart with the key', () => recordsOf('initialize').some((init) => init.offloadApiKey === 'sk-test-key'));
+    await until('a restart with the key', () => recordsOf('initialize').some((init) => init.offloadApiKeyFromEnv === 'sk-test-key'));
+    assert.ok(recordsOf('initialize').every((init) => init.offloadApiKeyInOptions === undefined), 'never in initializationOptions');
     await until('the new status', () => /offload \(standin-offload\): ready/.test(statusItem().tooltip));
     assert.ok(!fake.log.some((line: string) => line.includes('sk-test-key')), 'the key is not in the log');
     assert.ok(!('tandem.offload.apiKey' in fake.config));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildInitializationOptions, completionsEnabled, readSettings, type SettingsReader } from '../../../extension/src/config';
+import { buildInitializationOptions, completionsEnabled, maxFileBytes, readSettings, type SettingsReader } from '../../../extension/src/config';
 import { DEFAULT_CONFIG, mergeConfig } from '../../../server/src/config';
 
 /** Behaves like vscode.WorkspaceConfiguration.get for dotted keys. */
@@ -39,11 +39,36 @@ describe('readSettings', () => {
 });
 
 describe('buildInitializationOptions', () => {
-  it('carries the settings, the storage path and the key only when there is one', () => {
-    const withKey = buildInitializationOptions(reader({}), '/storage', 'sk-test');
-    assert.deepEqual(withKey, { settings: {}, storagePath: '/storage', offloadApiKey: 'sk-test' });
-    const withoutKey = buildInitializationOptions(reader({}), '/storage', undefined);
-    assert.equal('offloadApiKey' in withoutKey, false);
+  it('carries the settings and the storage path, never an API key', () => {
+    const options = buildInitializationOptions(reader({ 'offload.url': 'http://gpu:8000/v1' }), '/storage', true);
+    assert.deepEqual(options, { settings: { offload: { url: 'http://gpu:8000/v1' } }, storagePath: '/storage' });
+    assert.ok(!JSON.stringify(options).toLowerCase().includes('key'));
+  });
+
+  it('turns offload and custom models off in an untrusted workspace, whatever the settings say', () => {
+    const settings = reader({
+      'offload.url': 'http://gpu:8000/v1',
+      'local.completionModel': './models/evil',
+      'local.allowRemoteModels': true,
+      'routing.policy': 'offload',
+    });
+    const options = buildInitializationOptions(settings, '/storage', false);
+    assert.deepEqual(options.settings, {
+      offload: { url: '' },
+      local: { completionModel: 'bundled', explainModel: 'bundled', allowRemoteModels: false },
+      routing: { policy: 'offload' },
+    });
+    const { config, warnings } = mergeConfig(options.settings);
+    assert.deepEqual(warnings, []);
+    assert.equal(config.offload.url, '', 'no offload: the policy falls back to local');
+  });
+});
+
+describe('maxFileBytes', () => {
+  it('reads the setting, with the default for a missing or nonsensical value', () => {
+    assert.equal(maxFileBytes(reader({ 'completion.maxFileBytes': 2048 })), 2048);
+    assert.equal(maxFileBytes(reader({})), DEFAULT_CONFIG.completion.maxFileBytes);
+    assert.equal(maxFileBytes(reader({ 'completion.maxFileBytes': -1 })), DEFAULT_CONFIG.completion.maxFileBytes);
   });
 });
 

@@ -165,6 +165,12 @@ const fake = {
   documents: [],
   inputBoxAnswer: undefined,
   didOpenTextDocument: new EventEmitter(),
+  didChangeTextDocument: new EventEmitter(),
+  didCloseTextDocument: new EventEmitter(),
+  /** `workspace.isTrusted`; set false before activation to test Restricted Mode. */
+  trusted: true,
+  /** Fire after setting `trusted = true`, as VS Code does when the user trusts the workspace. */
+  didGrantWorkspaceTrust: new EventEmitter(),
 };
 
 function logChannel(name) {
@@ -174,7 +180,8 @@ function logChannel(name) {
   };
   return {
     name,
-    logLevel: 2,
+    // LogLevel.Debug; a test sets `fake.outputLogLevel = 1` (Trace) to see vscode-languageclient's message trace.
+    logLevel: fake.outputLogLevel ?? 2,
     onDidChangeLogLevel: new EventEmitter().event,
     trace: write('trace'),
     debug: write('debug'),
@@ -293,8 +300,9 @@ vscode.workspace = Object.assign(stub('workspace'), {
   notebookDocuments: [],
   workspaceFolders: undefined,
   onDidOpenTextDocument: fake.didOpenTextDocument.event,
-  onDidCloseTextDocument: new EventEmitter().event,
-  onDidChangeTextDocument: new EventEmitter().event,
+  onDidCloseTextDocument: fake.didCloseTextDocument.event,
+  onDidChangeTextDocument: fake.didChangeTextDocument.event,
+  onDidGrantWorkspaceTrust: fake.didGrantWorkspaceTrust.event,
   onDidSaveTextDocument: new EventEmitter().event,
   onWillSaveTextDocument: new EventEmitter().event,
   onDidChangeConfiguration: new EventEmitter().event,
@@ -302,6 +310,9 @@ vscode.workspace = Object.assign(stub('workspace'), {
   fs: { createDirectory: async (uri) => require('node:fs').mkdirSync(uri.fsPath, { recursive: true }) },
   asRelativePath: (uri) => nodePath.basename(uri.fsPath),
 });
+
+// A getter (Object.assign above would copy a getter's value once), so tests can flip trust.
+Object.defineProperty(vscode.workspace, 'isTrusted', { get: () => fake.trusted, configurable: true });
 
 vscode.languages = Object.assign(stub('languages'), {
   match: (selector, document) =>

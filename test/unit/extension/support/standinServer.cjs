@@ -17,12 +17,14 @@ const { TextDocument } = require('vscode-languageserver-textdocument');
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let init = {};
+// Like the real server: the key comes from the environment the client set, never from a message.
+const apiKey = process.env.TANDEM_OFFLOAD_API_KEY || undefined;
 
 const status = () => ({
   policy: 'auto',
   backends: [
     { backend: 'local', state: 'ready', model: 'standin-local', breaker: 'closed' },
-    init.offloadApiKey
+    apiKey
       ? { backend: 'offload', state: 'ready', model: 'standin-offload', breaker: 'closed', detail: 'has a key' }
       : { backend: 'offload', state: 'disabled', model: '', breaker: 'closed' },
   ],
@@ -38,7 +40,8 @@ connection.onInitialize((params) => {
     initialize: {
       settings: init.settings,
       storagePath: init.storagePath,
-      offloadApiKey: init.offloadApiKey,
+      offloadApiKeyInOptions: init.offloadApiKey,
+      offloadApiKeyFromEnv: apiKey,
       inlineCompletionCapability: params.capabilities.textDocument?.inlineCompletion,
     },
   });
@@ -116,5 +119,8 @@ for (const method of ['tandem/completion/didShow', 'tandem/completion/didAccept'
   connection.onNotification(method, (params) => record({ [method]: params }));
 }
 
+documents.onDidOpen((event) => record({ didOpen: { uri: event.document.uri, length: event.document.getText().length } }));
+documents.onDidChangeContent((event) => record({ didChangeContent: { uri: event.document.uri, length: event.document.getText().length } }));
+documents.onDidClose((event) => record({ didClose: { uri: event.document.uri } }));
 documents.listen(connection);
 connection.listen();
