@@ -1,5 +1,6 @@
 // Bundles the extension, the language server, its model worker and the CLI with esbuild, and
-// copies the runtime assets they read from disk (the explain prompts).
+// copies the runtime assets they read from disk (the explain prompts, the tree-sitter WASM
+// runtime and grammars).
 // Native and heavyweight packages stay external: they load from node_modules at run time.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -16,6 +17,9 @@ const external = [
   'sharp',
   'better-sqlite3',
 ];
+
+/** Keep in step with WASM_FILES in server/src/completion/syntax/grammars.ts. */
+const TREE_SITTER_WASM = ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-javascript.wasm'];
 
 const common = {
   bundle: true,
@@ -46,4 +50,8 @@ function copyAssets() {
     mkdirSync(join(root, 'dist/prompts'), { recursive: true });
     for (const name of readdirSync(prompts)) cpSync(join(prompts, name), join(root, 'dist/prompts', name));
   }
+  // server/src/completion/syntax/grammars.ts loads these from dist/tree-sitter (offline).
+  const wasm = join(root, 'node_modules/@vscode/tree-sitter-wasm/wasm');
+  mkdirSync(join(root, 'dist/tree-sitter'), { recursive: true });
+  for (const name of TREE_SITTER_WASM) cpSync(join(wasm, name), join(root, 'dist/tree-sitter', name));
 }

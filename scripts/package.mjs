@@ -153,11 +153,20 @@ function nodeVersion() {
 }
 
 /** Unpacks the .vsix and loads every runtime package from it under Node 24, as the server will. */
+/** The tree-sitter runtime and grammars the completion filters parse with must ship. */
+function checkTreeSitter(extensionDir) {
+  const dir = join(extensionDir, 'dist/tree-sitter');
+  const wanted = readdirSync(join(root, 'dist/tree-sitter')).filter((name) => name.endsWith('.wasm'));
+  const missing = wanted.filter((name) => !existsSync(join(dir, name)));
+  if (wanted.length === 0 || missing.length > 0) throw new Error(`The .vsix lacks tree-sitter files: ${missing.join(', ') || 'all'}.`);
+}
+
 function checkPackedLoads(roots) {
   const unpacked = mkdtempSync(join(tmpdir(), 'tandem-vsix-check-'));
   try {
     run('python3', ['-m', 'zipfile', '-e', out, unpacked]);
     checkLoads(join(unpacked, 'extension'), roots);
+    checkTreeSitter(join(unpacked, 'extension'));
   } finally {
     rmSync(unpacked, { recursive: true, force: true });
   }

@@ -68,7 +68,10 @@ describe('CompletionService: generation', () => {
     assert.equal(call.request.prompt, `<fim_prefix>${SOURCE.slice(0, AT)}<fim_suffix>${SOURCE.slice(AT)}<fim_middle>`);
     assert.equal(call.request.suffix, undefined);
     assert.equal(call.request.stop[0], '\n', 'single-line after `return `');
-    assert.deepEqual(call.context, { task: 'completion', multiline: false, language: 'python' });
+    const { budgetMs, ...route } = call.context;
+    assert.deepEqual(route, { task: 'completion', multiline: false, language: 'python' });
+    // The deadline left for routing (issue 10): within the completion timeout, minus what was spent.
+    assert.ok(budgetMs !== undefined && budgetMs > 0 && budgetMs <= testConfig().completion.timeoutMs);
   });
 
   it('records one complete row per request', async () => {

@@ -1,5 +1,5 @@
 /**
- * One inline completion request, end to end: context → typing-along → cache → (debounce) →
+ * One inline completion request, end to end: privacy → context → typing-along → cache → (debounce) →
  * router → filters → cache and typing-along memory → one metrics row → items.
  *
  * Cache design: answers are cached per backend under the key of the request that backend was
@@ -22,21 +22,25 @@ import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
 import type { BackendId, Outcome, Position, RequestRow } from '../protocol';
+import { failedAttemptsOf } from '../routing/failedAttempts';
 import type { GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from '../routing/types';
 import type { FirstChoice, TypingAlongStore } from './collaborators';
 import { buildCompletionContext, CompletionContextError, type CompletionContext } from './context';
-import { abortableDelay, adaptiveDelayMs } from './debounce';
+import { abortableDelay, KeystrokeDebouncer } from './debounce';
 import type { FilterContext } from './filters';
 import { postProcess } from './filters';
 import { InflightRequests } from './inflight';
 import { inlineItem, type InlineItem } from './items';
 import { decideMultiline } from './multiline';
 import { CompletionOutcomes } from './outcomes';
+import { documentVerdict } from './privacy';
 import { buildCompletionRequest, cacheKeyParts } from './request';
+import { failedAttemptRows, lastAttemptFields } from './attemptRows';
 import { emptyRow, failureFields, generationFields } from './rows';
 import { ShadowCompletions } from './shadow';
 import { requestSignal } from './signals';
 import { truncateAtStop } from './stops';
+import { loadGrammars } from './syntax/grammars';
 
 export interface CompletionServiceOptions {
   router: GenerationRouter;
@@ -57,6 +61,8 @@ export interface ProvideParams {
   position: Position;
   /** LSP cancellation of this request. */
   signal: AbortSignal;
+  /** The user asked for a completion (LSP triggerKind Invoked): no debounce. */
+  invoked?: boolean;
 }
 
 export interface ProvideResult {
@@ -75,10 +81,12 @@ interface Job {
   signal: AbortSignal;
   started: number;
   row: RequestRow;
+  invoked: boolean;
 }
 
 export class CompletionService {
   private readonly inflight = new InflightRequests();
+  private readonly debouncer = new KeystrokeDebouncer();
   private readonly outcomes: CompletionOutcomes;
   private readonly newId: () => string;
   private readonly shadows: ShadowCompletions | undefined;
@@ -88,6 +96,8 @@ export class CompletionService {
     this.newId = options.newId ?? randomUUID;
     const { shadowRouting: routing, metrics, config, log } = options;
     this.shadows = routing && new ShadowCompletions({ routing, metrics, config, log, newId: this.newId });
+    // Grammars load in the background; until then the cursor heuristics stand in.
+    void loadGrammars();
   }
 
   async provide(params: ProvideParams): Promise<ProvideResult> {
@@ -97,6 +107,10 @@ export class CompletionService {
     if (params.signal.aborted) return { requestId: id, items: [], outcome: 'cancelled' };
     const started = performance.now();
     const uri = params.document.uri;
+    // Excluded files and disabled languages: no row, no context built, nothing sent anywhere.
+    const privacy = documentVerdict(uri, params.document.languageId, config.completion);
+    if (!privacy.complete) return { requestId: id, items: [], outcome: 'empty' };
+    this.debouncer.noteRequest(uri, started);
     const row = emptyRow(id, 'completion', params.document.languageId, config.routing.policy);
     const controller = this.inflight.begin(uri);
     this.shadows?.requestStarted(uri);
@@ -116,10 +130,11 @@ export class CompletionService {
         uri,
         context,
         filter: { ...context, multiline },
-        route: { task: 'completion', multiline, language: context.languageId },
+        route: { task: 'completion', multiline, language: context.languageId, ...(privacy.localOnly ? { localOnly: true } : {}) },
         signal: limit.signal,
         started,
         row,
+        invoked: params.invoked === true,
       };
       return this.fromTypingAlong(job) ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));
     } finally {
@@ -144,6 +159,7 @@ export class CompletionService {
   /** The document closed: its pending completion is of no use any more. */
   documentClosed(uri: string): void {
     this.inflight.abort(uri);
+    this.debouncer.forget(uri);
     this.shadows?.documentClosed(uri);
   }
 
@@ -194,14 +210,16 @@ export class CompletionService {
     const { router } = this.options;
     const requests = new Map<BackendId, GenerateRequest>();
     try {
-      await abortableDelay(adaptiveDelayMs(config.completion.debounceMs, router.recentLatencyMs('completion')), job.signal);
+      const delay = job.invoked ? 0 : this.debouncer.delayMs(config.completion.debounceMs, router.recentLatencyMs('completion'));
+      await abortableDelay(delay, job.signal);
     } catch {
       return { requestId: job.id, items: [], outcome: 'cancelled' };
     }
     let routed;
     try {
       routed = await router.generate(
-        job.route,
+        // The deadline left after context and debounce: offload's first-token budget is cut from it.
+        { ...job.route, budgetMs: config.completion.timeoutMs - (performance.now() - job.started) },
         (backend) => {
           const request = buildCompletionRequest(backend, job.context, job.route.multiline, config.completion);
           requests.set(backend.id, request);
@@ -212,8 +230,11 @@ export class CompletionService {
     } catch (error) {
       if (!(error instanceof BackendError)) this.options.log.error(`Completion failed unexpectedly: ${describe(error)}`);
       const failure = failureFields(error, { timedOut: limit.timedOut(), aborted: job.signal.aborted });
-      return this.finish(job.row, { decision: 'routing failed', ...failure });
+      const { fields, earlier } = lastAttemptFields(failedAttemptsOf(error));
+      for (const row of failedAttemptRows(job.row, earlier, 'routing failed')) this.record(row);
+      return this.finish(job.row, { decision: 'routing failed', ...fields, ...failure });
     }
+    for (const row of failedAttemptRows(job.row, routed.failedAttempts ?? [], routed.decision)) this.record(row);
     const request = requests.get(routed.backend.id) ?? buildCompletionRequest(routed.backend, job.context, job.route.multiline, config.completion);
     this.store(routed.backend, request, routed);
     const text = postProcess(truncateAtStop(routed.text, request.stop), job.filter);

@@ -6,6 +6,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position } from '../protocol';
 import { looksBinary } from './binary';
+import { classifyCursor, type CursorSituation } from './syntax/situation';
 
 export interface CompletionContext {
   uri: string;
@@ -23,6 +24,8 @@ export interface CompletionContext {
   lineSuffix: string;
   /** True when the prefix window does not reach the start of the document. */
   prefixTruncated: boolean;
+  /** Where the cursor is (mid-line, end of a complete line, ...): shapes prompt and filters. */
+  cursor: CursorSituation;
 }
 
 export interface ContextLimits {
@@ -60,17 +63,21 @@ export function buildCompletionContext(
 
   const prefixStart = cutForwardToLineStart(text, offset - limits.maxPrefixChars, offset);
   const suffixEnd = cutBackToLineEnd(text, offset + limits.maxSuffixChars, offset);
-  return {
-    uri: document.uri,
+  const windows = {
     languageId: document.languageId,
-    position: { line: position.line, character: position.character },
-    offset,
     prefix: text.slice(prefixStart, offset),
     suffix: text.slice(offset, suffixEnd),
     // Bounded by the windows too: a minified file can be one 10 MB line.
     linePrefix: text.slice(Math.max(lineStart, prefixStart), offset),
     lineSuffix: text.slice(offset, Math.min(lineEnd, suffixEnd)),
+  };
+  return {
+    uri: document.uri,
+    position: { line: position.line, character: position.character },
+    offset,
+    ...windows,
     prefixTruncated: prefixStart > 0,
+    cursor: classifyCursor(windows),
   };
 }
 

@@ -17,7 +17,10 @@ export function buildCompletionRequest(
   settings: TandemConfig['completion'],
 ): GenerateRequest {
   const nativeSuffix = backend.supportsNativeSuffix && backend.fimTemplate !== 'none';
-  const { prefix, suffix } = fitToBackend(context, backend.completionContextChars);
+  // At the end of a complete line or a block opener the model is asked for the next line as if
+  // the line break were typed (the suggestion then starts with it: see syntax/situation.ts).
+  const asked = { prefix: context.prefix + context.cursor.lead, suffix: context.suffix };
+  const { prefix, suffix } = fitToBackend(asked, backend.completionContextChars);
   return {
     task: 'completion',
     prompt: nativeSuffix ? prefix : formatFimPrompt(backend.fimTemplate, prefix, suffix),

@@ -7,7 +7,7 @@ describe('post-processing pipeline', () => {
   it('runs every filter in the documented order', () => {
     assert.deepEqual(
       COMPLETION_FILTERS.map((f) => f.name),
-      ['single-line', 'repetition', 'trailing-whitespace', 'echo-suffix', 'brackets', 'empty'],
+      ['single-line', 'repetition', 'trailing-whitespace', 'cursor', 'block-scope', 'echo-suffix', 'brackets', 'empty'],
     );
   });
 

@@ -2,6 +2,8 @@
  * A post-processing filter: a small pure function from the model's text to the text worth
  * showing. Returning '' drops the completion. Filters run in the order listed in index.ts.
  */
+import type { CursorSituation } from '../syntax/situation';
+
 export interface FilterContext {
   prefix: string;
   suffix: string;
@@ -11,6 +13,9 @@ export interface FilterContext {
   multiline: boolean;
   /** The prefix window does not start at the top of the document. */
   prefixTruncated: boolean;
+  /** Where the cursor is (computed with the request so prompt and filters agree); derived from
+   * the text above when absent. */
+  cursor?: CursorSituation;
 }
 
 export type CompletionFilter = (text: string, context: FilterContext) => string;
