@@ -52,6 +52,14 @@ export interface TandemConfig {
     multiline: 'auto' | 'always' | 'never';
     timeoutMs: number;
     temperature: number;
+    /** Files never completed nor sent anywhere: globs over the document path (completion/privacy.ts). */
+    exclude: string[];
+    /** Language id → completions on/off, `*` for the rest (like Copilot's `github.copilot.enable`). */
+    languages: Record<string, boolean>;
+    /** Unsaved (untitled) documents may be sent to the offload endpoint; off: local model only. */
+    offloadUntitled: boolean;
+    /** Larger documents are not synced to the server nor completed (each synced byte costs on every keystroke). */
+    maxFileBytes: number;
   };
   explain: {
     maxTokens: number;
@@ -63,6 +71,8 @@ export interface TandemConfig {
     memoryEntries: number;
     diskEntries: number;
     ttlSeconds: number;
+    /** Keep answer text in the disk tier (cache.db); off: answers are cached in memory only. */
+    persistText: boolean;
   };
   breaker: {
     failureThreshold: number;
@@ -102,9 +112,13 @@ export const DEFAULT_CONFIG: TandemConfig = {
     multiline: 'auto',
     timeoutMs: 4000,
     temperature: 0,
+    exclude: ['**/.env*', '**/*.pem', '**/*.key', '**/secrets*', '**/id_rsa*'],
+    languages: { '*': true, plaintext: false, markdown: false, scminput: false },
+    offloadUntitled: false,
+    maxFileBytes: 1048576,
   },
   explain: { maxTokens: 256, maxInputChars: 6000, timeoutMs: 60000 },
-  cache: { enabled: true, memoryEntries: 1000, diskEntries: 20000, ttlSeconds: 7 * 24 * 3600 },
+  cache: { enabled: true, memoryEntries: 1000, diskEntries: 20000, ttlSeconds: 7 * 24 * 3600, persistText: false },
   breaker: { failureThreshold: 3, cooldownMs: 30000 },
   metrics: { storePrompts: false, retentionDays: 30 },
 };
@@ -131,6 +145,7 @@ export const CONFIG_RANGES: Record<string, readonly [number, number]> = {
   'completion.maxTokens': [1, 1024],
   'completion.timeoutMs': [100, 120000],
   'completion.temperature': [0, 2],
+  'completion.maxFileBytes': [1024, 104857600],
   'explain.maxTokens': [1, 4096],
   'explain.maxInputChars': [100, 200000],
   'explain.timeoutMs': [1000, 600000],
@@ -172,7 +187,7 @@ export function mergeConfig(user: unknown, base: TandemConfig = DEFAULT_CONFIG):
     return { config, warnings: ['Tandem settings must be an object; using defaults.'] };
   }
   const flatBase = flattenConfig(base);
-  for (const [key, value] of Object.entries(flattenUser(user as Record<string, unknown>))) {
+  for (const [key, value] of Object.entries(flattenUser(user as Record<string, unknown>, flatBase))) {
     if (!(key in flatBase) || value === undefined) continue;
     const problem = validate(key, value, flatBase[key]);
     if (problem) {
@@ -180,25 +195,41 @@ export function mergeConfig(user: unknown, base: TandemConfig = DEFAULT_CONFIG):
       continue;
     }
     const [section, field] = key.split('.') as [keyof TandemConfig, string];
-    (config[section] as unknown as Record<string, unknown>)[field] = value;
+    // Object settings (a language map) merge over the base, as VS Code merges them over defaults.
+    const merged = isPlainObject(value) ? { ...(flatBase[key] as object), ...value } : value;
+    (config[section] as unknown as Record<string, unknown>)[field] = structuredClone(merged);
   }
   return { config, warnings };
 }
 
-function flattenUser(user: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+/** Dotted keys; stops at settings whose value is itself an object (`completion.languages`). */
+function flattenUser(user: Record<string, unknown>, flatBase: Record<string, unknown>, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(user)) {
     const full = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      Object.assign(out, flattenUser(value as Record<string, unknown>, full));
+    const setting = full.startsWith('tandem.') ? full.slice('tandem.'.length) : full;
+    if (isPlainObject(value) && !isPlainObject(flatBase[setting])) {
+      Object.assign(out, flattenUser(value, flatBase, full));
     } else {
-      out[full.startsWith('tandem.') ? full.slice('tandem.'.length) : full] = value;
+      out[setting] = value;
     }
   }
   return out;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function validate(key: string, value: unknown, defaultValue: unknown): string | undefined {
+  if (Array.isArray(defaultValue)) {
+    return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'must be a list of strings';
+  }
+  if (isPlainObject(defaultValue)) {
+    return isPlainObject(value) && Object.values(value).every((item) => typeof item === 'boolean')
+      ? undefined
+      : 'must be an object of true/false values';
+  }
   if (typeof value !== typeof defaultValue) return `must be a ${typeof defaultValue}`;
   const allowed = CONFIG_ENUMS[key];
   if (allowed && !allowed.includes(value as string)) return `must be one of ${allowed.join(', ')}`;

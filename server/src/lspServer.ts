@@ -7,20 +7,22 @@
 import {
   createConnection,
   ErrorCodes,
+  InlineCompletionTriggerKind,
   LSPErrorCodes,
   ProposedFeatures,
   ResponseError,
-  TextDocuments,
   TextDocumentSyncKind,
   type Connection,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { requestSignal } from './abort';
 import { BackendError } from './backends/backend';
+import { DEFAULT_CONFIG } from './config';
+import { DocumentWindow } from './documents/documentWindow';
 import { ExplainInputError } from './explain/selection';
-import type { Logger } from './logger';
+import { flushOnExit } from './flushOnExit';
+import { redactingLogger, type Logger } from './logger';
 import {
   Methods,
   type CompletionAcceptParams,
@@ -29,6 +31,7 @@ import {
   type InitializationOptions,
   type MetricsSnapshotParams,
 } from './protocol';
+import { redactError } from './redact';
 import { TandemRuntime } from './runtime';
 import { throttle } from './throttle';
 
@@ -49,8 +52,11 @@ export interface StartOptions {
 }
 
 export function startServer(connection: Connection, options: StartOptions = { ownsProcess: false }): void {
-  const documents = new TextDocuments(TextDocument);
-  const log = connectionLogger(connection);
+  // Bounded, and without documents over tandem.completion.maxFileBytes (documentWindow.ts).
+  const documents = new DocumentWindow({
+    maxDocumentBytes: () => runtime?.config.completion.maxFileBytes ?? DEFAULT_CONFIG.completion.maxFileBytes,
+  });
+  const log = redactingLogger(connectionLogger(connection));
   let runtime: TandemRuntime | undefined;
   const need = (): TandemRuntime => {
     if (!runtime) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'Tandem server is not initialized yet.');
@@ -61,14 +67,22 @@ export function startServer(connection: Connection, options: StartOptions = { ow
     // One bad request must never kill the server: log what escaped and keep serving.
     process.on('unhandledRejection', (reason) => log.error(`Unhandled rejection: ${describe(reason)}`));
     process.on('uncaughtException', (error) => log.error(`Uncaught exception: ${describe(error)}`));
+    // Queued metrics rows are written however the process ends (see flushOnExit.ts).
+    flushOnExit(() => runtime, (message) => process.stderr.write(`${message}\n`));
   }
 
+  let initialized = false;
   connection.onInitialize((params: InitializeParams): InitializeResult => {
+    // A second runtime would hold its own models and database handles next to the first one.
+    if (initialized) throw new ResponseError(ErrorCodes.InvalidRequest, 'Tandem is already initialized');
+    initialized = true;
     const init = (params.initializationOptions ?? {}) as InitializationOptions;
     runtime = new TandemRuntime({
       settings: init.settings,
       storagePath: typeof init.storagePath === 'string' ? init.storagePath : undefined,
-      offloadApiKey: typeof init.offloadApiKey === 'string' ? init.offloadApiKey : process.env.TANDEM_OFFLOAD_API_KEY,
+      // From the environment only, never from initializationOptions: a verbose LSP trace prints
+      // every message's params, but not the child process's environment (see extension/src/languageClient.ts).
+      offloadApiKey: process.env.TANDEM_OFFLOAD_API_KEY || undefined,
       log,
     });
     const sendMetrics = throttle(() => {
@@ -86,11 +100,15 @@ export function startServer(connection: Connection, options: StartOptions = { ow
 
   connection.languages.inlineCompletion.on(async (params, token) => {
     const document = documents.get(params.textDocument.uri);
-    if (!document) return { items: [] };
+    if (!document) {
+      documents.explainMissing(params.textDocument.uri, log);
+      return { items: [] };
+    }
     const active = need();
     const { signal, dispose } = requestSignal(token, active.config.completion.timeoutMs * 2, 'Completion');
     try {
-      return await active.complete(document, params.position, signal);
+      const invoked = params.context?.triggerKind === InlineCompletionTriggerKind.Invoked;
+      return await active.complete(document, params.position, signal, invoked);
     } catch (error) {
       if (!(error instanceof BackendError && error.kind === 'cancelled')) log.warn(`Completion failed: ${describe(error)}`);
       return { items: [] };
@@ -103,7 +121,8 @@ export function startServer(connection: Connection, options: StartOptions = { ow
     const document = params?.textDocument?.uri ? documents.get(params.textDocument.uri) : undefined;
     if (!document) throw new ResponseError(ErrorCodes.InvalidParams, 'Explain: the document is not open in the server.');
     const active = need();
-    const { signal, dispose } = requestSignal(token, active.config.explain.timeoutMs, 'Explain');
+    // Cancellation only: the explain service owns the one timeout (tandem.explain.timeoutMs).
+    const { signal, dispose } = requestSignal(token, undefined, 'Explain');
     try {
       return await active.explain(document, params, signal, (delta, reset) =>
         void connection.sendNotification(Methods.explainDidStream, { streamId: params.streamId, delta, ...(reset ? { reset } : {}) }),
@@ -154,7 +173,8 @@ function asResponseError(error: unknown): ResponseError<void> {
   if (error instanceof BackendError && error.kind === 'cancelled') {
     return new ResponseError(LSPErrorCodes.RequestCancelled, 'Explain was cancelled.');
   }
-  return new ResponseError(ErrorCodes.InternalError, describe(error));
+  // Shown to the user as is: the message may quote an endpoint's error body.
+  return new ResponseError(ErrorCodes.InternalError, redactError(error));
 }
 
 function describe(error: unknown): string {

@@ -48,8 +48,8 @@ export interface InitializationOptions {
   settings?: unknown;
   /** Where the server may keep its SQLite files (VS Code's globalStorageUri). */
   storagePath?: string;
-  /** API key for the offload endpoint, read from SecretStorage by the client. Never logged. */
-  offloadApiKey?: string;
+  // No API key here: the server reads it from TANDEM_OFFLOAD_API_KEY in its environment, so a
+  // verbose LSP trace (which prints these options) never shows it.
 }
 
 export interface Position {

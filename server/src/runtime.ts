@@ -4,7 +4,6 @@
  * layer (lspServer.ts) only translates messages to these calls, so tests can drive a runtime
  * without a transport.
  */
-import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Position, TextDocument } from 'vscode-languageserver-textdocument';
@@ -16,7 +15,7 @@ import { TypingAlong } from './cache/typingAlong';
 import { CompletionService } from './completion/completionService';
 import { mergeConfig, type TandemConfig } from './config';
 import { ExplainService } from './explain/explainService';
-import type { Logger } from './logger';
+import { redactingLogger, type Logger } from './logger';
 import { openMetricsRecorder } from './metrics/openMetricsRecorder';
 import type { SqliteMetricsRecorder } from './metrics/recorder';
 import type {
@@ -27,7 +26,9 @@ import type {
   MetricsSnapshotParams,
   ServerStatus,
 } from './protocol';
+import { redact, registerSecret } from './redact';
 import { Router } from './routing/router';
+import { ensurePrivateDir } from './storage/privateFiles';
 import type { GenerationRouter, RoutedGeneration } from './routing/types';
 
 export interface RuntimeOptions {
@@ -57,7 +58,9 @@ export class TandemRuntime {
   private last: { backend: BackendId; latencyMs: number; fallbackReason?: string } | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
-    this.log = options.log;
+    // Before anything can log or record: error text from an endpoint may echo the key.
+    registerSecret(options.offloadApiKey);
+    this.log = redactingLogger(options.log);
     this.config = this.merge(options.settings);
     const storage = prepareStorage(options.storagePath, this.log);
     this.local = new LocalBackend({ config: this.config.local, log: this.log, onStatusChange: () => this.emitStatus() });
@@ -92,9 +95,9 @@ export class TandemRuntime {
     this.emitStatus();
   }
 
-  async complete(document: TextDocument, position: Position, signal: AbortSignal): Promise<InlineCompletionReply> {
+  async complete(document: TextDocument, position: Position, signal: AbortSignal, invoked = false): Promise<InlineCompletionReply> {
     if (!this.config.completion.enabled) return { items: [] };
-    const result = await this.completion.provide({ document, position, signal });
+    const result = await this.completion.provide({ document, position, signal, invoked });
     return { items: result.items };
   }
 
@@ -104,13 +107,15 @@ export class TandemRuntime {
     signal: AbortSignal,
     onDelta: (delta: string, reset: boolean) => void,
   ): Promise<ExplainResult> {
-    return this.explainer.explain({
+    const explained = this.explainer.explain({
       document,
       range: params.range,
       streamId: String(params.streamId ?? ''),
       signal,
       onDelta: (stream) => onDelta(stream.delta, stream.reset === true),
     });
+    // The fallback reason is shown in the explain view's badge: it may quote the endpoint.
+    return explained.then((result) => (result.fallbackReason ? { ...result, fallbackReason: redact(result.fallbackReason) } : result));
   }
 
   didShow(requestId: unknown): void {
@@ -147,12 +152,17 @@ export class TandemRuntime {
   status(): ServerStatus {
     return {
       policy: this.config.routing.policy,
-      backends: this.router.backends().map((backend) => ({ ...backend.status(), breaker: this.router.breakerState(backend.id) })),
+      backends: this.router.backends().map((backend) => {
+        const status = backend.status();
+        // The detail often quotes the endpoint's own error text: redact before it reaches the client.
+        const detail = status.detail === undefined ? {} : { detail: redact(status.detail) };
+        return { ...status, ...detail, breaker: this.router.breakerState(backend.id) };
+      }),
       ...(this.last
         ? {
             lastBackend: this.last.backend,
             lastLatencyMs: this.last.latencyMs,
-            ...(this.last.fallbackReason ? { lastFallbackReason: this.last.fallbackReason } : {}),
+            ...(this.last.fallbackReason ? { lastFallbackReason: redact(this.last.fallbackReason) } : {}),
           }
         : {}),
     };
@@ -179,11 +189,19 @@ export class TandemRuntime {
     this.emitStatus();
   }
 
+  /**
+   * Writes queued metrics and closes both databases, synchronously: safe in a process 'exit'
+   * handler, where nothing asynchronous runs any more. `dispose` calls it too; twice is harmless.
+   */
+  closeStorage(): void {
+    this.metrics.close();
+    this.cache.close();
+  }
+
   async dispose(): Promise<void> {
     this.completion.dispose();
     await Promise.allSettled([this.local.dispose(), this.offload?.dispose()]);
-    this.metrics.close();
-    this.cache.close();
+    this.closeStorage();
   }
 
   private merge(settings: unknown, base?: TandemConfig): TandemConfig {
@@ -244,7 +262,7 @@ export class TandemRuntime {
 function prepareStorage(requested: string | undefined, log: Logger): string {
   const dir = requested || process.env.TANDEM_HOME || join(homedir(), '.tandem');
   try {
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
   } catch (error) {
     log.warn(`Cannot create the storage directory ${dir} (${error instanceof Error ? error.message : String(error)}); the stores fall back to memory.`);
   }

@@ -53,7 +53,7 @@ describe('package.json contributes.configuration', () => {
   it('declares a JSON type matching each default', () => {
     for (const [key, value] of Object.entries(defaults)) {
       const schema = settings.get(`tandem.${key}`)!;
-      const expected = typeof value === 'number' ? ['number', 'integer'] : [typeof value];
+      const expected = typeof value === 'number' ? ['number', 'integer'] : Array.isArray(value) ? ['array'] : [typeof value];
       assert.ok(expected.includes(schema.type ?? ''), `type of tandem.${key} is ${schema.type}`);
       if (schema.type === 'integer') assert.ok(Number.isInteger(value), `tandem.${key} default is not an integer`);
     }

@@ -47,6 +47,8 @@ const QUIET_EDITOR = {
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
+  // A folder the test made itself: trusted, so offload is allowed (Restricted Mode turns it off).
+  'security.workspace.trust.enabled': false,
   'editor.inlineSuggest.enabled': true,
   'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
   'editor.suggestOnTriggerCharacters': false,
@@ -106,11 +108,17 @@ export async function startSession(): Promise<Session> {
   const spots = await findTypingSpots(probe, SPOT_FILES);
   prepareWorkspace(workspace, spots);
 
-  writeUserSettings(userDataDir, { ...QUIET_EDITOR, ...flatten(LOCAL_ONLY) });
   // The offload endpoint is configured from the start; the local-only policy keeps it unused
-  // until step 4 switches the policy.
+  // until step 4 switches the policy. The disk cache keeps text only when allowed: allowed here,
+  // so the session also exercises the SQLite cache in code-server.
   const offloadServer = await FakeOpenAIServer.start({ flavor: 'vllm' });
-  writeMachineSettings(userDataDir, { 'tandem.offload.url': offloadServer.baseUrl });
+  const fixedMachine = { 'tandem.offload.url': offloadServer.baseUrl, 'tandem.cache.persistText': true };
+  const writeSettings = (tandem: TandemSettings) => {
+    const { machine, user } = byScope(flatten(tandem));
+    writeMachineSettings(userDataDir, { ...fixedMachine, ...machine });
+    return user;
+  };
+  writeUserSettings(userDataDir, { ...QUIET_EDITOR, ...writeSettings(LOCAL_ONLY) });
   const codeServer = await startCodeServer(env, { userDataDir, extensionsDir });
   const browser = await chromium.launch({ executablePath: env.chromium, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -140,8 +148,11 @@ export async function startSession(): Promise<Session> {
     workbench,
     offloadServer,
     spots,
+    // Machine-scoped settings are read only from the Machine (Remote) settings in code-server's
+    // remote window: those are written to that file (VS Code watches it), the rest typed into
+    // the user settings as a person would.
     changeSettings: (tandem) =>
-      workbench.replaceUserSettings({ ...QUIET_EDITOR, ...flatten(tandem) }, join(userDataDir, 'User/settings.json')),
+      workbench.replaceUserSettings({ ...QUIET_EDITOR, ...writeSettings(tandem) }, join(userDataDir, 'User/settings.json')),
     async screenshot(name) {
       shot += 1;
       const path = join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`);
@@ -176,6 +187,24 @@ function prepareWorkspace(workspace: string, spots: TypingSpot[]): void {
     }
     writeFileSync(join(workspace, basename(source)), lines.join('\n'));
   }
+}
+
+/** Settings whose package.json scope is machine or application, by full key. */
+const MACHINE_SCOPED = new Set(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { scope?: string }> }[] };
+  }).contributes.configuration.flatMap((section) =>
+    Object.entries(section.properties)
+      .filter(([, property]) => property.scope === 'machine' || property.scope === 'application')
+      .map(([key]) => key),
+  ),
+);
+
+function byScope(flat: Record<string, unknown>): { machine: Record<string, unknown>; user: Record<string, unknown> } {
+  const machine: Record<string, unknown> = {};
+  const user: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) (MACHINE_SCOPED.has(key) ? machine : user)[key] = value;
+  return { machine, user };
 }
 
 /** `{ routing: { policy } }` → `{ 'tandem.routing.policy': ... }`, the settings.json form. */
