@@ -8,7 +8,7 @@
  * (ghost text shown, Tab inserts exactly it, the records say so), never about the model's taste.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readMetricsRows, type MetricsRow } from './support/metricsDb';
@@ -32,6 +32,8 @@ let current: Session | undefined;
 describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
   let session: Session;
   const shots: string[] = [];
+  /** What Tab inserted in step 1, by spot index. */
+  const insertedAt = new Map<number, string>();
   const newRows = (seen: MetricsRow[]) => {
     const ids = new Set(seen.map((row) => row.id));
     return readMetricsRows(session.storageDir).filter((row) => !ids.has(row.id));
@@ -57,6 +59,7 @@ describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
       const spot = session.spots[index]!;
       const seen = readMetricsRows(session.storageDir);
       const result = await acceptAtSpot(session, spot, language.toLowerCase(), shots);
+      insertedAt.set(index, result.inserted);
 
       const accepted = await waitFor(
         'the accepted completion in the metrics database',
@@ -69,6 +72,21 @@ describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
       assert.equal(accepted[0]!.language, spot.languageId);
     }));
   }
+
+  it('1b. at the end of a complete line the suggestion is the next line; after a block opener, the block', STEP, () => step('cursor-semantics', async () => {
+    // Spots chosen by probing the installed server (spots.ts): fractions.py at a complete line,
+    // textwrap.py at a line ending in ':'. The editor must show and insert the same shapes.
+    const block = session.spots[4]!;
+    const inserted = insertedAt.get(0);
+    assert.ok(inserted?.startsWith('\n'), `at the end of a complete line Tab inserted the next line: ${JSON.stringify(inserted)}`);
+
+    const result = await acceptAtSpot(session, block, 'after-block-opener', shots);
+    const lines = result.inserted.split('\n').filter((line) => line.trim() !== '');
+    assert.ok(result.inserted.startsWith('\n'), `the block starts on a new line: ${JSON.stringify(result.inserted)}`);
+    assert.ok(lines.length >= 2, `a multi-line block was inserted: ${JSON.stringify(result.inserted)}`);
+    const indent = /^\s*/.exec(readFileSync(block.source, 'utf8').split('\n')[block.line]!)![0].length;
+    for (const line of lines) assert.ok(/^\s*/.exec(line)![0].length > indent, `every line is inside the block: ${JSON.stringify(line)}`);
+  }));
 
   it('2. Explain Selection streams an explanation into its view, with the backend and latency', STEP, () => step('explain', async () => {
     const { page, workbench } = session;

@@ -88,9 +88,10 @@ export interface Session {
 
 /** Fixture files the spots come from, by purpose. */
 export const SPOT_FILES: SpotRequest[] = [
-  { source: join(ROOT, 'test/fixtures/heldout/python/fractions.py'), languageId: 'python', count: 1 },
+  { source: join(ROOT, 'test/fixtures/heldout/python/fractions.py'), languageId: 'python', count: 1, shape: 'next-line' },
   { source: join(ROOT, 'test/fixtures/heldout/typescript/utils.ts'), languageId: 'typescript', count: 1 },
   { source: join(ROOT, 'test/fixtures/heldout/python/shlex.py'), languageId: 'python', count: 2 },
+  { source: join(ROOT, 'test/fixtures/heldout/python/textwrap.py'), languageId: 'python', count: 1, shape: 'block' },
 ];
 
 export async function startSession(): Promise<Session> {

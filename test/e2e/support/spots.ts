@@ -29,6 +29,12 @@ export interface SpotRequest {
   languageId: TypingSpot['languageId'];
   /** Spots wanted from this file; each later one is at least 20 lines below the previous. */
   count: number;
+  /**
+   * What the suggestion there must look like: `next-line` (the line is complete, the answer
+   * starts with its line break) or `block` (the line opens a block, the answer is two or more
+   * lines). Any non-empty answer when absent.
+   */
+  shape?: 'next-line' | 'block';
 }
 
 const TYPED_CHARS = 3;
@@ -87,11 +93,12 @@ async function probeFile(client: TandemLspClient, request: SpotRequest): Promise
     const last = spots.at(-1);
     if (last && line < last.line + 20) continue;
     if (!isTypableLineEnd(content)) continue;
+    if (request.shape === 'block' && !/[:{]$/.test(content.trimEnd())) continue;
     probes += 1;
     const items = await client.complete(uri, line, content.length).result;
     const insert = items[0]?.insertText;
     const completion = typeof insert === 'string' ? insert : (insert?.value ?? '');
-    if (completion.trim() === '') continue;
+    if (completion.trim() === '' || !hasShape(completion, request.shape)) continue;
     spots.push({
       source: request.source,
       languageId: request.languageId,
@@ -102,6 +109,12 @@ async function probeFile(client: TandemLspClient, request: SpotRequest): Promise
     if (spots.length === request.count) break;
   }
   return spots;
+}
+
+function hasShape(completion: string, shape: SpotRequest['shape']): boolean {
+  if (shape === undefined) return true;
+  const lines = completion.split('\n').filter((line) => line.trim() !== '');
+  return completion.startsWith('\n') && (shape === 'next-line' || lines.length >= 2);
 }
 
 /** A code line whose last characters can be typed as they are (no tabs, not only indentation). */

@@ -57,7 +57,12 @@ function asNewLines(text: string, situation: CursorSituation, context: FilterCon
 /** The model's indentation when it is one the code allows here, else the expected one. */
 function chooseIndent(own: string, situation: CursorSituation): string {
   if (situation.kind === 'after-opener') {
-    return own.length > situation.indent.length && !mixesTabs(own, situation.indent) ? own : situation.indent + situation.indentUnit;
+    // One step in from the statement's first line. A deeper indentation the model chose is kept
+    // only up to two steps: beyond that it copied a continuation line's alignment (a long
+    // parameter list), which would put the whole body in the wrong column.
+    const step = situation.indent + situation.indentUnit;
+    const deepest = step.length + situation.indentUnit.length;
+    return own.length >= step.length && own.length <= deepest && !mixesTabs(own, situation.indent) ? own : step;
   }
   // An unfinished statement goes on at its own indentation or deeper (a continuation line).
   if (situation.kind === 'continue' && !situation.facts.statementComplete) {

@@ -65,19 +65,53 @@ export function classifyCursor(input: SituationInput): CursorSituation {
   const opener = input.languageId === 'python'
     ? PYTHON_BLOCK_OPENER.test(input.linePrefix) && !facts.insideBrackets
     : BRACE_OPENER.test(input.linePrefix);
+  // A statement may span lines (`def f(a,\n        b):`): its block and the next statement are
+  // indented from the line where it starts, not from its continuation line.
+  const start = statementIndent(input.prefix, indent);
+  const fromStart = { ...base, indent: start, lineIndents: lineIndents(input.prefix, start, input.languageId) };
   if (code && opener) {
-    return { ...base, kind: 'after-opener', lead: '\n', lineIndents: [indent + indentUnit], newlineAllowed: true, facts };
+    return { ...fromStart, kind: 'after-opener', lead: '\n', lineIndents: [start + indentUnit], newlineAllowed: true, facts };
   }
   // A line ending in a word may be a word still being typed (`x = fo|`): the model decides.
   // (Not a number or a keyword that ends a statement: `return 1`, `pass`, `null`.)
   const endsInWord = /[\p{L}\p{N}_$]$/u.test(input.linePrefix) && !ENDS_STATEMENT.test(input.linePrefix);
   if (code && facts.statementComplete && plainEnd && !endsInWord) {
-    return { ...base, kind: 'next-line', lead: '\n', newlineAllowed: true, facts };
+    return { ...fromStart, kind: 'next-line', lead: '\n', newlineAllowed: true, facts };
   }
   const newlineAllowed = facts.inString
     ? inMultilineString(input.prefix, input.languageId)
     : facts.statementComplete || facts.inComment || facts.insideBrackets || !OFFSIDE.has(input.languageId);
   return { ...base, kind: 'continue', lead: '', newlineAllowed, facts };
+}
+
+const OPENERS = '([{';
+const CLOSERS = ')]}';
+/** How far up a statement's first line is looked for. */
+const MAX_STATEMENT_LINES = 30;
+
+/**
+ * The indentation of the line where the statement at the cursor starts: going up from the
+ * cursor's line while the text from there to the cursor closes a bracket it did not open.
+ * (A rough scan: brackets inside strings count too, which only matters when they are
+ * unbalanced; then the cursor line's own indentation is kept.)
+ */
+function statementIndent(prefix: string, cursorIndent: string): string {
+  const lines = prefix.split('\n');
+  for (let first = lines.length - 1; first >= Math.max(0, lines.length - MAX_STATEMENT_LINES); first--) {
+    if (!closesUnopened(lines.slice(first).join('\n'))) {
+      return /^[ \t]*/.exec(lines[first] ?? '')?.[0] ?? cursorIndent;
+    }
+  }
+  return cursorIndent;
+}
+
+function closesUnopened(text: string): boolean {
+  let depth = 0;
+  for (const char of text) {
+    if (OPENERS.includes(char)) depth++;
+    else if (CLOSERS.includes(char) && --depth < 0) return true;
+  }
+  return false;
 }
 
 /** The indentation step: a tab, or the smallest indentation change between nearby lines. */
