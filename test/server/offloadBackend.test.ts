@@ -178,8 +178,11 @@ describe('OffloadBackend cancellation', () => {
     await backend.probe();
     const pending = run(backend, completionRequest({ maxTokens: 500 }));
     await eventually(() => streamedBodies(server).length === 1);
+    // The expectation is attached before dispose: the generation rejects while dispose is still
+    // closing sockets, and a rejection with no handler yet fails the test as "unhandled".
+    const cancelled = assert.rejects(pending, CancelledError);
     await backend.dispose();
-    await assert.rejects(pending, CancelledError);
+    await cancelled;
     assert.equal(backend.isAvailable('completion'), false);
     await server.close();
     assertNoLeaks(before);

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KeepAliveFetch } from '../../server/src/backends/offload/keepAliveFetch';
 import { probeServer } from '../../server/src/backends/offload/probe';
-import { FakeOpenAIServer, type FakeServerFlavor } from '../support/fakeOpenAIServer';
+import { FakeOpenAIServer, type FakeOpenAIServerOptions, type FakeServerFlavor } from '../support/fakeOpenAIServer';
 import { activeHandles, assertNoLeaks, withBackend } from '../support/offloadHarness';
 
-async function probeFlavor(flavor: FakeServerFlavor, configuredModel = '') {
+async function probeFlavor(flavor: FakeServerFlavor, configuredModel = '', options: FakeOpenAIServerOptions = {}) {
   const before = activeHandles();
-  const server = await FakeOpenAIServer.start({ flavor });
+  const server = await FakeOpenAIServer.start({ flavor, ...options });
   const http = new KeepAliveFetch();
   try {
     return await probeServer({
@@ -30,23 +30,44 @@ async function probeFlavor(flavor: FakeServerFlavor, configuredModel = '') {
 }
 
 describe('offload probe', () => {
-  const cases: Array<[FakeServerFlavor, string, boolean]> = [
-    ['vllm', 'vllm', false],
-    ['llamacpp', 'llamacpp', false],
-    ['ollama', 'ollama', true],
-    ['tgi', 'tgi', false],
-    ['openai', 'openai', true],
+  const cases: Array<[FakeServerFlavor, string, string]> = [
+    ['vllm', 'vllm', 'template'],
+    ['llamacpp', 'llamacpp', 'infill'],
+    ['ollama', 'ollama', 'suffix'],
+    ['tgi', 'tgi', 'template'],
+    ['openai', 'openai', 'suffix'],
   ];
-  for (const [flavor, kind, nativeSuffix] of cases) {
-    it(`recognises ${flavor} and whether it takes a native suffix`, async () => {
+  for (const [flavor, kind, fim] of cases) {
+    it(`recognises ${flavor} and how FIM reaches its model`, async () => {
       const result = await probeFlavor(flavor);
       assert.equal(result.state, 'ready');
       assert.equal(result.serverKind, kind);
-      assert.equal(result.nativeSuffix, nativeSuffix);
+      assert.equal(result.fim, fim);
+      assert.equal(result.nativeSuffix, fim !== 'template');
       assert.equal(result.model, result.models[0]);
       assert.ok(result.detail.includes(result.model));
     });
   }
+
+  it('never counts an accepted suffix as FIM: an unknown server that takes `suffix` gets the template', async () => {
+    // A TGI-like listing (owned_by = id) from a server that answers 200 to `suffix`.
+    const result = await probeFlavor('tgi', '', { nativeSuffix: true });
+    assert.equal(result.fim, 'template');
+  });
+
+  it("uses llama.cpp's /infill only when its model has FIM tokens", async () => {
+    const result = await probeFlavor('llamacpp', '', { infill: false });
+    assert.equal(result.state, 'ready');
+    assert.equal(result.fim, 'template');
+  });
+
+  it("reads the context window: llama.cpp meta.n_ctx, llama.cpp /props, vLLM max_model_len", async () => {
+    assert.equal((await probeFlavor('llamacpp', '', { contextTokens: 512 })).contextTokens, 512);
+    assert.equal((await probeFlavor('llamacpp', '', { contextTokens: 1024, advertiseContext: 'props-only' })).contextTokens, 1024);
+    assert.equal((await probeFlavor('vllm')).contextTokens, 16384);
+    assert.equal((await probeFlavor('llamacpp', '', { advertiseContext: false })).contextTokens, undefined);
+    assert.equal((await probeFlavor('ollama')).contextTokens, undefined);
+  });
 
   it('uses the configured model when the server lists it, and reports down when it does not', async () => {
     const listed = await probeFlavor('vllm', 'codellama/CodeLlama-7b-Instruct-hf');

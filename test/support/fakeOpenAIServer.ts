@@ -12,7 +12,14 @@
  *
  * Endpoints: GET /v1/models, POST /v1/completions, POST /v1/chat/completions (streaming SSE
  * `data: {...}\n\n` … `data: [DONE]`, or one JSON answer), GET /health, and for the Ollama
- * flavor GET /api/version. Output text is deterministic: `respond(request)` (default: derived
+ * flavor GET /api/version.
+ *
+ * The 'llamacpp' flavor behaves like llama.cpp's llama-server where it matters to clients:
+ * `/v1/completions` accepts `suffix` and ignores it; `POST /infill` (input_prefix, input_suffix)
+ * is where FIM works; `GET /props` and `/v1/models` meta give the slot's n_ctx
+ * (`contextTokens`), and a prompt that does not fit is refused with HTTP 400
+ * `exceed_context_size_error`; after every streamed response the connection is closed although
+ * `Keep-Alive` was sent, so a request already on its way on that connection is reset. Output text is deterministic: `respond(request)` (default: derived
  * from a hash of the prompt), split into 4-character "tokens", cut by `max_tokens` and `stop`.
  *
  * Note for request counting: OffloadBackend's probe sends one non-streamed 1-token completion
@@ -25,8 +32,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import {
+  contextErrorBody,
   errorBody,
   finalChunkExtras,
+  infillUnsupportedBody,
+  nativeEvent,
+  propsResponse,
   flavorHeaders,
   fullResponse,
   modelsResponse,
@@ -52,7 +63,12 @@ export type Fault =
   | { kind: 'stall'; afterTokens: number }
   /** Streams `afterTokens` tokens, then a `data:` line that is not JSON. */
   | { kind: 'malformed'; afterTokens: number }
-  /** Destroys the socket: before any response byte when `afterTokens` is undefined. */
+  /**
+   * Destroys the socket: before any response byte when `afterTokens` is undefined. A client
+   * resends a request once when a reused connection is reset before any byte (that is how a
+   * keep-alive close race looks); this fault is a server really resetting, so that one resend,
+   * arriving at once on a new connection, is reset too and not counted as a request.
+   */
   | { kind: 'reset'; afterTokens?: number }
   /** Streams `afterTokens` tokens, then ends the response cleanly with no finish_reason nor [DONE]. */
   | { kind: 'truncate'; afterTokens: number }
@@ -83,6 +99,18 @@ export interface FakeOpenAIServerOptions {
   firstTokenDelayMs?: number;
   /** Delay between tokens ("decode"). Default 0. */
   tokenDelayMs?: number;
+  /** llamacpp: one slot's context in tokens (prompt tokens counted as characters / 4). Default 4096. */
+  contextTokens?: number;
+  /**
+   * llamacpp: where n_ctx is given: true = /v1/models meta and GET /props (recent builds);
+   * 'props-only' = GET /props only (older builds list only n_ctx_train in meta); false = nowhere.
+   * Default true.
+   */
+  advertiseContext?: boolean | 'props-only';
+  /** llamacpp: whether the model has FIM tokens, i.e. /infill works (else 501). Default true. */
+  infill?: boolean;
+  /** Port to listen on. Default: any free port. */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -95,7 +123,7 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
-type Settings = Required<Omit<FakeOpenAIServerOptions, 'nativeSuffix'>> & { nativeSuffix: boolean };
+type Settings = Required<Omit<FakeOpenAIServerOptions, 'nativeSuffix' | 'port'>> & { nativeSuffix: boolean };
 
 export class FakeOpenAIServer {
   readonly requests: RecordedRequest[] = [];
@@ -105,6 +133,12 @@ export class FakeOpenAIServer {
   private loading = false;
   private connections = 0;
   private readonly sockets = new Set<Socket>();
+  /** llamacpp: connections the server has finished with after a streamed response. */
+  private readonly closing = new Set<Socket>();
+  /** Requests seen per connection, to tell a reused connection from a new one. */
+  private readonly requestsOn = new WeakMap<Socket, number>();
+  /** A 'reset' fault hit a reused connection: the client's resend on a new one gets it too. */
+  private resetResend = false;
   private sequence = 0;
 
   private constructor(
@@ -125,7 +159,7 @@ export class FakeOpenAIServer {
     const fake = new FakeOpenAIServer(server, options);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     return fake;
   }
@@ -153,9 +187,9 @@ export class FakeOpenAIServer {
     return this.sockets.size;
   }
 
-  /** Requests to /v1/completions and /v1/chat/completions, in order. */
+  /** Requests to /v1/completions, /v1/chat/completions and /infill, in order. */
   generationRequests(): RecordedRequest[] {
-    return this.requests.filter((r) => r.path.endsWith('/completions'));
+    return this.requests.filter((r) => r.path.endsWith('/completions') || r.path === '/infill');
   }
 
   /** Each fault applies to one upcoming generation request, first in first out. */
@@ -192,6 +226,17 @@ export class FakeOpenAIServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.closing.has(req.socket)) {
+      // The server had closed this connection; the request never reaches a handler.
+      req.socket.destroy();
+      return;
+    }
+    const onSocket = (this.requestsOn.get(req.socket) ?? 0) + 1;
+    this.requestsOn.set(req.socket, onSocket);
+    if (this.resetResend) {
+      this.resetResend = false;
+      if (onSocket === 1) return void req.socket.destroy();
+    }
     const gone = new AbortController();
     res.once('close', () => gone.abort());
     const receivedAt = performance.now();
@@ -220,24 +265,37 @@ export class FakeOpenAIServer {
     }
     if (this.loading) return sendJson(res, 503, errorBody(503, 'Loading model', 'unavailable_error'), headers);
     if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' }, headers);
+    const llama = this.settings.flavor === 'llamacpp';
+    const advertised = llama && this.settings.advertiseContext !== false ? this.settings.contextTokens : undefined;
     if (method === 'GET' && path === '/v1/models') {
-      return sendJson(res, 200, modelsResponse(this.settings.flavor, this.settings.models), headers);
+      const listed = this.settings.advertiseContext === true ? advertised : undefined;
+      return sendJson(res, 200, modelsResponse(this.settings.flavor, this.settings.models, listed), headers);
+    }
+    if (method === 'GET' && path === '/props' && advertised !== undefined) {
+      return sendJson(res, 200, propsResponse(this.settings.models[0] ?? '', advertised), headers);
     }
     if (method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
       return this.generate(path === '/v1/completions' ? 'completion' : 'chat', body ?? {}, res, headers, gone);
+    }
+    if (method === 'POST' && path === '/infill' && llama) {
+      if (!this.settings.infill) return sendJson(res, 501, infillUnsupportedBody(), headers);
+      return this.generate('infill', body ?? {}, res, headers, gone);
     }
     sendJson(res, 404, errorBody(404, `No route for ${method} ${path}`, 'NotFoundError'), headers);
   }
 
   private async generate(
-    kind: 'completion' | 'chat',
+    endpoint: 'completion' | 'chat' | 'infill',
     body: Record<string, unknown>,
     res: http.ServerResponse,
     headers: Record<string, string>,
     gone: AbortSignal,
   ): Promise<void> {
     const fault = this.queue.shift() ?? this.mode;
-    if (fault?.kind === 'reset' && fault.afterTokens === undefined) return void res.socket?.destroy();
+    if (fault?.kind === 'reset' && fault.afterTokens === undefined) {
+      this.resetResend = res.socket !== null && (this.requestsOn.get(res.socket) ?? 0) > 1;
+      return void res.socket?.destroy();
+    }
     if (fault?.kind === 'slow-first-byte') await pause(fault.delayMs, gone);
     if (fault?.kind === 'http-error') {
       const message = fault.message ?? `Injected HTTP ${fault.status}`;
@@ -249,22 +307,34 @@ export class FakeOpenAIServer {
     }
     if (fault?.kind === 'loading') return sendJson(res, 503, errorBody(503, 'Loading model', 'unavailable_error'), headers);
 
-    const model = String(body.model ?? '');
+    const llama = this.settings.flavor === 'llamacpp';
+    const kind: 'completion' | 'chat' = endpoint === 'chat' ? 'chat' : 'completion';
+    // llama.cpp serves one model whatever the request names.
+    const model = llama && endpoint === 'infill' ? (this.settings.models[0] ?? '') : String(body.model ?? '');
     if (!this.settings.models.includes(model)) {
       return sendJson(res, 404, errorBody(404, `The model \`${model}\` does not exist.`, 'NotFoundError'), headers);
     }
-    const view = requestView(kind, model, body);
-    if (view.suffix !== undefined && !this.settings.nativeSuffix) {
-      const message = this.settings.flavor === 'llamacpp' ? 'Unsupported param: suffix' : 'suffix is not currently supported';
-      return sendJson(res, 400, errorBody(400, message), headers);
+    const view = endpoint === 'infill' ? infillView(model, body) : requestView(kind, model, body);
+    if (llama && endpoint === 'completion') delete view.suffix; // accepted, and ignored
+    if (view.suffix !== undefined && endpoint !== 'infill' && !this.settings.nativeSuffix) {
+      return sendJson(res, 400, errorBody(400, 'suffix is not currently supported'), headers);
     }
-    const outcome = this.outcome(view, body);
+    const promptTokens = Math.ceil((view.prompt.length + (view.suffix?.length ?? 0)) / 4) + (endpoint === 'infill' ? 3 : 0);
+    if (llama && promptTokens >= this.settings.contextTokens) {
+      return sendJson(res, 400, contextErrorBody(promptTokens, this.settings.contextTokens), headers);
+    }
+    const outcome = this.outcome(view, body, promptTokens);
     const context = { flavor: this.settings.flavor, kind, id: `cmpl-fake-${++this.sequence}`, model };
     if (body.stream !== true) {
       await pause(this.settings.firstTokenDelayMs, gone);
-      return sendJson(res, 200, fullResponse(context, outcome), headers);
+      const answer = endpoint === 'infill' ? nativeEvent(outcome.tokens.join(''), outcome, 0, true) : fullResponse(context, outcome);
+      return sendJson(res, 200, answer, headers);
     }
-    res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    // llama.cpp says keep-alive, then closes the connection once the stream is over.
+    const keepAlive = llama ? { connection: 'keep-alive', 'keep-alive': 'timeout=5, max=100' } : {};
+    const socket = res.socket; // detached from `res` once the response is finished
+    if (llama) res.once('finish', () => this.closeAfterStream(socket));
+    res.writeHead(200, { ...headers, ...keepAlive, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     res.flushHeaders();
     // Each event is flushed to the socket before the next step, as streaming servers do (and so
     // a reset that follows really comes after the tokens that were sent).
@@ -280,10 +350,15 @@ export class FakeOpenAIServer {
       await pause(i === 0 ? this.settings.firstTokenDelayMs : this.settings.tokenDelayMs, gone);
       if (i >= cutAt) break;
       const last = i === tokens.length - 1;
+      if (endpoint === 'infill') {
+        await write(nativeEvent(tokens[i] as string, outcome, i, last));
+        continue;
+      }
       const chunk = streamChunk(context, tokens[i] as string, last ? outcome.finishReason : null, i === 0);
       await write(last ? { ...(chunk as object), ...finalChunkExtras(this.settings.flavor, outcome) } : chunk);
     }
     if (fault && cutAt !== Infinity) return this.misbehave(fault, res, write, gone);
+    if (endpoint === 'infill') return void res.end(); // llama.cpp's native stream has no [DONE]
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage && this.settings.usage) await write(usageChunk(context, outcome));
     await write('[DONE]');
@@ -316,7 +391,23 @@ export class FakeOpenAIServer {
     }
   }
 
-  private outcome(view: GenerationRequestView, body: Record<string, unknown>): GenerationOutcome {
+  /**
+   * llamacpp: the connection is done once a streamed response is sent. A request that arrives on
+   * it afterwards is reset (see handle); the socket itself goes shortly after, as the client's
+   * pool would otherwise keep it. (The short delay makes the race with a back-to-back request
+   * certain instead of a matter of scheduling.)
+   */
+  private closeAfterStream(socket: Socket | null): void {
+    if (!socket || socket.destroyed) return;
+    this.closing.add(socket);
+    const timer = setTimeout(() => socket.destroy(), 50);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.closing.delete(socket);
+    });
+  }
+
+  private outcome(view: GenerationRequestView, body: Record<string, unknown>, promptTokens: number): GenerationOutcome {
     let text = this.settings.respond(view);
     let finishReason: 'stop' | 'length' = 'stop';
     const stops = typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? (body.stop as string[]) : [];
@@ -325,12 +416,15 @@ export class FakeOpenAIServer {
       if (at >= 0) text = text.slice(0, at);
     }
     let tokens: string[] = text.match(/[\s\S]{1,4}/g) ?? [];
-    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : Infinity;
+    const requested = typeof body.max_tokens === 'number' ? body.max_tokens : typeof body.n_predict === 'number' ? body.n_predict : Infinity;
+    // llama.cpp stops a generation that fills the slot's context (finish "length").
+    const room = this.settings.flavor === 'llamacpp' ? this.settings.contextTokens - promptTokens : Infinity;
+    const maxTokens = Math.min(requested, room);
     if (tokens.length > maxTokens) {
       tokens = tokens.slice(0, maxTokens);
       finishReason = 'length';
     }
-    return { model: view.model, tokens, finishReason, promptTokens: Math.ceil(view.prompt.length / 4) };
+    return { model: view.model, tokens, finishReason, promptTokens };
   }
 }
 
@@ -359,7 +453,16 @@ function resolveSettings(options: FakeOpenAIServerOptions): Settings {
     respond: options.respond ?? defaultRespond,
     firstTokenDelayMs: options.firstTokenDelayMs ?? 0,
     tokenDelayMs: options.tokenDelayMs ?? 0,
+    contextTokens: options.contextTokens ?? 4096,
+    advertiseContext: options.advertiseContext ?? true,
+    infill: options.infill ?? true,
   };
+}
+
+/** llama.cpp /infill: the prefix (plus the optional `prompt` after FIM_MID) and the suffix. */
+function infillView(model: string, body: Record<string, unknown>): GenerationRequestView {
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  return { kind: 'completion', model, prompt: text(body.input_prefix) + text(body.prompt), suffix: text(body.input_suffix) };
 }
 
 function requestView(kind: 'completion' | 'chat', model: string, body: Record<string, unknown>): GenerationRequestView {

@@ -3,8 +3,14 @@
  * what the real servers send (field names and the fields each adds to the OpenAI schema):
  *   vLLM      /v1/models owned_by "vllm" with root/max_model_len; a final usage chunk with
  *             `choices: []` when `stream_options.include_usage`; rejects `suffix`.
- *   llama.cpp owned_by "llamacpp" with `meta`; `timings` on the last chunk; rejects `suffix`
- *             ("Unsupported param: suffix"); 503 "Loading model" while it loads.
+ *   llama.cpp owned_by "llamacpp" with `meta` (n_ctx = one slot's window, n_ctx_train); `GET
+ *             /props` with default_generation_settings.n_ctx; `timings` on the last chunk;
+ *             `/v1/completions` accepts `suffix` and ignores it; `POST /infill` streams native
+ *             events (`content`, `stop`, `stop_type`, `timings`, no [DONE]); a prompt of n_ctx
+ *             tokens or more is refused with HTTP 400 `exceed_context_size_error`; 501
+ *             `not_supported_error` from /infill for a model without FIM tokens; 503 "Loading
+ *             model" while it loads. (Shapes from llama.cpp tools/server server-task.cpp /
+ *             server-common.cpp.)
  *   Ollama    owned_by "library" (the model's namespace), system_fingerprint "fp_ollama"; its
  *             native eval_count / eval_duration (ns) are added to the last chunk here so clients
  *             can be tested on them; honours `suffix`.
@@ -33,14 +39,21 @@ export function flavorHeaders(flavor: FakeServerFlavor): Record<string, string> 
   }
 }
 
-export function modelsResponse(flavor: FakeServerFlavor, models: string[]): unknown {
+export function modelsResponse(flavor: FakeServerFlavor, models: string[], llamaContext?: number): unknown {
   const created = 1700000000;
   const data = models.map((id) => {
     switch (flavor) {
       case 'vllm':
         return { id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 16384, permission: [] };
       case 'llamacpp':
-        return { id, object: 'model', created, owned_by: 'llamacpp', meta: { vocab_type: 1, n_vocab: 32016, n_ctx_train: 16384 } };
+        return {
+          id,
+          object: 'model',
+          created,
+          owned_by: 'llamacpp',
+          // Builds before n_ctx was added to `meta` list only the training context.
+          meta: { vocab_type: 1, n_vocab: 32016, ...(llamaContext !== undefined ? { n_ctx: llamaContext } : {}), n_ctx_train: 16384 },
+        };
       case 'ollama':
         return { id, object: 'model', created, owned_by: 'library' };
       case 'tgi':
@@ -55,6 +68,62 @@ export function modelsResponse(flavor: FakeServerFlavor, models: string[]): unkn
 
 export function errorBody(status: number, message: string, type = 'BadRequestError'): unknown {
   return { error: { message, type, param: null, code: status } };
+}
+
+/** llama.cpp's answer to a prompt that does not fit one slot (format_error_response). */
+export function contextErrorBody(promptTokens: number, contextTokens: number): unknown {
+  return {
+    error: {
+      code: 400,
+      message: `request (${promptTokens} tokens) exceeds the available context size (${contextTokens} tokens), try increasing it`,
+      type: 'exceed_context_size_error',
+      n_prompt_tokens: promptTokens,
+      n_ctx: contextTokens,
+    },
+  };
+}
+
+/** llama.cpp's /infill answer for a model whose GGUF has no FIM tokens. */
+export function infillUnsupportedBody(): unknown {
+  const missing = 'prefix token is missing. suffix token is missing. middle token is missing. ';
+  return { error: { code: 501, message: `Infill is not supported by this model: ${missing}`, type: 'not_supported_error' } };
+}
+
+/** llama.cpp `GET /props` (the fields clients read). */
+export function propsResponse(model: string, contextTokens: number): unknown {
+  return {
+    default_generation_settings: { id: 0, n_ctx: contextTokens, speculative: false, is_processing: false, params: { n_predict: -1 } },
+    total_slots: 1,
+    model_alias: model,
+    model_path: `/models/${model}.gguf`,
+    build_info: 'b0-fake',
+  };
+}
+
+/**
+ * One event of llama.cpp's native stream (`/infill`, `/completion`); the last one (`stop: true`)
+ * carries the stop type and the timings, as server_task_result_cmpl_final::to_json_non_oaicompat.
+ */
+export function nativeEvent(text: string, outcome: GenerationOutcome, index: number, last: boolean): unknown {
+  const event: Record<string, unknown> = {
+    index: 0,
+    content: text,
+    tokens: [],
+    stop: last,
+    id_slot: 0,
+    tokens_predicted: last ? outcome.tokens.length : index + 1,
+    tokens_evaluated: outcome.promptTokens,
+  };
+  if (!last) return event;
+  return {
+    ...event,
+    model: outcome.model,
+    stop_type: outcome.finishReason === 'length' ? 'limit' : 'eos',
+    stopping_word: '',
+    truncated: false,
+    tokens_cached: outcome.promptTokens + outcome.tokens.length,
+    ...finalChunkExtras('llamacpp', outcome),
+  };
 }
 
 interface ChunkContext {

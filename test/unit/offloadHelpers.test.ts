@@ -10,7 +10,13 @@ import {
   TimeoutError,
   UnavailableError,
 } from '../../server/src/backends/backend';
-import { isRetryable, mapOffloadError, WarmingUpError, type FailureContext } from '../../server/src/backends/offload/errorMapping';
+import {
+  ContextOverflowError,
+  isRetryable,
+  mapOffloadError,
+  WarmingUpError,
+  type FailureContext,
+} from '../../server/src/backends/offload/errorMapping';
 import { fimFamilyForModel, resolveFimTemplate } from '../../server/src/backends/offload/fimTemplate';
 import { offloadSettingsChanged } from '../../server/src/backends/offload/offloadBackend';
 import { DEFAULT_CONFIG } from '../../server/src/config';
@@ -25,7 +31,14 @@ describe('FIM template choice', () => {
     assert.equal(fimFamilyForModel('bigcode/starcoder2-15b'), 'starcoder');
     assert.equal(fimFamilyForModel('Qwen/Qwen2.5-Coder-7B'), 'starcoder');
     assert.equal(fimFamilyForModel('deepseek-ai/deepseek-coder-6.7b-base'), 'deepseek');
-    assert.equal(fimFamilyForModel('mistral-7b'), 'codellama');
+    assert.equal(fimFamilyForModel('tandem-completion'), 'tandem');
+    assert.equal(fimFamilyForModel('models/tandem-code.gguf'), 'tandem');
+  });
+
+  it('gives an unknown model no template rather than a guessed one', () => {
+    assert.equal(fimFamilyForModel('mistral-7b'), 'none');
+    assert.equal(fimFamilyForModel('my-tandem-finetune'), 'none');
+    assert.equal(resolveFimTemplate('auto', 'gpt-whatever'), 'none');
   });
 
   it('keeps an explicit setting', () => {
@@ -80,10 +93,27 @@ describe('stream chunk reading', () => {
   });
 
   it('reads llama.cpp timings and Ollama eval counters', () => {
-    const llama = readChunk({ choices: [], timings: { prompt_ms: 12, predicted_ms: 80, predicted_per_second: 50 } }, 'completion');
-    assert.deepEqual(llama.timings, { promptMs: 12, decodeMs: 80, decodeTokensPerSecond: 50 });
+    const llama = readChunk(
+      { choices: [], timings: { prompt_n: 40, prompt_ms: 12, predicted_n: 4, predicted_ms: 80, predicted_per_second: 50 } },
+      'completion',
+    );
+    assert.deepEqual(llama.timings, { promptTokens: 40, promptMs: 12, decodeTokens: 4, decodeMs: 80, decodeTokensPerSecond: 50 });
     const ollama = readChunk({ choices: [], eval_count: 20, eval_duration: 400e6, prompt_eval_duration: 30e6 }, 'completion');
     assert.deepEqual(ollama.timings, { decodeMs: 400, decodeTokensPerSecond: 50, promptMs: 30 });
+  });
+
+  it('reads llama.cpp native /infill events: content, stop type, token counts, timings', () => {
+    const partial = readChunk({ index: 0, content: 'ret', stop: false, tokens_predicted: 1, tokens_evaluated: 30 }, 'infill');
+    assert.deepEqual(partial, { text: 'ret' });
+    const last = readChunk(
+      { content: '', stop: true, stop_type: 'limit', tokens_predicted: 8, tokens_evaluated: 30, timings: { prompt_n: 30, prompt_ms: 5, predicted_n: 8, predicted_ms: 40 } },
+      'infill',
+    );
+    assert.equal(normalizeFinishReason(last.finishReason), 'length');
+    assert.deepEqual(last.usage, { promptTokens: 30, completionTokens: 8 });
+    assert.deepEqual(last.timings, { promptTokens: 30, promptMs: 5, decodeTokens: 8, decodeMs: 40 });
+    assert.equal(normalizeFinishReason(readChunk({ content: '', stop: true, stop_type: 'eos' }, 'infill').finishReason), 'stop');
+    assert.equal(normalizeFinishReason(readChunk({ content: '', stop: true, stop_type: 'word' }, 'infill').finishReason), 'stop');
   });
 
   it('rejects a chunk that is not an object', () => {
@@ -132,6 +162,19 @@ describe('error mapping', () => {
     assert.ok(loading instanceof WarmingUpError);
     const notFound = mapOffloadError(APIError.generate(404, { error: { message: 'no model' } }, undefined, headers), fresh);
     assert.ok(notFound instanceof HttpError && notFound.status === 404);
+  });
+
+  it("maps llama.cpp's exceed_context_size_error with the window and the prompt's token count", () => {
+    const body = {
+      error: { code: 400, message: 'request (900 tokens) exceeds the available context size (512 tokens)', type: 'exceed_context_size_error', n_prompt_tokens: 900, n_ctx: 512 },
+    };
+    const overflow = mapOffloadError(APIError.generate(400, body, undefined, headers), fresh);
+    assert.ok(overflow instanceof ContextOverflowError);
+    assert.equal(overflow.status, 400);
+    assert.equal(overflow.contextTokens, 512);
+    assert.equal(overflow.promptTokens, 900);
+    const other = mapOffloadError(APIError.generate(400, { error: { message: 'bad', type: 'invalid_request_error' } }, undefined, headers), fresh);
+    assert.ok(other instanceof HttpError && !(other instanceof ContextOverflowError));
   });
 
   it('maps connection failures by code, before and after the first token', () => {

@@ -38,7 +38,11 @@ export interface Usage {
 
 /** Timings the serving engine reported about itself (llama.cpp `timings`, Ollama eval_*). */
 export interface ServerTimings {
+  /** Prompt tokens the server evaluated (llama.cpp `prompt_n`: cached tokens are not counted). */
+  promptTokens?: number;
   promptMs?: number;
+  /** Tokens the server generated (llama.cpp `predicted_n`). */
+  decodeTokens?: number;
   decodeMs?: number;
   decodeTokensPerSecond?: number;
 }

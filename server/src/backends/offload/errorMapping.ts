@@ -14,10 +14,30 @@ import {
   TimeoutError,
   UnavailableError,
 } from '../backend';
+import { redact } from '../../redact';
 import { retryAfterMs } from './retry';
+
+/** Enough for any real error message; an HTML error page or a header dump is cut here. */
+const SERVER_TEXT_MAX_CHARS = 300;
 
 /** The model is still loading (503 "Loading model"): not a failure of the server, just not ready yet. */
 export class WarmingUpError extends UnavailableError {}
+
+/**
+ * The prompt did not fit the server's context window (llama.cpp HTTP 400
+ * `exceed_context_size_error`, whose body carries the window `n_ctx` and the prompt's real token
+ * count `n_prompt_tokens`). The backend trims the prompt to that window and tries once more.
+ */
+export class ContextOverflowError extends HttpError {
+  constructor(
+    message: string,
+    readonly contextTokens: number | undefined,
+    readonly promptTokens: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 400, options);
+  }
+}
 
 export interface FailureContext {
   /** The caller's signal aborted. */
@@ -105,16 +125,28 @@ function apiFailure(error: APIError, context: FailureContext): BackendError {
   if (status === 429) {
     return new RateLimitedError(`The offload server is rate limiting: ${detail}`, retryAfterMs(error.headers), { cause: error });
   }
+  const overflow = contextOverflow(error);
+  if (status === 400 && overflow) {
+    return new ContextOverflowError(`The prompt is longer than the offload server's context: ${detail}`, overflow.nCtx, overflow.nPrompt, { cause: error });
+  }
   if (status === 503 && /load/i.test(detail)) {
     return new WarmingUpError(`The offload model is still loading: ${detail}`, { cause: error });
   }
   return new HttpError(`The offload server answered HTTP ${status}: ${detail}`, status, { cause: error });
 }
 
+/** The server's own words, redacted and clipped at the source: an error body may echo our headers. */
 function serverMessage(error: APIError): string {
   const body = error.error as { message?: unknown } | undefined;
-  if (body && typeof body.message === 'string') return body.message;
-  return error.message;
+  return redact(body && typeof body.message === 'string' ? body.message : error.message, SERVER_TEXT_MAX_CHARS);
+}
+
+/** llama.cpp's `exceed_context_size_error` body, read defensively. */
+function contextOverflow(error: APIError): { nCtx?: number; nPrompt?: number } | undefined {
+  const body = error.error as { type?: unknown; n_ctx?: unknown; n_prompt_tokens?: unknown } | undefined;
+  if (!body || body.type !== 'exceed_context_size_error') return undefined;
+  const count = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined);
+  return { nCtx: count(body.n_ctx), nPrompt: count(body.n_prompt_tokens) };
 }
 
 /** The first Node error code found along the `cause` chain. */

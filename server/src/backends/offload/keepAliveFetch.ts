@@ -8,6 +8,10 @@
  * request's socket at once, and `close()` leaves no socket behind.
  *
  * Only what the SDK uses is supported: string / binary bodies, streamed response bodies.
+ *
+ * A request written to a reused socket that the server had already decided to close is resent
+ * once on a fresh socket (see `shouldResend`): llama.cpp's server closes the connection after
+ * every streamed response while advertising Keep-Alive, so the next request often races its FIN.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -61,6 +65,18 @@ export class KeepAliveFetch {
     const body = bodyBytes(init.body);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     if (body) headers['content-length'] = String(body.byteLength);
+    return this.send(url, init, headers, body, signal, false);
+  }
+
+  /** One try; `fresh` forces a new connection (the resend after a dead reused socket). */
+  private send(
+    url: URL,
+    init: RequestInit,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+    fresh: boolean,
+  ): Promise<Response> {
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
 
@@ -68,8 +84,10 @@ export class KeepAliveFetch {
       const req = transport.request(url, {
         method: init.method ?? 'GET',
         headers,
-        agent: isHttps ? this.httpsAgent : this.httpAgent,
+        // A throwaway agent guarantees a new socket: the pooled ones may all be closing.
+        agent: fresh ? false : isHttps ? this.httpsAgent : this.httpAgent,
       });
+      let responded = false;
       req.on('socket', (socket) => this.track(socket));
       const onAbort = (): void => {
         req.destroy(abortError(signal?.reason));
@@ -79,9 +97,14 @@ export class KeepAliveFetch {
       // Before the response this rejects the fetch; afterwards the body stream reports the failure.
       req.on('error', (error) => {
         release();
+        if (!fresh && !responded && !this.closed && !signal?.aborted && shouldResend(req, error)) {
+          this.send(url, init, headers, body, signal, true).then(resolve, reject);
+          return;
+        }
         reject(signal?.aborted ? abortError(signal.reason) : error);
       });
       req.on('response', (res) => {
+        responded = true;
         const status = res.statusCode ?? 0;
         const responseHeaders = new Headers();
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
@@ -110,6 +133,19 @@ export class KeepAliveFetch {
       req.end(body);
     });
   }
+}
+
+/**
+ * Whether a failed request may be sent again: it went out on a reused keep-alive socket, and the
+ * connection was reset or closed before a single response byte came back. That is the signature
+ * of a server closing an idle connection just as we wrote to it (its FIN or RST was in flight):
+ * the server closed a connection it considered finished, so the request never reached a handler
+ * and nothing was generated; sending it again cannot do anything twice. A fresh connection that
+ * fails, or any failure after response bytes, is a real failure and is reported as such.
+ */
+function shouldResend(req: http.ClientRequest, error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
 }
 
 /**

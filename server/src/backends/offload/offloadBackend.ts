@@ -1,14 +1,19 @@
 /**
  * The offload backend: any OpenAI-compatible server (vLLM, llama.cpp, Ollama, TGI, OpenAI)
- * through the openai SDK. Completions go to `/v1/completions` (with a native `suffix` when the
- * probe found the server takes one, otherwise the prompt already carries the model's FIM
- * template), explanations to `/v1/chat/completions`; both stream with usage.
+ * through the openai SDK. Completions go to llama.cpp's `/infill` when the server is llama.cpp
+ * and its model has FIM tokens, otherwise to `/v1/completions` (with a native `suffix` where the
+ * engine documents it, else the prompt already carries the model's FIM template); explanations
+ * go to `/v1/chat/completions`; all stream.
+ *
+ * Context: completion prompts are fitted to the server's window (read by the probe, or learnt
+ * from an `exceed_context_size_error`) with room for the answer; see promptBudget.ts.
  *
  * Resilience: a first-token / stall timeout per request; retries with backoff only before the
  * first token (a started answer is never silently restarted); 429 `Retry-After` honoured when it
  * fits the timeout; every failure mapped to a BackendError kind. Health: the server is probed at
- * construction and re-probed while it is down or warming up; `status()` reports it, with the
- * router's breaker state when one is attached.
+ * construction and re-probed, with backoff and without end, while it is down or warming up (so a
+ * Tandem started before its server notices it come up); `status()` reports it, with the router's
+ * breaker state when one is attached.
  *
  * On configuration change, dispose this backend and construct a new one (see
  * `offloadSettingsChanged`): the constructor probes the new endpoint.
@@ -27,15 +32,17 @@ import {
   type GenerateChunk,
   type GenerateRequest,
 } from '../backend';
-import { isRetryable, WarmingUpError } from './errorMapping';
+import { ContextOverflowError, isRetryable, WarmingUpError } from './errorMapping';
 import { resolveFimTemplate, type FimFamily } from './fimTemplate';
 import { KeepAliveFetch } from './keepAliveFetch';
-import { probeServer, type ProbeResult } from './probe';
+import { probeServer, serverRoot, type FimMode, type ProbeResult } from './probe';
+import { fitRequest, learnedCharsPerToken } from './fitRequest';
+import { DEFAULT_CHARS_PER_TOKEN, answerTokens, promptTokenBudget } from './promptBudget';
 import { backoffDelayMs, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
 import type { ServerKind } from './serverKind';
 import { streamAttempt, type AttemptEnd } from './streamAttempt';
 import { normalizeFinishReason } from './streamChunks';
-import { estimateUsage, requestParams } from './requestParams';
+import { estimateUsage } from './requestParams';
 import { linkSignals, raceAbort } from './signals';
 
 export type OffloadSettings = TandemConfig['offload'];
@@ -51,8 +58,15 @@ export interface OffloadBackendOptions {
   apiKey?: string;
   log?: Logger;
   backoff?: BackoffOptions;
-  /** How often to re-probe a server that is down or warming up. Default 10 s. */
+  /** First delay before re-probing a server that is down or warming up; doubles per failed probe. Default 1 s. */
   reprobeMs?: number;
+  /** Longest delay between re-probes. Default 30 s. */
+  reprobeMaxMs?: number;
+  /**
+   * The completion answer's length (tandem.completion.maxTokens), reserved in the context window
+   * before the prompt is trimmed. Larger max_tokens seen in requests raise it. Default 48.
+   */
+  completionMaxTokens?: number;
   breaker?: BreakerStateSource;
 }
 
@@ -68,6 +82,12 @@ export class OffloadBackend implements Backend {
   private probed: ProbeResult | undefined;
   private probing: Promise<ProbeResult> | undefined;
   private reprobeTimer: NodeJS.Timeout | undefined;
+  /** Failed probes in a row, for the re-probe backoff. */
+  private reprobeAttempts = 0;
+  /** A smaller window than the probe found, from a server's `exceed_context_size_error`. */
+  private learnedContextTokens: number | undefined;
+  private charsPerToken = DEFAULT_CHARS_PER_TOKEN;
+  private answerReserveTokens: number;
   private state: BackendState;
   private detail: string;
 
@@ -75,6 +95,7 @@ export class OffloadBackend implements Backend {
     this.config = options.config;
     this.log = options.log ?? silentLogger;
     this.breaker = options.breaker;
+    this.answerReserveTokens = options.completionMaxTokens ?? 48;
     this.client = new OpenAI({
       // Without a URL the backend is disabled and never sends; the SDK still wants a base URL.
       baseURL: this.config.url || 'http://127.0.0.1:9/v1',
@@ -101,12 +122,40 @@ export class OffloadBackend implements Backend {
     return this.config.model || this.probed?.model || '';
   }
 
+  /**
+   * The template the completion service formats prompts with. With a native suffix (llama.cpp's
+   * /infill formats with the model's own FIM tokens; Ollama with its Modelfile template) the
+   * family only chooses stop strings, and 'none' would make the service drop the suffix; so an
+   * unknown model name under 'auto' reports StarCoder's family, whose sentinel spellings are the
+   * most common ones to stop on. An explicit 'none' is obeyed: the user says the model has no FIM.
+   */
   get fimTemplate(): FimFamily {
-    return resolveFimTemplate(this.config.fimTemplate, this.model);
+    const family = resolveFimTemplate(this.config.fimTemplate, this.model);
+    if (family === 'none' && this.config.fimTemplate === 'auto' && this.supportsNativeSuffix) return 'starcoder';
+    return family;
+  }
+
+  /** How completions reach the model's FIM: /infill, a native suffix, or the prompt template. */
+  get fimMode(): FimMode {
+    return this.probed?.fim ?? 'template';
   }
 
   get supportsNativeSuffix(): boolean {
-    return this.probed?.nativeSuffix ?? false;
+    return this.fimMode !== 'template';
+  }
+
+  /** Tokens one request may use (prompt + answer), when known: the probe's, or smaller when learnt. */
+  get contextTokens(): number | undefined {
+    const probed = this.probed?.contextTokens;
+    if (probed === undefined) return this.learnedContextTokens;
+    return this.learnedContextTokens === undefined ? probed : Math.min(probed, this.learnedContextTokens);
+  }
+
+  /** Prefix + suffix characters that fit the server's window next to a completion answer. */
+  get completionContextChars(): number | undefined {
+    const context = this.contextTokens;
+    if (context === undefined) return undefined;
+    return promptTokenBudget(context, answerTokens(this.answerReserveTokens, context)) * this.charsPerToken;
   }
 
   get serverKind(): ServerKind {
@@ -153,6 +202,9 @@ export class OffloadBackend implements Backend {
       signal: this.lifetime.signal,
     })
       .then((result) => {
+        // Cleared before applying: applyProbe schedules the next probe, which a probe still
+        // marked as running would refuse (re-probing then stopped after one failure).
+        this.probing = undefined;
         if (!this.lifetime.signal.aborted) this.applyProbe(result);
         return result;
       })
@@ -169,14 +221,24 @@ export class OffloadBackend implements Backend {
     const linked = linkSignals(signal, this.lifetime.signal);
     try {
       const model = await this.resolveModel(linked.signal);
-      const kind = request.task === 'explain' ? 'chat' : 'completion';
-      const params = requestParams(request, { model, kind, serverKind: this.serverKind, fimTemplate: this.fimTemplate });
+      const kind = request.task === 'explain' ? 'chat' : this.fimMode === 'infill' && request.suffix !== undefined ? 'infill' : 'completion';
+      if (request.task === 'completion') this.answerReserveTokens = Math.max(this.answerReserveTokens, request.maxTokens);
+      const fitContext = { model, kind, serverKind: this.serverKind, fimTemplate: this.fimTemplate } as const;
+      let params = this.fitted(request, fitContext).params;
+      let refitted = false;
       for (let attempt = 0; ; attempt++) {
         let started = false;
         let completionChars = 0;
         let end: AttemptEnd | undefined;
         try {
-          const stream = streamAttempt({ client: this.client, kind, params, signal: linked.signal, timeoutMs: this.config.timeoutMs });
+          const stream = streamAttempt({
+            client: this.client,
+            kind,
+            infillUrl: `${serverRoot(this.config.url)}/infill`,
+            params,
+            signal: linked.signal,
+            timeoutMs: this.config.timeoutMs,
+          });
           for await (const item of stream) {
             if (item.type === 'end') {
               end = item.end;
@@ -188,6 +250,18 @@ export class OffloadBackend implements Backend {
           }
         } catch (error) {
           const failure = error instanceof BackendError ? error : new UnavailableError(String(error), { cause: error });
+          if (failure instanceof ContextOverflowError && !started && !refitted) {
+            // Once: learn the window (and the real characters per token) from the answer, trim,
+            // resend at once. A second overflow is a real failure, not a reason to loop.
+            refitted = true;
+            const retry = this.refitAfterOverflow(failure, request, fitContext, params);
+            if (retry) {
+              this.log.info(`Offload prompt too long for the server's ${this.contextTokens ?? '?'}-token context; trimmed and resent.`);
+              params = retry;
+              attempt--;
+              continue;
+            }
+          }
           const wait = started || attempt >= this.config.maxRetries ? undefined : this.retryDelay(failure, attempt);
           if (wait === undefined) {
             this.noteFailure(failure, signal);
@@ -237,14 +311,39 @@ export class OffloadBackend implements Backend {
     return backoffDelayMs(attempt, this.options.backoff ?? DEFAULT_BACKOFF);
   }
 
+  /** The request's body, fitted to the known context window (unchanged when none is known). */
+  private fitted(request: GenerateRequest, context: Parameters<typeof fitRequest>[1]): ReturnType<typeof fitRequest> {
+    return fitRequest(request, context, { contextTokens: this.contextTokens, charsPerToken: this.charsPerToken });
+  }
+
+  /** Params trimmed to the window an overflow reported, or undefined when trimming cannot help. */
+  private refitAfterOverflow(
+    failure: ContextOverflowError,
+    request: GenerateRequest,
+    context: Parameters<typeof fitRequest>[1],
+    sent: Record<string, unknown>,
+  ): Record<string, unknown> | undefined {
+    if (context.kind === 'chat') return undefined;
+    if (failure.contextTokens !== undefined) {
+      this.learnedContextTokens = Math.min(this.learnedContextTokens ?? Infinity, failure.contextTokens);
+    }
+    this.charsPerToken = learnedCharsPerToken(this.charsPerToken, sent, failure.promptTokens);
+    if (this.contextTokens === undefined) return undefined;
+    const refit = this.fitted(request, context).params;
+    // Nothing more was cut (the prompt was already this short): resending would fail the same way.
+    return JSON.stringify(refit) === JSON.stringify(sent) ? undefined : refit;
+  }
+
   private applyProbe(result: ProbeResult): void {
     this.probed = result;
     this.setState(result.state, result.detail);
-    if (result.state !== 'ready') this.scheduleReprobe();
+    if (result.state === 'ready') this.reprobeAttempts = 0;
+    else this.scheduleReprobe();
   }
 
   private noteSuccess(): void {
     if (this.state !== 'ready') this.setState('ready', this.probed?.detail ?? `Serving ${this.model}`);
+    this.reprobeAttempts = 0;
   }
 
   private noteFailure(failure: BackendError, callerSignal: AbortSignal): void {
@@ -260,10 +359,13 @@ export class OffloadBackend implements Backend {
     }
   }
 
+  /** Next probe after a backoff (1 s, 2 s, … capped at 30 s by default), for as long as it takes. */
   private scheduleReprobe(): void {
     if (this.lifetime.signal.aborted || this.probing) return;
     clearTimeout(this.reprobeTimer);
-    this.reprobeTimer = setTimeout(() => void this.probe(), this.options.reprobeMs ?? 10_000);
+    const backoff = { baseDelayMs: this.options.reprobeMs ?? 1000, maxDelayMs: this.options.reprobeMaxMs ?? 30_000 };
+    const delay = backoffDelayMs(this.reprobeAttempts++, backoff);
+    this.reprobeTimer = setTimeout(() => void this.probe(), delay);
     // A pending re-probe must not keep the process (CLI, tests) alive on its own.
     this.reprobeTimer.unref();
   }

@@ -1,6 +1,6 @@
 /**
- * The body of a `/v1/completions` or `/v1/chat/completions` request for one GenerateRequest, and
- * the token estimate used when a server does not report usage.
+ * The body of a `/v1/completions`, `/v1/chat/completions` or llama.cpp `/infill` request for one
+ * GenerateRequest, and the token estimate used when a server does not report usage.
  */
 import type { GenerateRequest, Usage } from '../backend';
 import type { FimFamily } from './fimTemplate';
@@ -18,6 +18,7 @@ export interface ParamsContext {
 const CODELLAMA_EOT_TOKEN_ID = 32010;
 
 export function requestParams(request: GenerateRequest, context: ParamsContext): Record<string, unknown> {
+  if (context.kind === 'infill') return infillParams(request, context);
   const params: Record<string, unknown> = {
     model: context.model,
     max_tokens: request.maxTokens,
@@ -37,6 +38,25 @@ export function requestParams(request: GenerateRequest, context: ParamsContext):
   if (context.serverKind === 'vllm' && context.fimTemplate === 'codellama' && /code-?llama/i.test(context.model)) {
     params.stop_token_ids = [CODELLAMA_EOT_TOKEN_ID];
   }
+  return params;
+}
+
+/**
+ * llama.cpp `/infill`: the server wraps input_prefix / input_suffix in the model's own FIM tokens
+ * (read from the GGUF), so no template is applied here; `prompt` (text after the FIM middle
+ * token) stays empty. `n_predict` is llama.cpp's name for max_tokens.
+ */
+function infillParams(request: GenerateRequest, context: ParamsContext): Record<string, unknown> {
+  const params: Record<string, unknown> = {
+    model: context.model,
+    input_prefix: request.prompt,
+    input_suffix: request.suffix ?? '',
+    n_predict: request.maxTokens,
+    temperature: request.temperature,
+    // Reuse the KV cache of the previous keystroke's prompt: most of it is the same text.
+    cache_prompt: true,
+  };
+  if (request.stop.length > 0) params.stop = request.stop;
   return params;
 }
 

@@ -20,6 +20,8 @@ import { readChunk, type EndpointKind } from './streamChunks';
 export interface AttemptRequest {
   client: OpenAI;
   kind: EndpointKind;
+  /** Absolute URL of llama.cpp's `/infill`, for kind 'infill'. */
+  infillUrl?: string;
   /** The create() parameters except stream/stream_options, which this adds. */
   params: Record<string, unknown>;
   signal: AbortSignal;
@@ -88,6 +90,12 @@ export async function* streamAttempt(request: AttemptRequest): AsyncGenerator<At
 async function create(request: AttemptRequest, signal: AbortSignal): Promise<AsyncIterable<unknown>> {
   // Our timer is the real deadline; the SDK's (connect to headers) only backs it up.
   const options = { signal, maxRetries: 0, timeout: request.timeoutMs + 1000 };
+  if (request.kind === 'infill') {
+    // Not an OpenAI route: posted through the same client (same fetch, headers, API key and
+    // error classes); its SSE events are llama.cpp's native ones, without a closing [DONE].
+    if (!request.infillUrl) throw new Error('An infill request needs the server URL.');
+    return request.client.post<AsyncIterable<unknown>>(request.infillUrl, { body: { ...request.params, stream: true }, stream: true, ...options });
+  }
   const streaming = { stream: true as const, stream_options: { include_usage: true } };
   if (request.kind === 'completion') {
     const params = { ...request.params, ...streaming } as unknown as CompletionCreateParamsStreaming;

@@ -1,11 +1,16 @@
 /**
- * Reads the parts Tandem needs out of one streamed OpenAI chunk (or a non-streamed answer):
- * the text delta, the finish reason, the server's token usage and the serving engine's own
- * timings. Servers add fields to the OpenAI schema, so everything is read defensively.
+ * Reads the parts Tandem needs out of one streamed OpenAI chunk (or a non-streamed answer), or
+ * one event of llama.cpp's native `/infill` stream: the text delta, the finish reason, the
+ * server's token usage and the serving engine's own timings. Servers add fields to the OpenAI
+ * schema, so everything is read defensively.
+ *
+ * llama.cpp native events: `{"content": "...", "stop": false, "tokens_predicted": n,
+ * "tokens_evaluated": n, ...}`, the last one with `"stop": true`, `"stop_type": "eos" | "word" |
+ * "limit"` and `timings`.
  */
 import { MalformedResponseError, type ServerTimings } from '../backend';
 
-export type EndpointKind = 'completion' | 'chat';
+export type EndpointKind = 'completion' | 'chat' | 'infill';
 
 export interface ChunkParts {
   text: string;
@@ -17,7 +22,7 @@ export interface ChunkParts {
 
 export function readChunk(chunk: unknown, kind: EndpointKind): ChunkParts {
   if (!isRecord(chunk)) throw new MalformedResponseError(`Offload server sent a chunk that is not an object: ${preview(chunk)}`);
-  const parts: ChunkParts = { text: '' };
+  const parts: ChunkParts = kind === 'infill' ? readInfillEvent(chunk) : { text: '' };
   const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
   if (isRecord(choice)) {
     const source = kind === 'chat' ? (isRecord(choice.delta) ? choice.delta : choice.message) : choice;
@@ -42,13 +47,26 @@ export function normalizeFinishReason(raw: string | undefined): 'stop' | 'length
     case 'eos_token':
     case 'stop_sequence':
     case 'end_turn':
+    case 'word':
       return 'stop';
+    case 'limit':
     case 'length':
     case 'max_tokens':
       return 'length';
     default:
       return 'unknown';
   }
+}
+
+function readInfillEvent(event: Record<string, unknown>): ChunkParts {
+  const parts: ChunkParts = { text: typeof event.content === 'string' ? event.content : '' };
+  if (event.stop === true) {
+    parts.finishReason = typeof event.stop_type === 'string' ? event.stop_type : 'stop';
+    const prompt = event.tokens_evaluated;
+    const completion = event.tokens_predicted;
+    if (typeof prompt === 'number' && typeof completion === 'number') parts.usage = { promptTokens: prompt, completionTokens: completion };
+  }
+  return parts;
 }
 
 function readUsage(value: unknown): ChunkParts['usage'] {
@@ -64,7 +82,9 @@ function readTimings(chunk: Record<string, unknown>): ServerTimings | undefined 
   const llama = chunk.timings;
   if (isRecord(llama)) {
     const timings: ServerTimings = {};
+    if (typeof llama.prompt_n === 'number') timings.promptTokens = llama.prompt_n;
     if (typeof llama.prompt_ms === 'number') timings.promptMs = llama.prompt_ms;
+    if (typeof llama.predicted_n === 'number') timings.decodeTokens = llama.predicted_n;
     if (typeof llama.predicted_ms === 'number') timings.decodeMs = llama.predicted_ms;
     if (typeof llama.predicted_per_second === 'number') timings.decodeTokensPerSecond = llama.predicted_per_second;
     return Object.keys(timings).length > 0 ? timings : undefined;

@@ -1,0 +1,86 @@
+/**
+ * Fitting a completion prompt into the offload server's context window, with room for the answer.
+ *
+ * Tokens are estimated, not counted: no tokenizer for the served model is at hand (the model is
+ * whatever the server runs), so a prompt of N characters is taken as N / charsPerToken tokens
+ * with charsPerToken = 3 to start with — conservative for code under BPE / SentencePiece
+ * tokenizers, which average 3.5–4.5 characters per token. When a server says how many tokens a
+ * prompt really had (llama.cpp's `exceed_context_size_error` carries `n_prompt_tokens`), the
+ * measured ratio replaces the guess if it is smaller.
+ *
+ * The prefix is trimmed from its start and the suffix from its end (the text nearest the cursor
+ * matters most), at line boundaries so the model never sees half a line at the window's edge.
+ */
+import type { FimFamily } from './fimTemplate';
+
+export const DEFAULT_CHARS_PER_TOKEN = 3;
+
+/** Tokens kept free besides the answer: BOS, the FIM sentinels, rounding in the estimate. */
+const SAFETY_TOKENS = 8;
+
+/** Never send less than this many tokens of prompt, whatever the numbers say. */
+const MIN_PROMPT_TOKENS = 16;
+
+/**
+ * The answer's room: what the request asks for, but at most half the window, so a max_tokens
+ * larger than a small slot (llama.cpp `-c 2048 -np 4` gives 512) still leaves space for context.
+ */
+export function answerTokens(maxTokens: number, contextTokens: number): number {
+  return Math.max(1, Math.min(maxTokens, Math.floor(contextTokens / 2)));
+}
+
+/** Tokens of prompt that fit next to an answer of `answer` tokens. */
+export function promptTokenBudget(contextTokens: number, answer: number): number {
+  return Math.max(MIN_PROMPT_TOKENS, contextTokens - answer - SAFETY_TOKENS);
+}
+
+/**
+ * Prefix and suffix within `budgetChars`: the suffix gets at most a quarter of it (less when it
+ * is shorter), the prefix the rest.
+ */
+export function fitPrefixSuffix(prefix: string, suffix: string, budgetChars: number): { prefix: string; suffix: string } {
+  if (prefix.length + suffix.length <= budgetChars) return { prefix, suffix };
+  const suffixBudget = Math.min(suffix.length, Math.floor(budgetChars / 4));
+  return { prefix: keepTail(prefix, budgetChars - suffixBudget), suffix: keepHead(suffix, suffixBudget) };
+}
+
+/**
+ * Where each family's template puts the prefix and the suffix: `open + prefix + middle + suffix
+ * + close`. The same layouts as server/src/completion/templates.ts (a unit test checks they
+ * agree); the backend needs them only to re-trim a prompt the server refused as too long.
+ */
+const TEMPLATE_LAYOUT: Record<Exclude<FimFamily, 'none'>, readonly [string, string, string]> = {
+  tandem: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>'],
+  starcoder: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>'],
+  codellama: ['<PRE> ', ' <SUF>', ' <MID>'],
+  deepseek: ['<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'],
+};
+
+/**
+ * A prompt already formatted with `family`'s template, fitted to `budgetChars`; undefined when
+ * the prompt does not have the family's layout (then it cannot be trimmed safely).
+ */
+export function fitTemplatedPrompt(prompt: string, family: FimFamily, budgetChars: number): string | undefined {
+  if (family === 'none') return keepTail(prompt, budgetChars);
+  const [open, middle, close] = TEMPLATE_LAYOUT[family];
+  const overhead = open.length + middle.length + close.length;
+  if (!prompt.startsWith(open) || !prompt.endsWith(close)) return undefined;
+  const body = prompt.slice(open.length, prompt.length - close.length);
+  const split = body.lastIndexOf(middle);
+  if (split < 0) return undefined;
+  const fitted = fitPrefixSuffix(body.slice(0, split), body.slice(split + middle.length), Math.max(0, budgetChars - overhead));
+  return `${open}${fitted.prefix}${middle}${fitted.suffix}${close}`;
+}
+
+function keepTail(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const start = text.length - limit;
+  const lineStart = text.indexOf('\n', start);
+  return lineStart >= 0 && lineStart < text.length - 1 ? text.slice(lineStart + 1) : text.slice(start);
+}
+
+function keepHead(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const lineEnd = text.lastIndexOf('\n', limit);
+  return lineEnd > 0 ? text.slice(0, lineEnd) : text.slice(0, limit);
+}
