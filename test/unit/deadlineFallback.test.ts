@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG, mergeConfig, type TandemConfig } from '../../server/src
 import { ExplainFailedError, ExplainService } from '../../server/src/explain/explainService';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { memoryLogger } from '../../server/src/logger';
+import { runawayChunkLimit } from '../../server/src/routing/attempt';
 import { offloadBudget } from '../../server/src/routing/deadline';
 import { failedAttemptsOf } from '../../server/src/routing/failedAttempts';
 import { Router } from '../../server/src/routing/router';
@@ -52,6 +53,15 @@ describe('offload budget (deadline.ts)', () => {
 });
 
 describe('router: deadlines that fall back', () => {
+  it('an offload that streams past max_tokens (an endless stream) is cut and the local model answers', async () => {
+    const endless: Script = { chunks: Array.from({ length: runawayChunkLimit(8) + 50 }, () => 'x') };
+    const { router } = makeRouter([{ chunks: ['local answer'] }], [endless]);
+    const result = await router.generate(MULTILINE, build, new AbortController().signal);
+    assert.equal(result.backend.id, 'local');
+    assert.equal(result.text, 'local answer');
+    assert.match(result.fallbackReason ?? '', /kept streaming past max_tokens \(8\)/);
+  });
+
   it('an offload silent past its first-token budget fails as a timeout: breaker charged, local answers, attempt reported', async () => {
     const { router, localBackend } = makeRouter([{ chunks: ['local answer'] }], [SILENT]);
     const result = await router.generate(MULTILINE, build, new AbortController().signal);

@@ -8,7 +8,7 @@
  * TimeoutError, a real failure of the backend (the caller's own deadline and cancellation arrive
  * through `signal` and are the caller's business).
  */
-import { TimeoutError, type Backend, type GenerateChunk, type GenerateRequest } from '../backends/backend';
+import { MalformedResponseError, TimeoutError, type Backend, type GenerateChunk, type GenerateRequest } from '../backends/backend';
 import type { RoutedGeneration } from './types';
 
 export interface AttemptLimits {
@@ -56,6 +56,8 @@ async function stream(
   let lastChunkAt: number | undefined;
   const chunkGapsMs: number[] = [];
   let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
+  let textChunks = 0;
+  const chunkLimit = runawayChunkLimit(request.maxTokens);
   for await (const chunk of backend.generate(request, signal)) {
     onChunk();
     if (chunk.type === 'done') {
@@ -63,6 +65,14 @@ async function stream(
       continue;
     }
     if (chunk.text === '') continue;
+    // Every streamed chunk carries at least one token: a server that sends far more chunks than
+    // max_tokens ignores the limit and may never stop. Leaving the loop closes the stream
+    // (the HTTP request is aborted); the attempt fails so the router can fall back.
+    if (++textChunks > chunkLimit) {
+      throw new MalformedResponseError(
+        `The ${backend.id} backend kept streaming past max_tokens (${request.maxTokens}); its answer was dropped.`,
+      );
+    }
     const at = now();
     firstTokenAt ??= at;
     if (lastChunkAt !== undefined) chunkGapsMs.push(at - lastChunkAt);
@@ -82,6 +92,11 @@ async function stream(
     chunkGapsMs,
     ...(done?.serverTimings ? { serverTimings: done.serverTimings } : {}),
   };
+}
+
+/** Chunks beyond which a stream is a runaway (slack for servers that split a token's text). */
+export function runawayChunkLimit(maxTokens: number): number {
+  return maxTokens * 2 + 16;
 }
 
 /** Aborts an attempt that sends no first token, or stalls, within its limits. */
