@@ -27,7 +27,16 @@ export async function typeAtSpot(session: Session, spot: TypingSpot, label: stri
   await workbench.goToLine(spot.line + 1, 'end');
   await page.keyboard.type(spot.typed, { delay: 60 });
   try {
-    await workbench.ghostText.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    await workbench.ghostText.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS / 2 });
+  } catch {
+    // Now and then (1 of 4 runs on a loaded machine, issue 12) VS Code sent no request for the
+    // first keystrokes typed into a freshly opened editor: no record, no log line. Ask again
+    // as a user would (Alt+\, Trigger Inline Suggestion), and say so in the output.
+    console.log(`No ghost text yet at ${basename(spot.source)}:${spot.line + 1}: triggering inline suggestions explicitly.`);
+    await page.keyboard.press('Alt+Backslash');
+  }
+  try {
+    await workbench.ghostText.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS / 2 });
   } catch (error) {
     shots.push(await session.screenshot(`${label}-no-ghost-text`));
     throw new Error(
