@@ -84,7 +84,12 @@ describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
     const lines = result.inserted.split('\n').filter((line) => line.trim() !== '');
     assert.ok(result.inserted.startsWith('\n'), `the block starts on a new line: ${JSON.stringify(result.inserted)}`);
     assert.ok(lines.length >= 2, `a multi-line block was inserted: ${JSON.stringify(result.inserted)}`);
-    const indent = /^\s*/.exec(readFileSync(block.source, 'utf8').split('\n')[block.line]!)![0].length;
+    // Inside the block: deeper than the line where the block's statement starts (a `def` whose
+    // parameters span lines starts above the spot's line).
+    const source = readFileSync(block.source, 'utf8').split('\n');
+    let first = block.line;
+    while (first > 0 && !/^\s*(def|class|if|elif|else|for|while|with|try|except|finally)\b/.test(source[first]!)) first--;
+    const indent = /^\s*/.exec(source[first]!)![0].length;
     for (const line of lines) assert.ok(/^\s*/.exec(line)![0].length > indent, `every line is inside the block: ${JSON.stringify(line)}`);
   }));
 
