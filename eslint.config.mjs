@@ -20,6 +20,24 @@ export default tseslint.config(
     },
   },
   {
+    // Layers: product code (the server and the extension) never imports the benchmarks, the
+    // demo or the tests; the CLI's commands (cli.ts, reportMain.ts) and those folders may.
+    files: ['server/src/**/*.ts', 'extension/src/**/*.ts'],
+    ignores: ['server/src/bench/**', 'server/src/demo/**', 'server/src/cli.ts', 'server/src/reportMain.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/bench/*', '**/bench'], message: 'Product code must not import benchmark code (move the shared piece down a layer).' },
+            { group: ['**/demo/*', '**/demo'], message: 'Product code must not import the demo.' },
+            { group: ['**/test/**'], message: 'Product code must not import test code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'server/src/cli.ts', 'server/src/reportMain.ts', 'server/src/bench/**/*.ts', 'server/src/demo/**/*.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },

@@ -9,7 +9,7 @@ import {
   rougeL,
   rougeTokens,
   sentenceBleu4,
-} from '../../server/src/bench/textMetrics';
+} from '../../server/src/metrics/textMetrics';
 
 const close = (actual: number, expected: number, digits = 6) =>
   assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} is not ${expected}`);

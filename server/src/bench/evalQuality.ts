@@ -9,7 +9,7 @@ import { formatFimPrompt } from '../completion/templates';
 import type { GenerateTuning, LocalBackend } from '../backends/local/localBackend';
 import { firstLine, hasCompleteLine, type CompletionCase, type Language } from './heldout';
 import type { DocPair } from './docSummary';
-import { corpusBleu4, editSimilarity, exactMatch, mean, rougeL, sentenceBleu4 } from './textMetrics';
+import { corpusBleu4, editSimilarity, exactMatch, mean, rougeL, sentenceBleu4 } from '../metrics/textMetrics';
 
 export type LanguageKey = Language | 'all';
 

@@ -9,7 +9,7 @@
  * with the answers' first characters of the same length, so an answer is not penalised for
  * going further than the user did.
  */
-import { editSimilarity, normalizeWhitespace } from '../bench/textMetrics';
+import { editSimilarity, normalizeWhitespace } from '../metrics/textMetrics';
 import type { RequestRow } from '../protocol';
 
 /** Where a completion was shown: the cursor offset and the text just before it. */
