@@ -15,7 +15,7 @@ import { summarize } from '../metrics/percentiles';
 import type { LatencySummary } from '../protocol';
 import { packageRoot } from '../packageRoot';
 import { readHeldoutFiles } from './heldout';
-import { promptOfTokens } from './modelSpeed';
+import { promptOfTokens, timedRun, type TimedRun } from './modelSpeed';
 
 export interface FollowUpMeasurement {
   promptTokens: number;
@@ -64,27 +64,9 @@ export async function measureFollowUp(
   };
 }
 
-interface FirstToken {
-  ttftMs: number;
-  promptTokens: number;
-  evaluatedTokens: number;
-}
-
-async function firstToken(backend: LocalBackend, prompt: string, tuning: GenerateTuning, signal: AbortSignal): Promise<FirstToken> {
-  const sent = performance.now();
-  let first: number | undefined;
-  const request = { task: 'completion' as const, prompt, maxTokens: 1, temperature: 0, stop: [] };
-  for await (const chunk of backend.generate(request, signal, { contextCache: false, ignoreEos: true, ...tuning })) {
-    first ??= performance.now();
-    if (chunk.type === 'done') {
-      return {
-        ttftMs: first - sent,
-        promptTokens: chunk.usage.promptTokens,
-        evaluatedTokens: chunk.serverTimings?.promptTokens ?? chunk.usage.promptTokens,
-      };
-    }
-  }
-  throw new Error('The local backend ended a stream without a done chunk.');
+/** One-token run without the context cache (it only changes decoding, not the prefill). */
+function firstToken(backend: LocalBackend, prompt: string, tuning: GenerateTuning, signal: AbortSignal): Promise<TimedRun> {
+  return timedRun(backend, prompt, 1, { contextCache: false, ignoreEos: true, ...tuning }, signal);
 }
 
 const USAGE = `Usage: tandem bench kv-reuse [--tokens N] [--repeats N] [--out FILE]

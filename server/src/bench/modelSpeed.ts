@@ -85,16 +85,18 @@ export async function measureSpeed(options: SpeedOptions): Promise<SpeedReport> 
   }
 }
 
-interface TimedRun {
+export interface TimedRun {
   ttftMs: number;
   e2eMs: number;
   promptTokens: number;
+  /** Prompt tokens the worker prefilled (the rest came from the reused KV cache). */
+  evaluatedTokens: number;
   completionTokens: number;
   workerFirstTokenMs: number;
   workerTokensPerSecond: number;
 }
 
-async function timedRun(
+export async function timedRun(
   backend: LocalBackend,
   prompt: string,
   maxTokens: number,
@@ -110,6 +112,7 @@ async function timedRun(
         ttftMs: first - sent,
         e2eMs: performance.now() - sent,
         promptTokens: chunk.usage.promptTokens,
+        evaluatedTokens: chunk.serverTimings?.promptTokens ?? chunk.usage.promptTokens,
         completionTokens: chunk.usage.completionTokens,
         workerFirstTokenMs: chunk.serverTimings?.promptMs ?? Number.NaN,
         workerTokensPerSecond: chunk.serverTimings?.decodeTokensPerSecond ?? Number.NaN,

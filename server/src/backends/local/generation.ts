@@ -117,7 +117,6 @@ export async function runGeneration(
   // Decoder-only models reuse the KV of the tokens this prompt shares with the previous run.
   const kvCache = useCache && !loaded.info.encoderDecoder && (request.tuning.promptCache ?? true) ? promptCacheOf(loaded) : undefined;
   const reuse = kvCache?.take(inputIds);
-  kvCache?.clear(); // taken tensors now belong to this run; a failed run must not leave stale ones
   let output: { sequences?: Tensor; past_key_values?: PastKeyValues } | undefined;
   try {
     const sampling = request.temperature > 0;

@@ -29,6 +29,7 @@ export class PromptKvCache {
   /**
    * The cached KV for the longest prefix `ids` shares with the cached tokens, always leaving at
    * least one token of `ids` to run (generation needs the logits of the prompt's last token).
+   * A copy: the cached tensors stay whole, so a run that fails leaves a usable cache behind.
    */
   take(ids: readonly number[]): Reuse | undefined {
     const past = this.past;
@@ -44,22 +45,9 @@ export class PromptKvCache {
    */
   store(sequence: readonly number[], past: PastKeyValues | undefined): void {
     const length = past ? sequenceLength(past) : undefined;
-    if (!past || length === undefined || length > sequence.length) {
-      this.clear();
-      return;
-    }
-    this.ids = sequence.slice(0, length);
-    this.past = past;
-  }
-
-  clear(): void {
-    this.ids = [];
-    this.past = undefined;
-  }
-
-  /** Tokens cached now (for tests and benchmarks). */
-  get size(): number {
-    return this.past ? this.ids.length : 0;
+    const valid = past !== undefined && length !== undefined && length <= sequence.length;
+    this.ids = valid ? sequence.slice(0, length) : [];
+    this.past = valid ? past : undefined;
   }
 }
 
