@@ -5,11 +5,13 @@
  *   tandem eval-models           evaluate the bundled models through the local backend
  *   tandem bench overhead        client overhead of the offload path vs a bare HTTP request
  *   tandem bench kv-reuse        follow-up keystroke TTFT with the local KV cache reused vs cold
+ *   tandem bench line-ends       next-line quality through the language server on held-out files
  *   tandem report                per-backend summary of a metrics database
  */
 import { demoMain } from './demo/demoMain';
 import { evalModelsMain } from './bench/evalModels';
 import { kvReuseBenchMain } from './bench/followUpTtft';
+import { lineEndsBenchMain } from './bench/lineEndQuality';
 import { overheadBenchMain } from './bench/offloadOverhead';
 import { runStdioServer } from './lspServer';
 import { reportMain } from './reportMain';
@@ -24,6 +26,7 @@ Commands:
   eval-models [...]     Quality and speed of the bundled models, through the local backend.
   bench overhead [...]  Tandem's offload client overhead vs a bare streaming HTTP request.
   bench kv-reuse [...]  Follow-up keystroke TTFT with the local KV cache reused vs cold.
+  bench line-ends [...] Next-line exact match / edit similarity through the language server.
   report [--db FILE] [--json | --prometheus]
                         Per-backend summary of a metrics database (default ~/.tandem/metrics.db;
                         VS Code keeps one in the extension's global storage).
@@ -44,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     case 'bench':
       if (rest[0] === 'overhead') return overheadBenchMain(rest.slice(1));
       if (rest[0] === 'kv-reuse') return kvReuseBenchMain(rest.slice(1));
+      if (rest[0] === 'line-ends') return lineEndsBenchMain(rest.slice(1));
       console.error(`Unknown benchmark "${rest[0] ?? ''}".\n\n${USAGE}`);
       return 2;
     case undefined:

@@ -30,6 +30,8 @@ export interface TandemConfig {
     threads: number;
     /** Mix a cache model over the prompt into local completions (see backends/local/contextCache.ts). */
     contextCache: boolean;
+    /** FIM prompt format of the local completion model; 'auto' reads it from the model. */
+    fimTemplate: FimTemplateId;
   };
   offload: {
     /** OpenAI-compatible base URL, e.g. http://localhost:8000/v1. Empty = offload disabled. */
@@ -94,6 +96,7 @@ export const DEFAULT_CONFIG: TandemConfig = {
     dtype: 'q8',
     threads: 0,
     contextCache: true,
+    fimTemplate: 'auto',
   },
   offload: {
     url: '',
@@ -128,6 +131,7 @@ export const CONFIG_ENUMS: Record<string, readonly string[]> = {
   'routing.policy': ['local', 'offload', 'auto'],
   'local.dtype': ['q8', 'fp32'],
   'offload.fimTemplate': ['auto', 'tandem', 'codellama', 'starcoder', 'deepseek', 'none'],
+  'local.fimTemplate': ['auto', 'tandem', 'codellama', 'starcoder', 'deepseek', 'none'],
   'completion.multiline': ['auto', 'always', 'never'],
 };
 

@@ -9,6 +9,7 @@ import { StopText } from './stopText';
 import { withoutKvCache } from './noKvCache';
 import { ContextCacheLogitsProcessor, DEFAULT_CONTEXT_CACHE } from './contextCache';
 import { PromptKvCache, type PastKeyValues } from './promptKvCache';
+import { healPrompt, TokenHealingLogitsProcessor, vocabularyTexts, withoutHealedText, type Healing } from './tokenHealing';
 import type { ToWorker, WorkerTimings } from './workerProtocol';
 
 export type GenerateMessage = Extract<ToWorker, { type: 'generate' }>;
@@ -49,6 +50,8 @@ class DeltaStreamer extends BaseStreamer {
     private readonly loaded: LoadedModel,
     private readonly stops: StopText,
     private readonly onDelta: (text: string) => void,
+    /** Text token healing removed from the prompt: the output starts with it and loses it here. */
+    private readonly healed = '',
   ) {
     super();
   }
@@ -76,10 +79,8 @@ class DeltaStreamer extends BaseStreamer {
     const visible = this.tokens.filter((id) => !this.loaded.stopTokenIds.has(id));
     if (visible.length === 0) return '';
     // No clean-up of "tokenization spaces": for code it would delete real spaces (" ." → ".").
-    return this.loaded.tokenizer.decode(visible, {
-      skip_special_tokens: true,
-      clean_up_tokenization_spaces: false,
-    });
+    const text = this.loaded.tokenizer.decode(visible, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+    return withoutHealedText(text, this.healed);
   }
 }
 
@@ -99,9 +100,14 @@ export async function runGeneration(
   onDelta: (text: string) => void,
 ): Promise<GenerationResult> {
   const started = performance.now();
-  const { inputIds, maxNewTokens } = encodePrompt(loaded, request);
+  const encoded = encodePrompt(loaded, request);
+  const { maxNewTokens } = encoded;
+  const healing = request.task === 'completion' && !loaded.info.encoderDecoder && (request.tuning.tokenHealing ?? true)
+    ? healPrompt(encoded.inputIds, loaded.stopTokenIds, (id) => tokenText(loaded, id))
+    : undefined;
+  const inputIds = healing?.ids ?? encoded.inputIds;
   const stops = new StopText(request.stop);
-  const streamer = new DeltaStreamer(loaded, stops, onDelta);
+  const streamer = new DeltaStreamer(loaded, stops, onDelta, healing?.text);
   let hitSpecialToken = false;
   const criteria = new CallbackCriteria((last) => {
     if (isAborted() || stops.stopped) return true;
@@ -131,9 +137,7 @@ export async function runGeneration(
       // Summaries from a small seq2seq model loop on a phrase under greedy decoding; forbidding
       // repeated trigrams is the usual summarization setting (BART/T5 use it too).
       ...(loaded.info.encoderDecoder ? { no_repeat_ngram_size: 3 } : {}),
-      ...(request.contextCache && !loaded.info.encoderDecoder
-        ? { logits_processor: [new ContextCacheLogitsProcessor(DEFAULT_CONTEXT_CACHE)] }
-        : {}),
+      logits_processor: logitsProcessors(loaded, request, inputIds.length, healing),
       streamer,
       stopping_criteria: [criteria],
       // generate() feeds only the tokens after the reused past (input_ids beyond its length).
@@ -151,16 +155,45 @@ export async function runGeneration(
   const firstAt = streamer.firstTokenAt ?? performance.now();
   const generated = streamer.tokens.filter((id) => !loaded.stopTokenIds.has(id)).length;
   return {
-    promptTokens: inputIds.length,
+    // The prompt as the caller wrote it: a healed token is part of it (and generated again).
+    promptTokens: encoded.inputIds.length,
     completionTokens: generated,
     finishReason: isAborted() ? 'cancelled' : stops.stopped || hitSpecialToken ? 'stop' : 'length',
     timings: {
       firstTokenMs: firstAt - started,
       decodeMs: (streamer.lastTokenAt ?? firstAt) - firstAt,
       steps: streamer.tokens.length,
-      reusedPromptTokens: reuse?.tokens ?? 0,
+      evaluatedPromptTokens: inputIds.length - (reuse?.tokens ?? 0),
     },
   };
+}
+
+/** The context cache first, then token healing's mask (it must have the last word). */
+function logitsProcessors(loaded: LoadedModel, request: GenerateMessage, promptLength: number, healing: Healing | undefined): unknown[] {
+  const processors: unknown[] = [];
+  if (request.contextCache && !loaded.info.encoderDecoder) processors.push(new ContextCacheLogitsProcessor(DEFAULT_CONTEXT_CACHE));
+  if (healing) {
+    const text = (id: number) => tokenText(loaded, id);
+    processors.push(new TokenHealingLogitsProcessor(healing.text, promptLength, vocabularyOf(loaded), text));
+  }
+  return processors;
+}
+
+function tokenText(loaded: LoadedModel, id: number): string {
+  return loaded.tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+}
+
+/** Each token's text, decoded once per model (the first healed request pays for it). */
+const vocabularies = new WeakMap<LoadedModel, string[]>();
+
+function vocabularyOf(loaded: LoadedModel): string[] {
+  let vocabulary = vocabularies.get(loaded);
+  if (!vocabulary) {
+    const size = (loaded.model.config as { vocab_size?: number }).vocab_size ?? loaded.tokenizer.model.vocab.length;
+    vocabulary = vocabularyTexts(size, (id) => (loaded.stopTokenIds.has(id) ? '' : tokenText(loaded, id)));
+    vocabularies.set(loaded, vocabulary);
+  }
+  return vocabulary;
 }
 
 export function countTokens(loaded: LoadedModel, text: string): number {

@@ -70,7 +70,10 @@ export class LocalBackend implements Backend {
       explain: this.resolve('explain', options.config.explainModel),
     };
     const completion = this.states.completion;
-    this.fimTemplate = guessFimTemplate(completion.phase === 'unresolved' ? undefined : completion.location);
+    this.fimTemplate =
+      options.config.fimTemplate !== 'auto'
+        ? options.config.fimTemplate
+        : guessFimTemplate(completion.phase === 'unresolved' ? undefined : completion.location);
   }
 
   get model(): string {
@@ -233,14 +236,14 @@ export class LocalBackend implements Backend {
         channel.fail(new CancelledError(undefined, { cause: signal.reason }));
         return;
       }
-      const { firstTokenMs, decodeMs, steps, reusedPromptTokens } = reply.timings;
+      const { firstTokenMs, decodeMs, steps, evaluatedPromptTokens } = reply.timings;
       channel.push({
         type: 'done',
         usage: { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, source: 'tokenizer' },
         finishReason: reply.finishReason,
         serverTimings: {
           // As llama.cpp's prompt_n: the tokens evaluated, not those whose KV was reused.
-          promptTokens: reply.promptTokens - reusedPromptTokens,
+          promptTokens: evaluatedPromptTokens,
           promptMs: firstTokenMs,
           decodeMs,
           ...(steps > 1 && decodeMs > 0 ? { decodeTokensPerSecond: ((steps - 1) * 1000) / decodeMs } : {}),

@@ -96,7 +96,7 @@ async function handleGenerate(client: Client, message: GenerateMessage, received
       promptTokens: 0,
       completionTokens: 0,
       finishReason: 'cancelled',
-      timings: { firstTokenMs: 0, decodeMs: 0, steps: 0, reusedPromptTokens: 0, queuedMs: performance.now() - receivedAt },
+      timings: { firstTokenMs: 0, decodeMs: 0, steps: 0, evaluatedPromptTokens: 0, queuedMs: performance.now() - receivedAt },
     });
   if (isAborted() || !clients.has(message.client)) return cancelled();
   try {

@@ -35,6 +35,8 @@ export interface GenerateTuning {
   contextCache?: boolean;
   /** false: prefill the whole prompt even when the previous run shared a prefix (cold TTFT). */
   promptCache?: boolean;
+  /** false: no token healing of a completion prompt's last token (tokenHealing.ts), to compare. */
+  tokenHealing?: boolean;
 }
 
 export type ToWorker =
@@ -77,8 +79,11 @@ export interface WorkerTimings {
   queuedMs: number;
   /** Decoding steps run (generated tokens including a final end-of-sequence token). */
   steps: number;
-  /** Prompt tokens whose KV came from the previous run (promptKvCache.ts), not a prefill. */
-  reusedPromptTokens: number;
+  /**
+   * Prompt tokens the model ran a forward pass over: fewer than the prompt's when the KV of a
+   * shared prefix was reused (promptKvCache.ts) or the last token was healed (tokenHealing.ts).
+   */
+  evaluatedPromptTokens: number;
 }
 
 export interface LoadedModelInfo {

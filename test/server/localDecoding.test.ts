@@ -1,6 +1,9 @@
 /**
- * KV reuse across keystrokes on the bundled completion model: a prompt that extends the previous
- * one prefills only its new tokens, and greedy output is the same as from a cold prefill.
+ * Decoding features of the local backend on the bundled completion model:
+ * - KV reuse across keystrokes: a prompt that extends the previous one prefills only its new
+ *   tokens, and greedy output is the same as from a cold prefill;
+ * - token healing: a prompt ending in a bare line break is backed up one token, and the model
+ *   writes the line break with the indentation that follows it.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -47,7 +50,7 @@ async function run(backend: LocalBackend, prompt: string, tuning: GenerateTuning
   const request: GenerateRequest = { task: 'completion', prompt, maxTokens: 16, temperature: 0, stop: [] };
   let text = '';
   let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
-  for await (const chunk of backend.generate(request, new AbortController().signal, { contextCache: false, ...tuning })) {
+  for await (const chunk of backend.generate(request, new AbortController().signal, { contextCache: false, tokenHealing: false, ...tuning })) {
     if (chunk.type === 'text') text += chunk.text;
     else done = chunk;
   }
@@ -90,5 +93,26 @@ describe('KV reuse across keystrokes (bundled completion model)', () => {
     await run(backend, FILE);
     const other = await run(backend, 'export function clamp(value: number, min: number, max: number): number {\n  if (');
     assert.equal(other.evaluatedTokens, other.promptTokens);
+  });
+});
+
+describe('token healing (bundled completion model, prefix-only prompt)', () => {
+  const backend = new LocalBackend({ config: { ...offline, fimTemplate: 'none' }, log: memoryLogger(), modelsRoot });
+  const PROMPT = 'import os\n\n\ndef read_lines(path):\n    """Return the lines of a text file."""\n    with open(path) as f:\n';
+
+  before(async () => {
+    await backend.warmup(['completion'], new AbortController().signal);
+  });
+  after(() => backend.dispose());
+
+  it('backs up over the final line break and lets the model write it with the indentation', async () => {
+    const plain = await run(backend, PROMPT, { tokenHealing: false, promptCache: false });
+    const healed = await run(backend, PROMPT, { tokenHealing: true, promptCache: false });
+    assert.equal(healed.promptTokens, plain.promptTokens, 'usage counts the prompt as written');
+    assert.equal(healed.evaluatedTokens, plain.promptTokens - 1, 'the last token was taken off the prefill');
+    assert.ok(!healed.text.startsWith('\n'), `the healed line break is not shown again: ${JSON.stringify(healed.text)}`);
+    // The bundled model, greedy: without healing it skips the block's indentation.
+    assert.match(healed.text, /^ {8}\S/, `the body of the with-block, indented: ${JSON.stringify(healed.text)}`);
+    assert.doesNotMatch(plain.text, /^ {8}\S/);
   });
 });
