@@ -1,9 +1,11 @@
 /**
- * LSP cancellation becomes an AbortSignal at the top of each handler, combined with the
- * request's timeout, so every await below can take one signal.
+ * AbortSignal helpers that clean up after themselves (long-lived signals must not collect
+ * listeners): LSP cancellation as a signal at the top of each handler, combined with the
+ * request's timeout, so every await below can take one signal; signals linked together; an
+ * await that an abort ends at once.
  */
 import type { CancellationToken } from 'vscode-languageserver';
-import { TimeoutError } from './backends/backend';
+import { CancelledError, TimeoutError } from './backends/backend';
 
 export interface RequestSignal {
   signal: AbortSignal;
@@ -31,4 +33,40 @@ export function requestSignal(token: CancellationToken | undefined, timeoutMs: n
       subscription?.dispose();
     },
   };
+}
+
+export interface LinkedSignal {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+/** A signal that aborts, with the same reason, when any of `signals` does; `dispose` detaches it from them. */
+export function linkSignals(...signals: AbortSignal[]): LinkedSignal {
+  const controller = new AbortController();
+  const listeners = signals.map((source) => {
+    const listener = (): void => controller.abort(source.reason);
+    if (source.aborted) controller.abort(source.reason);
+    else source.addEventListener('abort', listener, { once: true });
+    return () => source.removeEventListener('abort', listener);
+  });
+  return { signal: controller.signal, dispose: () => listeners.forEach((remove) => remove()) };
+}
+
+/** Awaits `promise`, or throws CancelledError as soon as `signal` aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new CancelledError(undefined, { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new CancelledError(undefined, { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -220,6 +220,7 @@ export class TandemRuntime {
     return new OffloadBackend({
       config: this.config.offload,
       apiKey: this.options.offloadApiKey,
+      completionMaxTokens: this.config.completion.maxTokens,
       log: this.log,
       breaker: {
         get state() {

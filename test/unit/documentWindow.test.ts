@@ -71,6 +71,17 @@ describe('DocumentWindow', () => {
     assert.equal(bySize.window.get('a')?.getText().length, 200);
   });
 
+  it('a document dropped for growing too large gives its whole size back to the total', () => {
+    const { window, closed } = windowOf({ maxBytes: 1000, maxTotalChars: 1500 });
+    window.open(item('keep', 'k'.repeat(400)));
+    window.open(item('grows', 'g'.repeat(900)));
+    window.change(insert('grows', 2, 'g'.repeat(600))); // 1500 characters: over maxBytes, dropped
+    window.open(item('next', 'n'.repeat(900))); // 400 + 900 fit the 1500-character total
+    assert.deepEqual(closed, ['grows']);
+    assert.equal(window.get('keep')?.getText().length, 400, 'nothing else is evicted');
+    assert.equal(window.size, 2);
+  });
+
   it('says once, per document and reason, why a completion found no document', () => {
     const { window } = windowOf({ maxBytes: 1000, maxDocuments: 1 });
     const log = memoryLogger();

@@ -5,7 +5,10 @@
  * reason); each failed attempt gets a row of its own, with an id derived from the request's.
  */
 import type { RequestRow } from '../protocol';
+import { failedAttemptsOf } from '../routing/failedAttempts';
 import type { FailedAttempt } from '../routing/types';
+
+const ROUTING_FAILED = 'routing failed';
 
 /** One error row per failed attempt; `request` is the request's row (its id, task, language...). */
 export function failedAttemptRows(request: RequestRow, attempts: readonly FailedAttempt[], decision: string): RequestRow[] {
@@ -31,13 +34,13 @@ export function failedAttemptRows(request: RequestRow, attempts: readonly Failed
 
 /**
  * A request that failed as a whole is an error of the last backend it tried (not of no backend):
- * the fields for its own row, and the earlier attempts that need rows of their own.
+ * the fields for its own row, and rows for the attempts that failed before that one.
  */
-export function lastAttemptFields(attempts: readonly FailedAttempt[]): {
-  fields: Partial<RequestRow>;
-  earlier: FailedAttempt[];
-} {
+export function routingFailedRows(request: RequestRow, error: unknown): { fields: Partial<RequestRow>; attemptRows: RequestRow[] } {
+  const attempts = failedAttemptsOf(error);
   const last = attempts.at(-1);
-  if (!last) return { fields: {}, earlier: [] };
-  return { fields: { backend: last.backend, model: last.model }, earlier: attempts.slice(0, -1) };
+  return {
+    fields: { decision: ROUTING_FAILED, ...(last ? { backend: last.backend, model: last.model } : {}) },
+    attemptRows: failedAttemptRows(request, attempts.slice(0, -1), ROUTING_FAILED),
+  };
 }

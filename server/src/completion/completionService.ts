@@ -22,7 +22,6 @@ import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
 import type { BackendId, Outcome, Position, RequestRow } from '../protocol';
-import { failedAttemptsOf } from '../routing/failedAttempts';
 import type { GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from '../routing/types';
 import type { FirstChoice, TypingAlongStore } from './collaborators';
 import { buildCompletionContext, CompletionContextError, type CompletionContext } from './context';
@@ -35,7 +34,7 @@ import { decideMultiline } from './multiline';
 import { CompletionOutcomes } from './outcomes';
 import { documentVerdict } from './privacy';
 import { buildCompletionRequest, cacheKeyParts } from './request';
-import { failedAttemptRows, lastAttemptFields } from './attemptRows';
+import { failedAttemptRows, routingFailedRows } from './attemptRows';
 import { emptyRow, failureFields, generationFields } from './rows';
 import { ShadowCompletions } from './shadow';
 import { requestSignal } from './signals';
@@ -230,9 +229,9 @@ export class CompletionService {
     } catch (error) {
       if (!(error instanceof BackendError)) this.options.log.error(`Completion failed unexpectedly: ${describe(error)}`);
       const failure = failureFields(error, { timedOut: limit.timedOut(), aborted: job.signal.aborted });
-      const { fields, earlier } = lastAttemptFields(failedAttemptsOf(error));
-      for (const row of failedAttemptRows(job.row, earlier, 'routing failed')) this.record(row);
-      return this.finish(job.row, { decision: 'routing failed', ...fields, ...failure });
+      const { fields, attemptRows } = routingFailedRows(job.row, error);
+      for (const row of attemptRows) this.record(row);
+      return this.finish(job.row, { ...fields, ...failure });
     }
     for (const row of failedAttemptRows(job.row, routed.failedAttempts ?? [], routed.decision)) this.record(row);
     const request = requests.get(routed.backend.id) ?? buildCompletionRequest(routed.backend, job.context, job.route.multiline, config.completion);

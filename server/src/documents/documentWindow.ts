@@ -95,6 +95,7 @@ export class DocumentWindow {
       return;
     }
     this.totalChars -= document.getText().length;
+    // update() edits `document` in place and returns it: `remove` below subtracts the new length.
     const updated = TextDocument.update(document, params.contentChanges, params.textDocument.version ?? document.version);
     this.totalChars += updated.getText().length;
     if (this.tooLarge(updated.getText())) {

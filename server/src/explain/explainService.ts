@@ -13,14 +13,13 @@ import { cacheKey } from '../cache/cacheKey';
 import type { AnswerCache } from '../cache/types';
 import type { FirstChoice } from '../completion/collaborators';
 import { cacheKeyParts, modelName } from '../completion/request';
-import { failedAttemptRows, lastAttemptFields } from '../completion/attemptRows';
+import { failedAttemptRows, routingFailedRows } from '../completion/attemptRows';
 import { emptyRow, failureFields, generationFields } from '../completion/rows';
 import { requestSignal } from '../completion/signals';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
 import type { ExplainResult, ExplainStreamParams, Range, RequestRow } from '../protocol';
-import { failedAttemptsOf } from '../routing/failedAttempts';
 import type { GenerationRouter, RouteContext, RoutedGeneration } from '../routing/types';
 import { ExplainPrompts } from './prompts';
 import { selectCode, type SelectedCode } from './selection';
@@ -146,9 +145,9 @@ export class ExplainService {
       );
     } catch (error) {
       const failure = failureFields(error, { timedOut: limit.timedOut(), aborted: limit.signal.aborted });
-      const { fields, earlier } = lastAttemptFields(failedAttemptsOf(error));
-      for (const row of failedAttemptRows(job.row, earlier, 'routing failed')) this.record(row);
-      this.record({ ...job.row, decision: 'routing failed', ...fields, ...failure });
+      const { fields, attemptRows } = routingFailedRows(job.row, error);
+      for (const row of attemptRows) this.record(row);
+      this.record({ ...job.row, ...fields, ...failure });
       throw this.failure(error, failure.outcome === 'cancelled' ? 'cancelled' : limit.timedOut() ? 'timeout' : 'failed', config);
     } finally {
       limit.dispose();

@@ -9,6 +9,7 @@
  * through `signal` and are the caller's business).
  */
 import { MalformedResponseError, TimeoutError, type Backend, type GenerateChunk, type GenerateRequest } from '../backends/backend';
+import { linkSignals, type LinkedSignal } from '../abort';
 import type { RoutedGeneration } from './types';
 
 export interface AttemptLimits {
@@ -19,18 +20,21 @@ export interface AttemptLimits {
 /** A finished generation before the router adds its decision and fallback reason. */
 export type Attempt = Omit<RoutedGeneration, 'decision' | 'fallbackReason' | 'hedge'>;
 
-export async function measureAttempt(
-  backend: Backend,
-  request: GenerateRequest,
-  signal: AbortSignal,
-  started: number,
-  now: () => number,
-  onText: (delta: string) => void,
-  limits?: AttemptLimits,
-): Promise<Attempt> {
-  const watch = limits ? new Watchdog(backend.id, signal, limits) : undefined;
+/** One attempt's inputs: the clock starts at `started`, the router's request start. */
+export interface AttemptInput {
+  backend: Backend;
+  request: GenerateRequest;
+  signal: AbortSignal;
+  started: number;
+  now: () => number;
+  onText: (delta: string) => void;
+  limits?: AttemptLimits;
+}
+
+export async function measureAttempt(input: AttemptInput): Promise<Attempt> {
+  const watch = input.limits ? new Watchdog(input.backend.id, input.signal, input.limits) : undefined;
   try {
-    const attempt = await stream(backend, request, watch?.signal ?? signal, started, now, onText, () => watch?.sawChunk());
+    const attempt = await stream(input, watch?.signal ?? input.signal, () => watch?.sawChunk());
     if (watch?.error) throw watch.error;
     return attempt;
   } catch (error) {
@@ -42,15 +46,9 @@ export async function measureAttempt(
   }
 }
 
-async function stream(
-  backend: Backend,
-  request: GenerateRequest,
-  signal: AbortSignal,
-  started: number,
-  now: () => number,
-  onText: (delta: string) => void,
-  onChunk: () => void,
-): Promise<Attempt> {
+/** `signal`: the caller's, or the watchdog's linked to it; `onChunk` re-arms the watchdog. */
+async function stream(input: AttemptInput, signal: AbortSignal, onChunk: () => void): Promise<Attempt> {
+  const { backend, request, started, now, onText } = input;
   let text = '';
   let firstTokenAt: number | undefined;
   let lastChunkAt: number | undefined;
@@ -99,25 +97,28 @@ export function runawayChunkLimit(maxTokens: number): number {
   return maxTokens * 2 + 16;
 }
 
-/** Aborts an attempt that sends no first token, or stalls, within its limits. */
+/**
+ * Aborts an attempt that sends no first token, or stalls, within its limits: a timer re-armed on
+ * every chunk, on a signal linked to the caller's (whose own abort passes through unchanged).
+ */
 class Watchdog {
-  private readonly controller = new AbortController();
+  private readonly timeout = new AbortController();
+  private readonly linked: LinkedSignal;
   private timer: NodeJS.Timeout | undefined;
   private chunks = 0;
   error: TimeoutError | undefined;
 
   constructor(
     private readonly backend: Backend['id'],
-    private readonly parent: AbortSignal,
+    parent: AbortSignal,
     private readonly limits: AttemptLimits,
   ) {
-    if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+    this.linked = linkSignals(parent, this.timeout.signal);
     this.arm(limits.firstTokenMs, `The ${backend} backend sent no first token within ${limits.firstTokenMs} ms.`);
   }
 
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.linked.signal;
   }
 
   sawChunk(): void {
@@ -127,20 +128,17 @@ class Watchdog {
 
   dispose(): void {
     clearTimeout(this.timer);
-    this.parent.removeEventListener('abort', this.onParentAbort);
+    this.linked.dispose();
   }
 
   private arm(ms: number, message: string): void {
     clearTimeout(this.timer);
-    if (this.controller.signal.aborted) return;
+    if (this.linked.signal.aborted) return;
     this.timer = setTimeout(() => {
+      // The caller's abort came first: that is the reason, not a timeout.
+      if (this.linked.signal.aborted) return;
       this.error = new TimeoutError(message);
-      this.controller.abort(this.error);
+      this.timeout.abort(this.error);
     }, ms);
   }
-
-  private readonly onParentAbort = (): void => {
-    clearTimeout(this.timer);
-    this.controller.abort(this.parent.reason);
-  };
 }

@@ -124,13 +124,13 @@ export class Router implements GenerationRouter, ShadowRouting {
   private plan(context: RouteContext): RoutePlan {
     const config = this.options.config();
     return planRoute({
-      policy: context.localOnly ? 'local' : config.routing.policy,
+      policy: policyFor(context, config),
       context,
       local: this.local,
       offload: this.offload,
       usable: (backend) => this.usable(backend, context.task),
       latencyMs: (backend) => this.latency.get(backend.id, context.task),
-      budgetMs: context.task === 'explain' ? config.explain.timeoutMs : config.completion.timeoutMs,
+      budgetMs: taskTimeoutMs(config, context.task),
     });
   }
 
@@ -176,7 +176,7 @@ export class Router implements GenerationRouter, ShadowRouting {
     const { task } = run.context;
     const budget = offloadBudget({
       task,
-      remainingMs: run.context.budgetMs ?? (task === 'explain' ? config.explain.timeoutMs : config.completion.timeoutMs),
+      remainingMs: run.context.budgetMs ?? taskTimeoutMs(config, task),
       offloadTimeoutMs: config.offload.timeoutMs,
       localRecentMs: this.ownLatency.get(this.local.id, task),
     });
@@ -196,7 +196,7 @@ export class Router implements GenerationRouter, ShadowRouting {
   /** ShadowRouting: see shadowTarget.ts for the rule. */
   shadowTarget(context: RouteContext, answered: BackendId): Backend | undefined {
     return shadowTarget({
-      policy: context.localOnly ? 'local' : this.options.config().routing.policy,
+      policy: policyFor(context, this.options.config()),
       local: this.local,
       offload: this.offload,
       answered,
@@ -272,7 +272,7 @@ export class Router implements GenerationRouter, ShadowRouting {
     const began = this.now();
     const limits = backend.id === 'offload' ? run.offloadLimits : undefined;
     try {
-      const attempt = await measureAttempt(backend, run.build(backend), signal, run.started, this.now, onText, limits);
+      const attempt = await measureAttempt({ backend, request: run.build(backend), signal, started: run.started, now: this.now, onText, limits });
       breaker.recordSuccess();
       this.latency.record(backend.id, run.context.task, attempt.e2eMs);
       this.ownLatency.record(backend.id, run.context.task, this.now() - began);
@@ -347,6 +347,16 @@ export class Router implements GenerationRouter, ShadowRouting {
     }
     return breaker;
   }
+}
+
+/** An untitled document's text must not leave the machine: the `local` policy, whatever is set. */
+function policyFor(context: RouteContext, config: TandemConfig): TandemConfig['routing']['policy'] {
+  return context.localOnly ? 'local' : config.routing.policy;
+}
+
+/** The caller's whole deadline for a task (`completion.timeoutMs`, `explain.timeoutMs`). */
+function taskTimeoutMs(config: TandemConfig, task: Task): number {
+  return task === 'explain' ? config.explain.timeoutMs : config.completion.timeoutMs;
 }
 
 function isCancellation(error: unknown): boolean {

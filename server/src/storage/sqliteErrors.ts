@@ -27,7 +27,7 @@ export function isBusyError(error: unknown): boolean {
  * out of memory. Retrying later on the same file may work, so callers keep their data queued and
  * back off instead of giving the file up for the session.
  */
-export function isTransientError(error: unknown): boolean {
+function isTransientError(error: unknown): boolean {
   const code = sqliteCode(error) ?? '';
   return (
     code === 'SQLITE_FULL' ||

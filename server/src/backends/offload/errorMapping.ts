@@ -125,7 +125,7 @@ function apiFailure(error: APIError, context: FailureContext): BackendError {
   if (status === 429) {
     return new RateLimitedError(`The offload server is rate limiting: ${detail}`, retryAfterMs(error.headers), { cause: error });
   }
-  const overflow = contextOverflow(error);
+  const overflow = contextOverflow(error.error);
   if (status === 400 && overflow) {
     return new ContextOverflowError(`The prompt is longer than the offload server's context: ${detail}`, overflow.nCtx, overflow.nPrompt, { cause: error });
   }
@@ -141,10 +141,13 @@ function serverMessage(error: APIError): string {
   return redact(body && typeof body.message === 'string' ? body.message : error.message, SERVER_TEXT_MAX_CHARS);
 }
 
-/** llama.cpp's `exceed_context_size_error` body, read defensively. */
-function contextOverflow(error: APIError): { nCtx?: number; nPrompt?: number } | undefined {
-  const body = error.error as { type?: unknown; n_ctx?: unknown; n_prompt_tokens?: unknown } | undefined;
-  if (!body || body.type !== 'exceed_context_size_error') return undefined;
+/**
+ * llama.cpp's `exceed_context_size_error` (the `error` object of its JSON body), read
+ * defensively; undefined for any other error.
+ */
+export function contextOverflow(error: unknown): { nCtx?: number; nPrompt?: number } | undefined {
+  const body = error as { type?: unknown; n_ctx?: unknown; n_prompt_tokens?: unknown } | null | undefined;
+  if (typeof body !== 'object' || body === null || body.type !== 'exceed_context_size_error') return undefined;
   const count = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined);
   return { nCtx: count(body.n_ctx), nPrompt: count(body.n_prompt_tokens) };
 }

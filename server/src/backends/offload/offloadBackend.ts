@@ -19,7 +19,7 @@
  * `offloadSettingsChanged`): the constructor probes the new endpoint.
  */
 import OpenAI from 'openai';
-import type { TandemConfig } from '../../config';
+import { DEFAULT_CONFIG, type TandemConfig } from '../../config';
 import { silentLogger, type Logger } from '../../logger';
 import type { BackendState, BackendStatus, BreakerState, Task } from '../../protocol';
 import {
@@ -42,8 +42,8 @@ import { backoffDelayMs, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './r
 import type { ServerKind } from './serverKind';
 import { streamAttempt, type AttemptEnd } from './streamAttempt';
 import { normalizeFinishReason } from './streamChunks';
-import { estimateUsage } from './requestParams';
-import { linkSignals, raceAbort } from './signals';
+import { estimateUsage, type ParamsContext } from './requestParams';
+import { linkSignals, raceAbort } from '../../abort';
 
 export type OffloadSettings = TandemConfig['offload'];
 
@@ -64,7 +64,8 @@ export interface OffloadBackendOptions {
   reprobeMaxMs?: number;
   /**
    * The completion answer's length (tandem.completion.maxTokens), reserved in the context window
-   * before the prompt is trimmed. Larger max_tokens seen in requests raise it. Default 48.
+   * before the prompt is trimmed. Larger max_tokens seen in requests raise it. Default: the
+   * default setting's.
    */
   completionMaxTokens?: number;
   breaker?: BreakerStateSource;
@@ -95,7 +96,7 @@ export class OffloadBackend implements Backend {
     this.config = options.config;
     this.log = options.log ?? silentLogger;
     this.breaker = options.breaker;
-    this.answerReserveTokens = options.completionMaxTokens ?? 48;
+    this.answerReserveTokens = options.completionMaxTokens ?? DEFAULT_CONFIG.completion.maxTokens;
     this.client = new OpenAI({
       // Without a URL the backend is disabled and never sends; the SDK still wants a base URL.
       baseURL: this.config.url || 'http://127.0.0.1:9/v1',
@@ -224,7 +225,7 @@ export class OffloadBackend implements Backend {
       const kind = request.task === 'explain' ? 'chat' : this.fimMode === 'infill' && request.suffix !== undefined ? 'infill' : 'completion';
       if (request.task === 'completion') this.answerReserveTokens = Math.max(this.answerReserveTokens, request.maxTokens);
       const fitContext = { model, kind, serverKind: this.serverKind, fimTemplate: this.fimTemplate } as const;
-      let params = this.fitted(request, fitContext).params;
+      let params = this.fitted(request, fitContext);
       let refitted = false;
       for (let attempt = 0; ; attempt++) {
         let started = false;
@@ -234,7 +235,7 @@ export class OffloadBackend implements Backend {
           const stream = streamAttempt({
             client: this.client,
             kind,
-            infillUrl: `${serverRoot(this.config.url)}/infill`,
+            ...(kind === 'infill' ? { infillUrl: `${serverRoot(this.config.url)}/infill` } : {}),
             params,
             signal: linked.signal,
             timeoutMs: this.config.timeoutMs,
@@ -312,15 +313,15 @@ export class OffloadBackend implements Backend {
   }
 
   /** The request's body, fitted to the known context window (unchanged when none is known). */
-  private fitted(request: GenerateRequest, context: Parameters<typeof fitRequest>[1]): ReturnType<typeof fitRequest> {
-    return fitRequest(request, context, { contextTokens: this.contextTokens, charsPerToken: this.charsPerToken });
+  private fitted(request: GenerateRequest, context: ParamsContext): Record<string, unknown> {
+    return fitRequest(request, context, { contextTokens: this.contextTokens, charsPerToken: this.charsPerToken }).params;
   }
 
   /** Params trimmed to the window an overflow reported, or undefined when trimming cannot help. */
   private refitAfterOverflow(
     failure: ContextOverflowError,
     request: GenerateRequest,
-    context: Parameters<typeof fitRequest>[1],
+    context: ParamsContext,
     sent: Record<string, unknown>,
   ): Record<string, unknown> | undefined {
     if (context.kind === 'chat') return undefined;
@@ -329,7 +330,7 @@ export class OffloadBackend implements Backend {
     }
     this.charsPerToken = learnedCharsPerToken(this.charsPerToken, sent, failure.promptTokens);
     if (this.contextTokens === undefined) return undefined;
-    const refit = this.fitted(request, context).params;
+    const refit = this.fitted(request, context);
     // Nothing more was cut (the prompt was already this short): resending would fail the same way.
     return JSON.stringify(refit) === JSON.stringify(sent) ? undefined : refit;
   }

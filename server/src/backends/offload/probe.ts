@@ -14,6 +14,7 @@
  * A loading model (503, llama.cpp's "Loading model", or a first generation slower than the
  * timeout once the server answered) is reported as 'warming-up', not as a failure.
  */
+import { contextOverflow } from './errorMapping';
 import { detectServerKind, serverLabel, type ListedModel, type ServerKind } from './serverKind';
 
 /** How the suffix reaches the model: llama.cpp's /infill, a native `suffix`, or a prompt template. */
@@ -94,7 +95,7 @@ export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
   if (fim.answer.status === 503) return { ...result, state: 'warming-up', detail: `${serverLabel(kind)} is loading ${model}` };
   // llama.cpp checks the model's FIM tokens before the prompt's length: a window too small even
   // for the check's few tokens still proves /infill works.
-  const accepted = (fim.answer.status >= 200 && fim.answer.status < 300) || errorType(fim.answer.json) === 'exceed_context_size_error';
+  const accepted = (fim.answer.status >= 200 && fim.answer.status < 300) || contextOverflow((fim.answer.json as { error?: unknown } | undefined)?.error) !== undefined;
   if (accepted && kind === 'unknown' && fingerprint(fim.answer.json) === 'fp_ollama') kind = 'ollama';
   const mode: FimMode = !accepted ? 'template' : kind === 'llamacpp' ? 'infill' : USES_SUFFIX.has(kind) ? 'suffix' : 'template';
   const how = mode === 'infill' ? '/infill' : mode === 'suffix' ? 'native suffix' : 'prompt template';
@@ -199,11 +200,6 @@ function messageOf(json: unknown): string | undefined {
   const error = (json as { error?: unknown })?.error;
   const message = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : error;
   return typeof message === 'string' ? message : undefined;
-}
-
-function errorType(json: unknown): unknown {
-  const error = (json as { error?: unknown })?.error;
-  return typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
 }
 
 function fingerprint(json: unknown): unknown {
