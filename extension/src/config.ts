@@ -7,7 +7,7 @@
  * Takes a structural reader instead of importing `vscode`, so it is unit-tested directly;
  * `vscode.workspace.getConfiguration('tandem')` satisfies it.
  */
-import { DEFAULT_CONFIG, flattenConfig } from '../../server/src/config';
+import { DEFAULT_CONFIG, flattenConfig, validate } from '../../server/src/config';
 import type { InitializationOptions } from '../../server/src/protocol';
 import { applyWorkspaceTrust } from './workspaceTrust';
 
@@ -40,10 +40,15 @@ export function buildInitializationOptions(reader: SettingsReader, storagePath: 
   return { settings: serverSettings(reader, trusted), storagePath };
 }
 
-/** Documents larger than this are not synced to the server (tandem.completion.maxFileBytes). */
+/**
+ * Documents larger than this are not synced to the server (tandem.completion.maxFileBytes). The
+ * server's rule for the value (type and range), so client and server agree on the limit; called on
+ * every edit, hence one setting checked rather than a whole `mergeConfig`.
+ */
 export function maxFileBytes(reader: SettingsReader): number {
-  const value = reader.get<number>('completion.maxFileBytes');
-  return typeof value === 'number' && value > 0 ? value : DEFAULT_CONFIG.completion.maxFileBytes;
+  const value = reader.get<unknown>('completion.maxFileBytes');
+  const fallback = DEFAULT_CONFIG.completion.maxFileBytes;
+  return value !== undefined && validate('completion.maxFileBytes', value, fallback) === undefined ? (value as number) : fallback;
 }
 
 /** True unless the user switched inline completions off; the client then skips the request. */

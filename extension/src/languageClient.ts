@@ -22,6 +22,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   Methods,
+  OFFLOAD_API_KEY_ENV,
   type ExplainStreamParams,
   type MetricsSnapshot,
   type ServerStatus,
@@ -34,12 +35,6 @@ import { ServerNotRunningError } from './serverDown';
 import type { ClientState } from './statusText';
 import { RESTRICTED_MODE_MESSAGE } from './workspaceTrust';
 
-/**
- * The server reads the offload API key from this variable of its own environment. Not from
- * `initializationOptions` nor from any other LSP message: with `tandem.trace.server: verbose` the
- * client logs every message's params, but never the child process's environment.
- */
-export const API_KEY_ENV = 'TANDEM_OFFLOAD_API_KEY';
 
 /** Every document Tandem completes in: files on disk and unsaved editors. */
 export const DOCUMENT_SELECTOR: { scheme: string }[] = [{ scheme: 'file' }, { scheme: 'untitled' }];
@@ -226,9 +221,11 @@ export class TandemClient implements vscode.Disposable {
   }
 
   private async prepareStart(): Promise<void> {
-    // Empty when there is no key, so a variable inherited from the editor's own environment
-    // does not stand in for a key the user cleared.
-    this.serverEnv[API_KEY_ENV] = (await this.apiKeys.get()) ?? '';
+    // The key goes in the server's environment, not in `initializationOptions` nor any other LSP
+    // message: with `tandem.trace.server: verbose` the client logs every message's params, but
+    // never the child process's environment. Empty when there is no key, so a variable inherited
+    // from the editor's own environment does not stand in for a key the user cleared.
+    this.serverEnv[OFFLOAD_API_KEY_ENV] = (await this.apiKeys.get()) ?? '';
     if (!isTrusted()) this.output.info(RESTRICTED_MODE_MESSAGE);
     // The server keeps its cache and metrics databases here; it may not exist on first run.
     await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);

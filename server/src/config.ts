@@ -225,7 +225,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function validate(key: string, value: unknown, defaultValue: unknown): string | undefined {
+/** Why `value` is not a valid value for setting `key` (whose default is `defaultValue`), or undefined. */
+export function validate(key: string, value: unknown, defaultValue: unknown): string | undefined {
   if (Array.isArray(defaultValue)) {
     return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'must be a list of strings';
   }

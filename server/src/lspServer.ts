@@ -25,6 +25,7 @@ import { flushOnExit } from './flushOnExit';
 import { redactingLogger, type Logger } from './logger';
 import {
   Methods,
+  OFFLOAD_API_KEY_ENV,
   type CompletionAcceptParams,
   type CompletionEventParams,
   type ExplainParams,
@@ -82,7 +83,7 @@ export function startServer(connection: Connection, options: StartOptions = { ow
       storagePath: typeof init.storagePath === 'string' ? init.storagePath : undefined,
       // From the environment only, never from initializationOptions: a verbose LSP trace prints
       // every message's params, but not the child process's environment (see extension/src/languageClient.ts).
-      offloadApiKey: process.env.TANDEM_OFFLOAD_API_KEY || undefined,
+      offloadApiKey: process.env[OFFLOAD_API_KEY_ENV] || undefined,
       log,
     });
     const sendMetrics = throttle(() => {

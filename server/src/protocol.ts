@@ -48,9 +48,12 @@ export interface InitializationOptions {
   settings?: unknown;
   /** Where the server may keep its SQLite files (VS Code's globalStorageUri). */
   storagePath?: string;
-  // No API key here: the server reads it from TANDEM_OFFLOAD_API_KEY in its environment, so a
+  // No API key here: the server reads it from OFFLOAD_API_KEY_ENV in its environment, so a
   // verbose LSP trace (which prints these options) never shows it.
 }
+
+/** The server process's environment variable that holds the offload API key (set by the client). */
+export const OFFLOAD_API_KEY_ENV = 'TANDEM_OFFLOAD_API_KEY';
 
 export interface Position {
   line: number;

@@ -6,7 +6,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position } from '../protocol';
 import { looksBinary } from './binary';
-import { classifyCursor, type CursorSituation } from './syntax/situation';
+import { classifyCursor, SITUATION_PREFIX_CHARS, type CursorSituation } from './syntax/situation';
 
 export interface CompletionContext {
   uri: string;
@@ -77,7 +77,9 @@ export function buildCompletionContext(
     offset,
     ...windows,
     prefixTruncated: prefixStart > 0,
-    cursor: classifyCursor(windows),
+    // From its own window, not the prompt's: a prompt window that starts inside a docstring
+    // would read the strings after it inside out.
+    cursor: classifyCursor({ ...windows, prefix: text.slice(cutForwardToLineStart(text, offset - SITUATION_PREFIX_CHARS, offset), offset) }),
   };
 }
 

@@ -5,21 +5,24 @@
  * elsewhere, at the first line that dedents below the suggestion's first line, since that code
  * belongs to an enclosing block the user did not ask for.
  */
-import { situationOf } from './cursorSemantics';
+import { indentOf, previousNonBlankLine } from '../lineText';
 import type { CompletionFilter } from './types';
 
 const CLOSER_LINE = /^[)\]}]+[)\]};,]*$/;
+const BLOCK_OPENER_LINE = /(?::|\{)\s*$/;
 
 export const truncateToBlock: CompletionFilter = (text, context) => {
   if (!context.multiline || !text.includes('\n')) return text;
-  const situation = situationOf(context);
+  const situation = context.cursor;
   const lines = text.split('\n');
   // Where the suggestion's own text starts: after a leading line break it is a fresh line.
   const startsFresh = text.startsWith('\n') || situation.kind === 'blank-line';
   const firstIndex = text.startsWith('\n') ? 1 : 0;
   const firstLine = lines[firstIndex] ?? '';
-  const opener = situation.kind === 'after-opener' || (situation.kind === 'blank-line' && afterOpener(context.prefix, context.linePrefix));
-  const openerIndent = situation.kind === 'after-opener' ? situation.indent.length : previousIndent(context.prefix, context.linePrefix);
+  // A blank line right below an opener is the block's first line, as after the opener itself.
+  const above = situation.kind === 'blank-line' ? previousNonBlankLine(context.prefix, context.linePrefix) : '';
+  const opener = situation.kind === 'after-opener' || BLOCK_OPENER_LINE.test(above);
+  const openerIndent = situation.kind === 'after-opener' ? situation.indent.length : indentWidth(above);
   const scopeIndent = startsFresh ? indentWidth(situation.kind === 'blank-line' ? context.linePrefix + firstLine : firstLine) : situation.indent.length;
   for (let i = firstIndex + 1; i < lines.length; i++) {
     const line = lines[i] ?? '';
@@ -33,21 +36,7 @@ export const truncateToBlock: CompletionFilter = (text, context) => {
 };
 
 function indentWidth(line: string): number {
-  return (/^[ \t]*/.exec(line)?.[0] ?? '').length;
-}
-
-function previousLine(prefix: string, linePrefix: string): string {
-  const lines = prefix.slice(0, prefix.length - linePrefix.length).split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) if ((lines[i] ?? '').trim() !== '') return lines[i] ?? '';
-  return '';
-}
-
-function afterOpener(prefix: string, linePrefix: string): boolean {
-  return /(?::|\{)\s*$/.test(previousLine(prefix, linePrefix));
-}
-
-function previousIndent(prefix: string, linePrefix: string): number {
-  return indentWidth(previousLine(prefix, linePrefix));
+  return indentOf(line).length;
 }
 
 function trimBlankTail(lines: string[]): string[] {

@@ -8,7 +8,7 @@
  *   break is allowed, and is dropped where it is not, instead of being glued to the line;
  * - on a blank line that already holds indentation, the model's own copy of it is not repeated.
  */
-import { classifyCursor, type CursorSituation } from '../syntax/situation';
+import type { CursorSituation } from '../syntax/situation';
 import type { CompletionFilter, FilterContext } from './types';
 
 /** Two or more blanks or a tab: the start of an indented line, not a word separator. */
@@ -17,7 +17,7 @@ const LINE_INDENT = /^(?: {2,}|\t)/;
 const COMMENT_LINE = /^[ \t]*(?:\*|\/\/|#)(?:[ \t]|$)/;
 
 export const fitToCursor: CompletionFilter = (text, context) => {
-  const situation = situationOf(context);
+  const situation = context.cursor;
   switch (situation.kind) {
     case 'next-line':
     case 'after-opener':
@@ -31,10 +31,6 @@ export const fitToCursor: CompletionFilter = (text, context) => {
       return text;
   }
 };
-
-export function situationOf(context: FilterContext): CursorSituation {
-  return context.cursor ?? classifyCursor(context);
-}
 
 /** The text as the line(s) after the cursor's line, indented as the code allows there. */
 function asNewLines(text: string, situation: CursorSituation, context: FilterContext): string {
@@ -60,9 +56,9 @@ function chooseIndent(own: string, situation: CursorSituation): string {
     // One step in from the statement's first line. A deeper indentation the model chose is kept
     // only up to two steps: beyond that it copied a continuation line's alignment (a long
     // parameter list), which would put the whole body in the wrong column.
-    const step = situation.indent + situation.indentUnit;
-    const deepest = step.length + situation.indentUnit.length;
-    return own.length >= step.length && own.length <= deepest && !mixesTabs(own, situation.indent) ? own : step;
+    const [body = situation.indent] = situation.lineIndents; // the situation's one step in
+    const twoSteps = 2 * body.length - situation.indent.length;
+    return own.length >= body.length && own.length <= twoSteps && !mixesTabs(own, situation.indent) ? own : body;
   }
   // An unfinished statement goes on at its own indentation or deeper (a continuation line).
   if (situation.kind === 'continue' && !situation.facts.statementComplete) {

@@ -13,9 +13,9 @@ export interface FilterContext {
   multiline: boolean;
   /** The prefix window does not start at the top of the document. */
   prefixTruncated: boolean;
-  /** Where the cursor is (computed with the request so prompt and filters agree); derived from
-   * the text above when absent. */
-  cursor?: CursorSituation;
+  /** Where the cursor is: computed once with the request's context (one parse), so the prompt
+   * and every filter agree on it. */
+  cursor: CursorSituation;
 }
 
 export type CompletionFilter = (text: string, context: FilterContext) => string;

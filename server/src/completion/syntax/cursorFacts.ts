@@ -20,6 +20,7 @@ export interface CursorFacts {
 }
 
 export interface FactsInput {
+  /** Text before the cursor: FACTS_PREFIX_CHARS of it where the document has them. */
   prefix: string;
   suffix: string;
   languageId: string;
@@ -29,6 +30,8 @@ export interface FactsInput {
 const PARSE_PREFIX_CHARS = 6000;
 /** ...and this much after it, enough to see whether the statement goes on. */
 const PARSE_SUFFIX_CHARS = 600;
+/** What callers should pass before the cursor: room to look back for a top-level line. */
+export const FACTS_PREFIX_CHARS = 8000;
 
 const CONTAINERS = new Set([
   'module', 'block', 'program', 'statement_block', 'class_body', 'switch_body', 'switch_case',
@@ -46,17 +49,20 @@ const STRING_TYPES = new Set(['string', 'template_string', 'string_fragment', 's
 const DANGLING = /(?:[,([{=+\-*/%&|^<>!~.?:\\]|\b(?:and|or|not|in|is|return|yield|await|new|typeof|instanceof|lambda|async|def|class|if|elif|while|for|with|import|from|const|let|var|function)\b)\s*$/;
 
 export function cursorFacts(input: FactsInput): CursorFacts {
-  const heuristic = heuristicFacts(input);
+  // One window for both answers, starting at a line without indentation: a window that starts
+  // inside a docstring would read every string after it inside out.
+  const window = { ...input, prefix: input.prefix.slice(windowStart(input.prefix)) };
+  const heuristic = heuristicFacts(window);
   const parser = parserFor(input.languageId);
   if (!parser) return heuristic;
   try {
-    return treeSitterFacts(parser.parse.bind(parser), input, heuristic) ?? heuristic;
+    return treeSitterFacts(parser.parse.bind(parser), window, heuristic) ?? heuristic;
   } catch {
     return heuristic;
   }
 }
 
-export function heuristicFacts({ prefix, languageId }: FactsInput): CursorFacts {
+function heuristicFacts({ prefix, languageId }: FactsInput): CursorFacts {
   const line = prefix.slice(prefix.lastIndexOf('\n') + 1);
   const scan = scanBrackets(prefix, { languageId, outerUnknown: true });
   const inComment = lineComment(line, languageId);
@@ -75,10 +81,9 @@ export function heuristicFacts({ prefix, languageId }: FactsInput): CursorFacts 
 type Parse = (text: string) => { rootNode: Node; delete(): void } | null;
 
 function treeSitterFacts(parse: Parse, input: FactsInput, heuristic: CursorFacts): CursorFacts | undefined {
-  const before = parseWindowStart(input.prefix);
-  const cursor = input.prefix.length - before;
+  const cursor = input.prefix.length;
   const after = input.suffix.slice(0, PARSE_SUFFIX_CHARS);
-  const text = input.prefix.slice(before) + after.slice(0, after.lastIndexOf('\n') + 1 || after.length);
+  const text = input.prefix + after.slice(0, after.lastIndexOf('\n') + 1 || after.length);
   const last = lastCodeIndex(text, cursor);
   if (last < 0) return undefined;
   const tree = parse(text);
@@ -107,14 +112,23 @@ function treeSitterFacts(parse: Parse, input: FactsInput, heuristic: CursorFacts
   }
 }
 
-/** A window start at a line without indentation, so Python's parse starts at the top level. */
-function parseWindowStart(prefix: string): number {
+/**
+ * Where the window starts: the first line without indentation in the last PARSE_PREFIX_CHARS
+ * (Python's parse then starts at the top level, and outside any string), else the nearest one
+ * before them, else just a line start. A short prefix is taken whole (it is the document's
+ * start: callers pass FACTS_PREFIX_CHARS when they have them).
+ */
+function windowStart(prefix: string): number {
   if (prefix.length <= PARSE_PREFIX_CHARS) return 0;
   const from = prefix.length - PARSE_PREFIX_CHARS;
   const topLevel = /\n(?=\S)/g;
   topLevel.lastIndex = from - 1;
   const match = topLevel.exec(prefix);
-  return match ? match.index + 1 : prefix.indexOf('\n', from) + 1;
+  if (match) return match.index + 1;
+  for (let newline = prefix.lastIndexOf('\n', from - 1); newline >= 0; newline = newline > 0 ? prefix.lastIndexOf('\n', newline - 1) : -1) {
+    if (/\S/.test(prefix[newline + 1] ?? '')) return newline + 1;
+  }
+  return prefix.indexOf('\n', from) + 1;
 }
 
 function lastCodeIndex(text: string, cursor: number): number {

@@ -12,7 +12,10 @@
  *   starts like an indented line instead, it is a next line and needs the line break — where a
  *   line break is allowed (`newlineAllowed`) — or is dropped.
  */
-import { cursorFacts, type CursorFacts } from './cursorFacts';
+import { scanBrackets } from '../filters/bracketScan';
+import { indentOf, onlyAutoClosers } from '../lineText';
+import { cursorFacts, FACTS_PREFIX_CHARS, type CursorFacts } from './cursorFacts';
+import { detectIndentUnit } from './indentUnit';
 
 export type CursorKind = 'mid-line' | 'blank-line' | 'after-opener' | 'next-line' | 'continue';
 
@@ -20,17 +23,21 @@ export interface CursorSituation {
   kind: CursorKind;
   /** Text the model is told was typed before its answer; the suggestion starts with it. */
   lead: string;
-  /** The cursor line's indentation. */
+  /** The indentation new lines are measured from: the cursor line's, or (next-line,
+   * after-opener) that of the line where the cursor's statement starts. */
   indent: string;
-  /** One indentation step in this document (a tab or some spaces). */
-  indentUnit: string;
-  /** Indentations a new line may take here, deepest first (Python may dedent to any block). */
+  /** Indentations a new line may take here, deepest first (Python may dedent to any block).
+   * After an opener: only the block body's, one indentation step in from `indent`. */
   lineIndents: string[];
   newlineAllowed: boolean;
   facts: CursorFacts;
 }
 
+/** How much text before the cursor classifyCursor wants (where the document has it). */
+export const SITUATION_PREFIX_CHARS = FACTS_PREFIX_CHARS;
+
 export interface SituationInput {
+  /** Text before the cursor, SITUATION_PREFIX_CHARS of it (less only at the document's start). */
   prefix: string;
   suffix: string;
   linePrefix: string;
@@ -38,114 +45,91 @@ export interface SituationInput {
   languageId: string;
 }
 
-/** The rest of the line may only hold closers the editor auto-inserted, e.g. `{|}` or `(|)`. */
-const ONLY_CLOSERS = /^[\s)\]}]*;?\s*$/;
 const PYTHON_BLOCK_OPENER = /:\s*(?:#.*)?$/;
 const BRACE_OPENER = /\{\s*$/;
 /** A number, or a word that cannot be the start of a longer one in a complete statement. */
 const ENDS_STATEMENT = /(?:(?<![\p{L}_$])\d[\d_.]*|\b(?:pass|break|continue|None|True|False|null|undefined|true|false))$/u;
 /** Indentation-sensitive languages: a new line may dedent to any enclosing block. */
 const OFFSIDE = new Set(['python', 'yaml', 'coffeescript', 'nim', 'haskell']);
+/** Mid-line and on a blank line nothing is asked about strings or brackets: no parse. */
+const NO_FACTS: CursorFacts = { inString: false, inComment: false, insideBrackets: false, statementComplete: false, source: 'heuristic' };
 
 export function classifyCursor(input: SituationInput): CursorSituation {
-  const indent = /^[ \t]*/.exec(input.linePrefix)?.[0] ?? '';
-  const indentUnit = detectIndentUnit(input.prefix, input.languageId);
-  const base = { indent, indentUnit, lineIndents: lineIndents(input.prefix, indent, input.languageId) };
-  const atLineEnd = input.lineSuffix.trim() === '' || ONLY_CLOSERS.test(input.lineSuffix);
-  const blank = input.linePrefix.trim() === '';
-  const skip: CursorFacts = { inString: false, inComment: false, insideBrackets: false, statementComplete: false, source: 'heuristic' };
-  if (!atLineEnd) return { ...base, kind: 'mid-line', lead: '', newlineAllowed: false, facts: skip };
-  if (blank) return { ...base, kind: 'blank-line', lead: '', newlineAllowed: true, facts: skip };
+  const { languageId } = input;
+  // The lines above the cursor's line, split once for every question below.
+  const above = input.prefix.slice(0, input.prefix.length - input.linePrefix.length).split('\n');
+  above.pop(); // the cursor line's own start
+  const indent = indentOf(input.linePrefix);
+  const at = (kind: CursorKind, from: string, lead: string, newlineAllowed: boolean, facts: CursorFacts): CursorSituation =>
+    ({ kind, lead, indent: from, lineIndents: lineIndents(above, from, languageId), newlineAllowed, facts });
+
+  if (!onlyAutoClosers(input.lineSuffix)) return at('mid-line', indent, '', false, NO_FACTS);
+  if (input.linePrefix.trim() === '') return at('blank-line', indent, '', true, NO_FACTS);
 
   const facts = cursorFacts(input);
   const code = !facts.inString && !facts.inComment;
   // A next line before brackets auto-closed after the cursor would push them down: only a
   // plain line end gets one (after an opener they go to their own line below the block).
   const plainEnd = input.lineSuffix.trim() === '';
-  const opener = input.languageId === 'python'
+  const opener = languageId === 'python'
     ? PYTHON_BLOCK_OPENER.test(input.linePrefix) && !facts.insideBrackets
     : BRACE_OPENER.test(input.linePrefix);
   // A statement may span lines (`def f(a,\n        b):`): its block and the next statement are
   // indented from the line where it starts, not from its continuation line.
-  const start = statementIndent(input.prefix, indent);
-  const fromStart = { ...base, indent: start, lineIndents: lineIndents(input.prefix, start, input.languageId) };
   if (code && opener) {
-    return { ...fromStart, kind: 'after-opener', lead: '\n', lineIndents: [start + indentUnit], newlineAllowed: true, facts };
+    const start = statementIndent(above, input.linePrefix, languageId);
+    const body = start + detectIndentUnit(above, languageId);
+    return { kind: 'after-opener', lead: '\n', indent: start, lineIndents: [body], newlineAllowed: true, facts };
   }
   // A line ending in a word may be a word still being typed (`x = fo|`): the model decides.
   // (Not a number or a keyword that ends a statement: `return 1`, `pass`, `null`.)
   const endsInWord = /[\p{L}\p{N}_$]$/u.test(input.linePrefix) && !ENDS_STATEMENT.test(input.linePrefix);
   if (code && facts.statementComplete && plainEnd && !endsInWord) {
-    return { ...fromStart, kind: 'next-line', lead: '\n', newlineAllowed: true, facts };
+    return at('next-line', statementIndent(above, input.linePrefix, languageId), '\n', true, facts);
   }
   const newlineAllowed = facts.inString
-    ? inMultilineString(input.prefix, input.languageId)
-    : facts.statementComplete || facts.inComment || facts.insideBrackets || !OFFSIDE.has(input.languageId);
-  return { ...base, kind: 'continue', lead: '', newlineAllowed, facts };
+    ? inMultilineString(input.prefix, languageId)
+    : facts.statementComplete || facts.inComment || facts.insideBrackets || !OFFSIDE.has(languageId);
+  return at('continue', indent, '', newlineAllowed, facts);
 }
 
-const OPENERS = '([{';
-const CLOSERS = ')]}';
 /** How far up a statement's first line is looked for. */
 const MAX_STATEMENT_LINES = 30;
 
 /**
  * The indentation of the line where the statement at the cursor starts: going up from the
- * cursor's line while the text from there to the cursor closes a bracket it did not open.
- * (A rough scan: brackets inside strings count too, which only matters when they are
- * unbalanced; then the cursor line's own indentation is kept.)
+ * cursor's line while the text from there to the cursor closes a bracket it did not open
+ * (brackets in strings and comments do not count). If no such line is found nearby, the cursor
+ * line's own indentation.
  */
-function statementIndent(prefix: string, cursorIndent: string): string {
-  const lines = prefix.split('\n');
-  for (let first = lines.length - 1; first >= Math.max(0, lines.length - MAX_STATEMENT_LINES); first--) {
-    if (!closesUnopened(lines.slice(first).join('\n'))) {
-      return /^[ \t]*/.exec(lines[first] ?? '')?.[0] ?? cursorIndent;
-    }
+function statementIndent(above: readonly string[], linePrefix: string, languageId: string): string {
+  let first = linePrefix;
+  let text = linePrefix;
+  for (let i = above.length - 1; closesUnopened(text, languageId); i--) {
+    if (i < Math.max(0, above.length + 1 - MAX_STATEMENT_LINES)) return indentOf(linePrefix);
+    first = above[i] ?? '';
+    text = `${first}\n${text}`;
   }
-  return cursorIndent;
+  return indentOf(first);
 }
 
-function closesUnopened(text: string): boolean {
-  let depth = 0;
-  for (const char of text) {
-    if (OPENERS.includes(char)) depth++;
-    else if (CLOSERS.includes(char) && --depth < 0) return true;
-  }
-  return false;
-}
-
-/** The indentation step: a tab, or the smallest indentation change between nearby lines. */
-export function detectIndentUnit(prefix: string, languageId: string): string {
-  const lines = prefix.slice(-4000).split('\n').filter((line) => line.trim() !== '');
-  let smallest = Infinity;
-  let tabs = 0;
-  let previous = 0;
-  for (const line of lines) {
-    const indent = /^[ \t]*/.exec(line)?.[0] ?? '';
-    if (indent.startsWith('\t')) tabs++;
-    const width = indent.length;
-    if (width > previous && !indent.includes('\t')) smallest = Math.min(smallest, width - previous);
-    previous = width;
-  }
-  if (tabs > lines.length / 2) return '\t';
-  if (smallest !== Infinity && smallest <= 8) return ' '.repeat(smallest);
-  return languageId === 'python' ? '    ' : '  ';
+function closesUnopened(text: string, languageId: string): boolean {
+  return scanBrackets(text, { languageId }).events.some((event) => event.problem === 'excess');
 }
 
 /**
- * Indentations a line after the cursor's line may have: the cursor line's own, then (in
- * indentation-sensitive languages) each shallower indentation of the lines above, since a
- * statement may end any number of blocks.
+ * Indentations a line after the cursor's line may have: `indent`, then (in indentation-sensitive
+ * languages) each shallower indentation of the lines above, since a statement may end any number
+ * of blocks.
  */
-function lineIndents(prefix: string, indent: string, languageId: string): string[] {
+function lineIndents(above: readonly string[], indent: string, languageId: string): string[] {
   const indents = [indent];
   if (!OFFSIDE.has(languageId)) return indents;
-  const lines = prefix.split('\n');
   let current = indent.length;
-  for (let i = lines.length - 2; i >= 0 && current > 0; i--) {
-    const line = lines[i] ?? '';
+  for (let i = above.length - 1; i >= 0 && current > 0; i--) {
+    const line = above[i] ?? '';
     if (line.trim() === '') continue;
-    const own = /^[ \t]*/.exec(line)?.[0] ?? '';
+    const own = indentOf(line);
     if (own.length < current) {
       indents.push(own);
       current = own.length;
