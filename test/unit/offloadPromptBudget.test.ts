@@ -8,12 +8,8 @@ import { describe, it } from 'node:test';
 import type { GenerateRequest } from '../../server/src/backends/backend';
 import { fitRequest, learnedCharsPerToken } from '../../server/src/backends/offload/fitRequest';
 import type { FimFamily } from '../../server/src/backends/offload/fimTemplate';
-import {
-  answerTokens,
-  fitPrefixSuffix,
-  fitTemplatedPrompt,
-  promptTokenBudget,
-} from '../../server/src/backends/offload/promptBudget';
+import { answerTokens, fitTemplatedPrompt, promptTokenBudget } from '../../server/src/backends/offload/promptBudget';
+import { fitPrefixSuffix } from '../../server/src/backends/promptLayout';
 import { formatFimPrompt } from '../../server/src/completion/templates';
 
 const lines = (prefix: string, count: number): string => Array.from({ length: count }, (_, i) => `${prefix}${i} = ${i}\n`).join('');

@@ -9,6 +9,7 @@ import type { TandemConfig } from '../config';
 import type { CompletionContext } from './context';
 import { stopSequences } from './stops';
 import { formatFimPrompt } from './templates';
+import { fitPrefixSuffix } from '../backends/promptLayout';
 
 export function buildCompletionRequest(
   backend: Backend,
@@ -31,32 +32,13 @@ export function buildCompletionRequest(
   };
 }
 
-/**
- * Trims the context to the backend's window: a quarter for the suffix at most, the rest for the
- * prefix, cut at line boundaries so the model never sees half a line at the window's edge.
- */
+/** Trims the context to the backend's window, the way every prompt is cut (promptLayout.ts). */
 export function fitToBackend(
   context: Pick<CompletionContext, 'prefix' | 'suffix'>,
   budgetChars: number | undefined,
 ): { prefix: string; suffix: string } {
-  const { prefix, suffix } = context;
-  if (budgetChars === undefined || prefix.length + suffix.length <= budgetChars) return { prefix, suffix };
-  const suffixBudget = Math.min(suffix.length, Math.floor(budgetChars / 4));
-  const prefixBudget = budgetChars - suffixBudget;
-  return { prefix: keepTail(prefix, prefixBudget), suffix: keepHead(suffix, suffixBudget) };
-}
-
-function keepTail(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const start = text.length - limit;
-  const lineStart = text.indexOf('\n', start);
-  return lineStart >= 0 ? text.slice(lineStart + 1) : text.slice(start);
-}
-
-function keepHead(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const lineEnd = text.lastIndexOf('\n', limit);
-  return lineEnd > 0 ? text.slice(0, lineEnd) : text.slice(0, limit);
+  if (budgetChars === undefined) return { prefix: context.prefix, suffix: context.suffix };
+  return fitPrefixSuffix(context.prefix, context.suffix, budgetChars);
 }
 
 export function cacheKeyParts(backend: Backend, request: GenerateRequest): CacheKeyParts {

@@ -9,8 +9,9 @@
  * llama.cpp's `/infill`, need no template at all; see OffloadBackend.fimTemplate.)
  */
 import type { FimTemplateId } from '../../config';
+import type { FimFamily } from '../promptLayout';
 
-export type FimFamily = Exclude<FimTemplateId, 'auto'>;
+export type { FimFamily };
 
 /** Model-name patterns, checked in order; the first match wins. */
 const FAMILY_BY_NAME: ReadonlyArray<readonly [RegExp, FimFamily]> = [

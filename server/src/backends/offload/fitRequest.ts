@@ -5,7 +5,8 @@
  * as built; a server's `exceed_context_size_error` then teaches the window (OffloadBackend).
  */
 import type { GenerateRequest } from '../backend';
-import { answerTokens, fitPrefixSuffix, fitTemplatedPrompt, promptTokenBudget } from './promptBudget';
+import { fitPrefixSuffix } from '../promptLayout';
+import { answerTokens, fitTemplatedPrompt, promptTokenBudget } from './promptBudget';
 import { requestParams, type ParamsContext } from './requestParams';
 
 export interface FitOptions {

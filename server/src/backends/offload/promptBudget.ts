@@ -8,10 +8,9 @@
  * prompt really had (llama.cpp's `exceed_context_size_error` carries `n_prompt_tokens`), the
  * measured ratio replaces the guess if it is smaller.
  *
- * The prefix is trimmed from its start and the suffix from its end (the text nearest the cursor
- * matters most), at line boundaries so the model never sees half a line at the window's edge.
+ * The prefix and suffix are cut as the completion service cuts them (backends/promptLayout.ts).
  */
-import type { FimFamily } from './fimTemplate';
+import { FIM_LAYOUTS, fitPrefixSuffix, keepTail, type FimFamily } from '../promptLayout';
 
 export const DEFAULT_CHARS_PER_TOKEN = 3;
 
@@ -35,34 +34,12 @@ export function promptTokenBudget(contextTokens: number, answer: number): number
 }
 
 /**
- * Prefix and suffix within `budgetChars`: the suffix gets at most a quarter of it (less when it
- * is shorter), the prefix the rest.
- */
-export function fitPrefixSuffix(prefix: string, suffix: string, budgetChars: number): { prefix: string; suffix: string } {
-  if (prefix.length + suffix.length <= budgetChars) return { prefix, suffix };
-  const suffixBudget = Math.min(suffix.length, Math.floor(budgetChars / 4));
-  return { prefix: keepTail(prefix, budgetChars - suffixBudget), suffix: keepHead(suffix, suffixBudget) };
-}
-
-/**
- * Where each family's template puts the prefix and the suffix: `open + prefix + middle + suffix
- * + close`. The same layouts as server/src/completion/templates.ts (a unit test checks they
- * agree); the backend needs them only to re-trim a prompt the server refused as too long.
- */
-const TEMPLATE_LAYOUT: Record<Exclude<FimFamily, 'none'>, readonly [string, string, string]> = {
-  tandem: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>'],
-  starcoder: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>'],
-  codellama: ['<PRE> ', ' <SUF>', ' <MID>'],
-  deepseek: ['<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'],
-};
-
-/**
  * A prompt already formatted with `family`'s template, fitted to `budgetChars`; undefined when
  * the prompt does not have the family's layout (then it cannot be trimmed safely).
  */
 export function fitTemplatedPrompt(prompt: string, family: FimFamily, budgetChars: number): string | undefined {
   if (family === 'none') return keepTail(prompt, budgetChars);
-  const [open, middle, close] = TEMPLATE_LAYOUT[family];
+  const [open, middle, close] = FIM_LAYOUTS[family];
   const overhead = open.length + middle.length + close.length;
   if (!prompt.startsWith(open) || !prompt.endsWith(close)) return undefined;
   const body = prompt.slice(open.length, prompt.length - close.length);
@@ -70,17 +47,4 @@ export function fitTemplatedPrompt(prompt: string, family: FimFamily, budgetChar
   if (split < 0) return undefined;
   const fitted = fitPrefixSuffix(body.slice(0, split), body.slice(split + middle.length), Math.max(0, budgetChars - overhead));
   return `${open}${fitted.prefix}${middle}${fitted.suffix}${close}`;
-}
-
-function keepTail(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const start = text.length - limit;
-  const lineStart = text.indexOf('\n', start);
-  return lineStart >= 0 && lineStart < text.length - 1 ? text.slice(lineStart + 1) : text.slice(start);
-}
-
-function keepHead(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const lineEnd = text.lastIndexOf('\n', limit);
-  return lineEnd > 0 ? text.slice(0, lineEnd) : text.slice(0, limit);
 }
