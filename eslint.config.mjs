@@ -38,6 +38,13 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks, the demo and the CLI ship in dist/cli.js: they never import test code.
+    files: ['server/src/bench/**/*.ts', 'server/src/demo/**/*.ts', 'server/src/cli.ts', 'server/src/reportMain.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**'], message: 'Shipped code must not import test code.' }] }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'server/src/cli.ts', 'server/src/reportMain.ts', 'server/src/bench/**/*.ts', 'server/src/demo/**/*.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },

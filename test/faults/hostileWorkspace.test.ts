@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { serverSettings, type SettingsReader } from '../../extension/src/config';
 import { mergeConfig, type TandemConfig } from '../../server/src/config';
-import { writeReportPart, type FaultCell } from './results';
+import { cellWithoutOffload, writeReportPart, type FaultCell } from './results';
 
 const ROOT = path.join(__dirname, '../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -78,23 +78,17 @@ describe('hostile workspace settings do not take effect', () => {
       it(`${key} from the workspace is ignored (${label})`, () => {
         const got = valueOf(effective(trusted), key);
         const failures = got === HOSTILE[key] ? [`tandem.${key} took the workspace's value ${JSON.stringify(got)}`] : [];
-        cells.push({
-          fault: `workspace sets ${key}`,
-          policy: trusted ? 'trusted' : 'untrusted',
-          requests: 1,
-          answered: failures.length === 0 ? 1 : 0,
-          empty: 0,
-          error: failures.length,
-          offloadAttempts: 0,
-          fallbacks: 0,
-          fallbackP50Ms: null,
-          fallbackP95Ms: null,
-          breaker: '-',
-          rowsWithoutBackend: 0,
-          rowsLost: 0,
-          failures,
-          note: `effective ${JSON.stringify(got)} (scope ${scopes.get(key)})`,
-        });
+        cells.push(
+          cellWithoutOffload({
+            fault: `workspace sets ${key}`,
+            policy: trusted ? 'trusted' : 'untrusted',
+            requests: 1,
+            answered: failures.length === 0 ? 1 : 0,
+            error: failures.length,
+            failures,
+            note: `effective ${JSON.stringify(got)} (scope ${scopes.get(key)})`,
+          }),
+        );
         assert.deepEqual(failures, []);
       });
     }

@@ -37,6 +37,33 @@ export interface FaultCell {
   note?: string;
 }
 
+/** The columns a cell that involves no offload endpoint (storage, settings) fills itself. */
+export type CellWithoutOffload = Pick<FaultCell, 'fault' | 'policy' | 'requests' | 'answered' | 'failures' | 'note'> &
+  Partial<Pick<FaultCell, 'error' | 'rowsLost'>>;
+
+/** A cell whose offload columns are empty: no attempt, no fallback, no breaker. */
+export function cellWithoutOffload(cell: CellWithoutOffload): FaultCell {
+  const { fault, policy, requests, answered, failures, note } = cell;
+  // Columns in FaultCell's order, so the report files read the same for every kind of cell.
+  return {
+    fault,
+    policy,
+    requests,
+    answered,
+    empty: 0,
+    error: cell.error ?? 0,
+    offloadAttempts: 0,
+    fallbacks: 0,
+    fallbackP50Ms: null,
+    fallbackP95Ms: null,
+    breaker: '-',
+    rowsWithoutBackend: 0,
+    rowsLost: cell.rowsLost ?? 0,
+    failures,
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
 export function writeReportPart(part: string, cells: readonly FaultCell[]): void {
   mkdirSync(REPORT_DIR, { recursive: true });
   writeFileSync(join(REPORT_DIR, `${part}.json`), `${JSON.stringify(cells, null, 2)}\n`);

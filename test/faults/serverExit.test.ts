@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import type { InlineCompletionItem } from 'vscode-languageserver-protocol';
 import { FaultServer } from '../support/faultServer';
 import { startServer } from '../support/serverHarness';
-import { Checks, writeReportPart, type FaultCell } from './results';
+import { cellWithoutOffload, Checks, writeReportPart, type FaultCell } from './results';
 import { storedIds } from './storageDisk';
 import { waitUntil } from './tandemUnderTest';
 
@@ -85,23 +85,17 @@ describe('the server process ends mid-burst: queued rows are written on every wa
         } else {
           checks.check(lost.length === 0, `${lost.length} of ${answered.length} answered requests have no row`);
         }
-        cells.push({
-          fault: `server: ${ending.name}`,
-          policy: 'storage',
-          requests: answered.length,
-          answered: answered.length - lost.length,
-          empty: 0,
-          error: 0,
-          offloadAttempts: 0,
-          fallbacks: 0,
-          fallbackP50Ms: null,
-          fallbackP95Ms: null,
-          breaker: '-',
-          rowsWithoutBackend: 0,
-          rowsLost: lost.length,
-          failures: checks.failures,
-          note: `${inWindow.length} answered in the last ${FLUSH_WINDOW_MS} ms (the flush window) before the end`,
-        });
+        cells.push(
+          cellWithoutOffload({
+            fault: `server: ${ending.name}`,
+            policy: 'storage',
+            requests: answered.length,
+            answered: answered.length - lost.length,
+            rowsLost: lost.length,
+            failures: checks.failures,
+            note: `${inWindow.length} answered in the last ${FLUSH_WINDOW_MS} ms (the flush window) before the end`,
+          }),
+        );
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;

@@ -22,7 +22,7 @@ import { SqliteMetricsRecorder } from '../../server/src/metrics/recorder';
 import { METRICS_MIGRATIONS, SqliteRowStore } from '../../server/src/metrics/store';
 import { openDatabase } from '../../server/src/storage/sqlite';
 import { requestRow } from '../support/requestRow';
-import { Checks, writeReportPart, type FaultCell } from './results';
+import { cellWithoutOffload, Checks, writeReportPart, type FaultCell } from './results';
 import { failingWrites, fillDisk, mountSmallTmpfs, storedIds } from './storageDisk';
 import { waitUntil } from './tandemUnderTest';
 
@@ -78,23 +78,7 @@ async function missingAfterRecovery(file: string, ids: readonly string[]): Promi
 }
 
 function storageCell(fault: string, requests: number, lost: number, failures: string[], note: string): FaultCell {
-  return {
-    fault,
-    policy: 'storage',
-    requests,
-    answered: requests - lost,
-    empty: 0,
-    error: 0,
-    offloadAttempts: 0,
-    fallbacks: 0,
-    fallbackP50Ms: null,
-    fallbackP95Ms: null,
-    breaker: '-',
-    rowsWithoutBackend: 0,
-    rowsLost: lost,
-    failures,
-    note,
-  };
+  return cellWithoutOffload({ fault, policy: 'storage', requests, answered: requests - lost, rowsLost: lost, failures, note });
 }
 
 /**
@@ -163,30 +147,28 @@ describe('storage faults during a session: rows are kept and written once the di
       return;
     }
     // No mount allowed here: the same failure as better-sqlite3 reports it on a full disk.
-    const file = path.join(freshDir(), 'metrics.db');
-    const { recorder, log } = injectedRecorder(file, 'SQLITE_FULL');
-    await refusesThenRecovers('sqlite: full filesystem', file, recorder.recorder, log, async () => {
-      recorder.setFailing(true);
-      const ids = await recordDuring(recorder.recorder, 2000, 'full');
-      recorder.setFailing(false);
-      return ids;
-    }, 'injected SQLITE_FULL (no tmpfs mount allowed)');
+    await injectedRefusal('sqlite: full filesystem', 'SQLITE_FULL', 'full', 'injected SQLITE_FULL (no tmpfs mount allowed)');
   });
 
   // Linux refuses to remount a filesystem read-only while a file on it is open for writing
   // (EBUSY), and root ignores permission bits: the folder going read-only under an open database
   // is injected as the error SQLite gives then.
   it('the storage folder turns read-only, then writable again', { timeout: 60_000 }, async () => {
-    const file = path.join(freshDir(), 'metrics.db');
-    const { recorder, log } = injectedRecorder(file, 'SQLITE_READONLY');
-    await refusesThenRecovers('sqlite: read-only folder', file, recorder.recorder, log, async () => {
-      recorder.setFailing(true);
-      const ids = await recordDuring(recorder.recorder, 2000, 'readonly');
-      recorder.setFailing(false);
-      return ids;
-    }, 'injected SQLITE_READONLY on write');
+    await injectedRefusal('sqlite: read-only folder', 'SQLITE_READONLY', 'readonly', 'injected SQLITE_READONLY on write');
   });
 });
+
+/** A recorder whose writes fail with `code` (injected) for 2 s of recording, then succeed again. */
+async function injectedRefusal(fault: string, code: string, label: string, note: string): Promise<void> {
+  const file = path.join(freshDir(), 'metrics.db');
+  const { recorder, log } = injectedRecorder(file, code);
+  await refusesThenRecovers(fault, file, recorder.recorder, log, async () => {
+    recorder.setFailing(true);
+    const ids = await recordDuring(recorder.recorder, 2000, label);
+    recorder.setFailing(false);
+    return ids;
+  }, note);
+}
 
 /** A recorder over a real file whose writes can be made to fail with `code`. */
 function injectedRecorder(file: string, code: string) {

@@ -14,12 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { ExitNotification } from 'vscode-languageserver-protocol/node';
 import { TandemLspClient } from '../../server/src/demo/lspClient';
 import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
 import { TS_CODE, waitFor } from '../support/inProcessServer';
 import { ROOT } from '../support/serverHarness';
+import { countRows } from '../support/sqliteRows';
 
 const SERVER_SOURCE = join(ROOT, 'server/src/server.ts');
 const URI = 'file:///workspace/math.ts';
@@ -62,7 +62,7 @@ describe('queued metrics rows are written on every way out', { timeout: 240_000 
       await wayOut(client);
       await exited;
       client.connection.dispose();
-      assert.equal(rowsIn(join(storage, 'metrics.db')), BURST + 1);
+      assert.equal(countRows(join(storage, 'metrics.db'), 'requests'), BURST + 1);
     });
   }
 });
@@ -93,11 +93,3 @@ async function startServer(storage: string, offloadUrl: string): Promise<TandemL
   );
 }
 
-function rowsIn(file: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}

@@ -15,8 +15,6 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { OffloadBackend } from '../../server/src/backends/offload/offloadBackend';
-import { TypingAlong } from '../../server/src/cache/typingAlong';
-import { CompletionService } from '../../server/src/completion/completionService';
 import { ExplainService } from '../../server/src/explain/explainService';
 import { memoryLogger } from '../../server/src/logger';
 import { percentile } from '../../server/src/metrics/percentiles';
@@ -24,6 +22,7 @@ import { Router } from '../../server/src/routing/router';
 import { ScriptedBackend } from '../support/fakeBackend';
 import { FakeOpenAIServer } from '../support/fakeOpenAIServer';
 import { activeHandles, assertNoLeaks } from '../support/offloadHarness';
+import { completionServiceUnderTest } from '../unit/completionServiceUnderTest';
 import { FakeCache, FakeMetrics, testConfig } from '../unit/serviceFakes';
 
 /** A hang fails the test instead of stalling the suite. */
@@ -74,17 +73,7 @@ function figures(t: TestContext, label: string, latencies: number[], answered: n
 describe('a stalled offload endpoint under policy auto', () => {
   it('every multi-line completion is answered by local within the deadline; failures are offload rows; the breaker opens', LIMIT, async (t) => {
     await withStalledOffload({ 'completion.timeoutMs': COMPLETION_DEADLINE_MS }, async ({ router, metrics, config }) => {
-      let ids = 0;
-      const service = new CompletionService({
-        router,
-        firstChoice: (context) => router.firstChoice(context),
-        cache: new FakeCache(),
-        typingAlong: new TypingAlong(),
-        metrics,
-        config: () => config,
-        log: memoryLogger(),
-        newId: () => `req-${++ids}`,
-      });
+      const { service } = completionServiceUnderTest({ router, config: () => config, metrics });
       const outcomes: string[] = [];
       const latencies: number[] = [];
       for (let i = 0; i < REQUESTS; i++) {

@@ -24,6 +24,7 @@ import type { RowStore } from '../../server/src/metrics/rowStore';
 import { METRICS_MIGRATIONS, SqliteRowStore } from '../../server/src/metrics/store';
 import { openDatabase } from '../../server/src/storage/sqlite';
 import { requestRow } from '../support/requestRow';
+import { countRows } from '../support/sqliteRows';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-recovery-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -64,34 +65,32 @@ function faultyRowStore(file: string) {
   return { store, fault };
 }
 
-function rowsIn(file: string): number {
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
 function record(recorder: { record: SqliteMetricsRecorder['record'] }, count: number, prefix: string, time: { now(): number }) {
   for (let i = 0; i < count; i++) recorder.record(requestRow({ id: `${prefix}-${i}`, ts: time.now() - count + i }));
+}
+
+/** A recorder on a faultyRowStore in a fresh folder, on a test clock, flushing only when told. */
+function recorderOnFaultyStore(extra: Partial<ConstructorParameters<typeof SqliteMetricsRecorder>[1]> = {}) {
+  const file = path.join(freshDir(), 'metrics.db');
+  const time = clock();
+  const log = memoryLogger();
+  const { store, fault } = faultyRowStore(file);
+  const recorder = new SqliteMetricsRecorder(store, {
+    config: METRICS_CONFIG,
+    cacheCounters: NO_COUNTERS,
+    log,
+    now: time.now,
+    storage: { persistent: true, warnings: [] },
+    flushDelayMs: 60_000,
+    ...extra,
+  });
+  return { file, time, log, fault, recorder };
 }
 
 describe('metrics recorder after a non-busy SQLite error', () => {
   for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'SQLITE_CANTOPEN']) {
     it(`keeps rows queued through ${code} and writes them when the disk works again`, () => {
-      const file = path.join(freshDir(), 'metrics.db');
-      const time = clock();
-      const log = memoryLogger();
-      const { store, fault } = faultyRowStore(file);
-      const recorder = new SqliteMetricsRecorder(store, {
-        config: METRICS_CONFIG,
-        cacheCounters: NO_COUNTERS,
-        log,
-        now: time.now,
-        storage: { persistent: true, warnings: [] },
-        flushDelayMs: 60_000,
-      });
+      const { file, time, log, fault, recorder } = recorderOnFaultyStore();
       // The issue's figures: 20 rows written, then 1,055 while the disk was full, 55 after.
       record(recorder, 20, 'before', time);
       assert.equal(recorder.flush(), true);
@@ -107,26 +106,17 @@ describe('metrics recorder after a non-busy SQLite error', () => {
       time.advance(60_000);
       record(recorder, 55, 'after', time);
       assert.equal(recorder.flush(), true, 'written once the disk takes it again');
-      assert.equal(rowsIn(file), 1130, 'nothing lost, nothing counted twice');
+      assert.equal(countRows(file, 'requests'), 1130, 'nothing lost, nothing counted twice');
       assert.match(log.messages('info').join('\n'), /Writing request metrics works again after 1 failed attempt/);
       assert.equal(recorder.snapshot().backends[0]?.requests, 1130);
       recorder.close();
-      assert.equal(rowsIn(file), 1130);
+      assert.equal(countRows(file, 'requests'), 1130);
     });
   }
 
   it('reopens the file after an error that leaves the handle stale', () => {
-    const file = path.join(freshDir(), 'metrics.db');
-    const time = clock();
-    const { store, fault } = faultyRowStore(file);
     let reopened = 0;
-    const recorder = new SqliteMetricsRecorder(store, {
-      config: METRICS_CONFIG,
-      cacheCounters: NO_COUNTERS,
-      log: memoryLogger(),
-      now: time.now,
-      storage: { persistent: true, warnings: [] },
-      flushDelayMs: 60_000,
+    const { file, time, fault, recorder } = recorderOnFaultyStore({
       reopen: () => {
         reopened++;
         const db = new Database(file);
@@ -140,23 +130,11 @@ describe('metrics recorder after a non-busy SQLite error', () => {
     assert.equal(recorder.flush(), true, 'written through the new handle, though the old one still fails');
     assert.equal(reopened, 1);
     recorder.close();
-    assert.equal(rowsIn(file), 10);
+    assert.equal(countRows(file, 'requests'), 10);
   });
 
   it('keeps at most maxPending rows while the disk refuses them, dropping the oldest with a warning', () => {
-    const file = path.join(freshDir(), 'metrics.db');
-    const time = clock();
-    const log = memoryLogger();
-    const { store, fault } = faultyRowStore(file);
-    const recorder = new SqliteMetricsRecorder(store, {
-      config: METRICS_CONFIG,
-      cacheCounters: NO_COUNTERS,
-      log,
-      now: time.now,
-      storage: { persistent: true, warnings: [] },
-      flushDelayMs: 60_000,
-      maxPending: 100,
-    });
+    const { file, time, log, fault, recorder } = recorderOnFaultyStore({ maxPending: 100 });
     fault.failing = 'SQLITE_FULL';
     record(recorder, 150, 'capped', time);
     assert.equal(recorder.flush(), false);
@@ -171,18 +149,7 @@ describe('metrics recorder after a non-busy SQLite error', () => {
   });
 
   it('still gives up the file for the session on damage no retry can fix', () => {
-    const file = path.join(freshDir(), 'metrics.db');
-    const { store, fault } = faultyRowStore(file);
-    const log = memoryLogger();
-    const time = clock();
-    const recorder = new SqliteMetricsRecorder(store, {
-      config: METRICS_CONFIG,
-      cacheCounters: NO_COUNTERS,
-      log,
-      now: time.now,
-      storage: { persistent: true, warnings: [] },
-      flushDelayMs: 60_000,
-    });
+    const { time, log, fault, recorder } = recorderOnFaultyStore();
     fault.failing = 'SQLITE_CORRUPT';
     record(recorder, 3, 'corrupt', time);
     assert.equal(recorder.flush(), true, 'written to the in-memory store');
@@ -284,7 +251,7 @@ describe('on a really full filesystem (1 MB tmpfs)', { skip: tmpfs ? false : 'ca
     record(recorder, 55, 'after', time);
     assert.equal(recorder.flush(), true);
     recorder.close();
-    assert.equal(rowsIn(file), 1130);
+    assert.equal(countRows(file, 'requests'), 1130);
     fs.rmSync(dir, { recursive: true });
   });
 

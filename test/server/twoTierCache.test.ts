@@ -9,6 +9,7 @@ import { openAnswerCache, type OpenAnswerCacheOptions } from '../../server/src/c
 import type { CachedAnswer } from '../../server/src/cache/types';
 import { DEFAULT_CONFIG, type TandemConfig } from '../../server/src/config';
 import { memoryLogger } from '../../server/src/logger';
+import { countRows } from '../support/sqliteRows';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-cache-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -36,14 +37,6 @@ function open(dbPath: string, cache: Partial<TandemConfig['cache']> = {}, extra:
   return Object.assign(opened, { log });
 }
 
-function rowsOnDisk(dbPath: string): number {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM answers').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 describe('TwoTierCache', () => {
   it('answers from memory first and counts hits and misses per tier', () => {
@@ -79,9 +72,9 @@ describe('TwoTierCache', () => {
     time.advance(1_000);
     assert.equal(cache.get('k'), undefined, 'expired in memory and on disk');
     cache.close();
-    assert.equal(rowsOnDisk(dbPath), 1, 'reads never delete');
+    assert.equal(countRows(dbPath, 'answers'), 1, 'reads never delete');
     open(dbPath, { ttlSeconds: 60 }, { now: time.now }).close();
-    assert.equal(rowsOnDisk(dbPath), 0);
+    assert.equal(countRows(dbPath, 'answers'), 0);
   });
 
   it('gives a promoted entry only the lifetime it had left on disk', () => {
@@ -119,7 +112,7 @@ describe('TwoTierCache', () => {
     }
     cache.set('k5', answer('k5 again'));
     cache.close();
-    assert.equal(rowsOnDisk(dbPath), 3);
+    assert.equal(countRows(dbPath, 'answers'), 3);
     const reopened = open(dbPath, { diskEntries: 3 }, { now: time.now });
     assert.equal(reopened.get('k1'), undefined);
     assert.equal(reopened.get('k2'), undefined);

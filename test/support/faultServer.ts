@@ -19,6 +19,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { closeServer, listenLocally, openEventStream, pathOf, readJson, sendJson, trackSockets, untilGone, type EventWriter } from './fakeHttp';
 import {
   errorBody,
   finalChunkExtras,
@@ -72,7 +73,7 @@ const ENDLESS_TOKEN = 'x = x + 1; ';
 
 export class FaultServer {
   readonly requests: FaultRequest[] = [];
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets: ReadonlySet<Socket>;
   private armed = false;
   private sequence = 0;
 
@@ -82,10 +83,7 @@ export class FaultServer {
     private readonly port: number,
     private readonly options: Required<FaultServerOptions>,
   ) {
-    server?.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    this.sockets = server ? trackSockets(server) : new Set();
     server?.on('request', (req, res) => void this.handle(req, res));
   }
 
@@ -96,10 +94,7 @@ export class FaultServer {
       endlessTokenGapMs: options.endlessTokenGapMs ?? 20,
     };
     const server = http.createServer({ keepAliveTimeout: 5000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenLocally(server);
     const port = (server.address() as AddressInfo).port;
     if (fault === 'closed-port') {
       // Bound once so the port was really ours, then closed: connecting is refused.
@@ -129,35 +124,27 @@ export class FaultServer {
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    const closed = [...this.sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve)));
-    this.server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-    await Promise.all(closed);
-    // libuv frees the listening handle in a later loop turn (see FakeOpenAIServer.close).
-    await new Promise((resolve) => setImmediate(resolve));
-    await delay(1);
+    if (this.server) await closeServer(this.server, this.sockets);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const path = pathOf(req);
     const method = req.method ?? 'GET';
     try {
       const body = await readJson(req);
       this.requests.push({ method, path, headers: req.headers, body, armed: this.armed });
-      if (method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsResponse(FLAVOR, [MODEL]));
-      if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (method === 'GET' && path === '/v1/models') return send(res, 200, modelsResponse(FLAVOR, [MODEL]));
+      if (method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' });
       if (method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
         const kind = path === '/v1/completions' ? 'completion' : 'chat';
         return await (this.armed ? this.misbehave(kind, body ?? {}, req, res, gone.signal) : this.answer(kind, body ?? {}, res, gone.signal));
       }
-      sendJson(res, 404, errorBody(404, `No route for ${method} ${path}`, 'NotFoundError'));
+      send(res, 404, errorBody(404, `No route for ${method} ${path}`, 'NotFoundError'));
     } catch {
       // The client went away (aborted timers) or the socket broke: nothing left to answer.
-      if (!res.headersSent && !gone.signal.aborted) sendJson(res, 500, errorBody(500, 'fault server error', 'InternalServerError'));
+      if (!res.headersSent && !gone.signal.aborted) send(res, 500, errorBody(500, 'fault server error', 'InternalServerError'));
       else res.destroy();
     }
   }
@@ -165,13 +152,13 @@ export class FaultServer {
   /** A healthy answer, streamed or whole, as vLLM gives it (it rejects `suffix`). */
   private async answer(kind: 'completion' | 'chat', body: Record<string, unknown>, res: http.ServerResponse, gone: AbortSignal, firstTokenDelayMs = 0): Promise<void> {
     if (kind === 'completion' && typeof body.suffix === 'string') {
-      return sendJson(res, 400, errorBody(400, 'suffix is not currently supported'));
+      return send(res, 400, errorBody(400, 'suffix is not currently supported'));
     }
     const outcome = this.outcome(kind, body);
     const context = { flavor: FLAVOR, kind, id: `cmpl-fault-${++this.sequence}`, model: MODEL };
     if (body.stream !== true) {
       if (firstTokenDelayMs > 0) await delay(firstTokenDelayMs, undefined, { signal: gone });
-      return sendJson(res, 200, fullResponse(context, outcome));
+      return send(res, 200, fullResponse(context, outcome));
     }
     const write = startStream(res, gone);
     if (firstTokenDelayMs > 0) await delay(firstTokenDelayMs, undefined, { signal: gone });
@@ -200,12 +187,12 @@ export class FaultServer {
       case 'closed-port':
         return this.answer(kind, body, res, gone);
       case 'http-500':
-        return sendJson(res, 500, errorBody(500, 'CUDA error: out of memory', 'InternalServerError'));
+        return send(res, 500, errorBody(500, 'CUDA error: out of memory', 'InternalServerError'));
       case 'rate-limit':
-        return sendJson(res, 429, errorBody(429, 'Rate limit exceeded', 'RateLimitError'), { 'retry-after': String(this.options.retryAfterSeconds) });
+        return send(res, 429, errorBody(429, 'Rate limit exceeded', 'RateLimitError'), { 'retry-after': String(this.options.retryAfterSeconds) });
       case 'echoed-key':
         // Some gateways quote the credentials they refused; the key must not travel further.
-        return sendJson(res, 401, errorBody(401, `Invalid credentials in header "Authorization: ${req.headers.authorization ?? ''}"`, 'AuthenticationError'));
+        return send(res, 401, errorBody(401, `Invalid credentials in header "Authorization: ${req.headers.authorization ?? ''}"`, 'AuthenticationError'));
       case 'reset':
         return void req.socket.destroy();
       case 'slow-first-token':
@@ -248,37 +235,11 @@ export class FaultServer {
   }
 }
 
-/** Sends SSE headers at once; returns a writer that resolves once each event is flushed. */
-function startStream(res: http.ServerResponse, gone: AbortSignal): (data: unknown) => Promise<void> {
-  res.writeHead(200, { ...flavorHeaders(FLAVOR), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  res.flushHeaders();
-  return (data) =>
-    new Promise((resolve) => {
-      if (gone.aborted) return resolve();
-      res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`, () => resolve());
-    });
+/** SSE headers at once, as vLLM sends them; see openEventStream. */
+function startStream(res: http.ServerResponse, gone: AbortSignal): EventWriter {
+  return openEventStream(res, flavorHeaders(FLAVOR), gone);
 }
 
-function untilGone(gone: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (gone.aborted) return resolve();
-    gone.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  if (parts.length === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...flavorHeaders(FLAVOR), ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendJson(res, status, body, { ...flavorHeaders(FLAVOR), ...headers });
 }

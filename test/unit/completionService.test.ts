@@ -5,9 +5,9 @@ import { HttpError } from '../../server/src/backends/backend';
 import { TypingAlong } from '../../server/src/cache/typingAlong';
 import type { TypingAlongStore } from '../../server/src/completion/collaborators';
 import { CompletionService } from '../../server/src/completion/completionService';
-import { memoryLogger } from '../../server/src/logger';
 import type { TandemConfig } from '../../server/src/config';
-import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig, assertAllRowsValid } from './serviceFakes';
+import { completionServiceUnderTest } from './completionServiceUnderTest';
+import { fakeBackend, FakeRouter, ROW_FIELDS, testConfig, assertAllRowsValid } from './serviceFakes';
 
 // The real typing-along store must fit the interface the service depends on.
 
@@ -23,21 +23,8 @@ const AT = SOURCE.indexOf('return ') + 'return '.length;
 function setup(options: { config?: TandemConfig; router?: FakeRouter } = {}) {
   const local = fakeBackend('local', { fimTemplate: 'tandem' });
   const router = options.router ?? new FakeRouter(local);
-  const cache = new FakeCache();
-  const metrics = new FakeMetrics();
-  const log = memoryLogger();
   let config = options.config ?? testConfig();
-  let ids = 0;
-  const service = new CompletionService({
-    router,
-    firstChoice: router.firstChoice,
-    cache,
-    typingAlong: new TypingAlong(),
-    metrics,
-    config: () => config,
-    log,
-    newId: () => `req-${++ids}`,
-  });
+  const { service, cache, metrics, log } = completionServiceUnderTest({ router, config: () => config });
   return { service, router, cache, metrics, log, local, setConfig: (next: TandemConfig) => (config = next) };
 }
 

@@ -5,11 +5,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { TypingAlong } from '../../server/src/cache/typingAlong';
-import { CompletionService } from '../../server/src/completion/completionService';
 import type { TandemConfig } from '../../server/src/config';
-import { memoryLogger } from '../../server/src/logger';
-import { assertAllRowsValid, fakeBackend, FakeCache, FakeMetrics, FakeRouter, testConfig } from './serviceFakes';
+import { completionServiceUnderTest } from './completionServiceUnderTest';
+import { assertAllRowsValid, fakeBackend, FakeRouter, testConfig } from './serviceFakes';
 
 afterEach(assertAllRowsValid);
 
@@ -18,17 +16,7 @@ const CURSOR = { line: 3, character: 11 };
 
 function setup(config: TandemConfig = testConfig()) {
   const router = new FakeRouter(fakeBackend('offload'));
-  const cache = new FakeCache();
-  const metrics = new FakeMetrics();
-  const service = new CompletionService({
-    router,
-    firstChoice: router.firstChoice,
-    cache,
-    typingAlong: new TypingAlong(),
-    metrics,
-    config: () => config,
-    log: memoryLogger(),
-  });
+  const { service, cache, metrics } = completionServiceUnderTest({ router, config: () => config });
   const provide = (uri: string, languageId = 'python') =>
     service.provide({ document: TextDocument.create(uri, languageId, 1, SOURCE), position: CURSOR, signal: new AbortController().signal });
   return { service, router, cache, metrics, provide };

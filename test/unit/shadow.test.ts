@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { HttpError } from '../../server/src/backends/backend';
-import { TypingAlong } from '../../server/src/cache/typingAlong';
-import { CompletionService } from '../../server/src/completion/completionService';
 import { isSampled } from '../../server/src/completion/shadow';
 import { memoryLogger } from '../../server/src/logger';
 import { Router } from '../../server/src/routing/router';
 import { HeldBackend, type HeldScript } from '../support/heldBackend';
-import { assertAllRowsValid, FakeCache, FakeMetrics, testConfig } from './serviceFakes';
+import { completionServiceUnderTest } from './completionServiceUnderTest';
+import { assertAllRowsValid, testConfig } from './serviceFakes';
 
 afterEach(assertAllRowsValid);
 
@@ -26,19 +25,7 @@ function setup(options: { local?: HeldScript[]; offload?: HeldScript[] | 'none';
   const local = new HeldBackend('local', options.local ?? [{ chunks: ['math.pi * r ** 2'] }]);
   const offload = options.offload === 'none' ? undefined : new HeldBackend('offload', options.offload ?? [{ chunks: ['math.pi * r * r'] }]);
   const router = new Router({ local, offload, config: () => config, log: memoryLogger() });
-  const metrics = new FakeMetrics();
-  let ids = 0;
-  const service = new CompletionService({
-    router,
-    firstChoice: (context) => router.firstChoice(context),
-    cache: new FakeCache(),
-    typingAlong: new TypingAlong(),
-    metrics,
-    config: () => config,
-    log: memoryLogger(),
-    newId: () => `req-${++ids}`,
-    shadowRouting: router,
-  });
+  const { service, metrics } = completionServiceUnderTest({ router, config: () => config, shadowRouting: router });
   const provide = (text = SOURCE, position = CURSOR) =>
     service.provide({ document: TextDocument.create(URI, 'python', 1, text), position, signal: new AbortController().signal });
   const shadowRows = () => metrics.rows.filter((row) => row.shadowOf !== undefined);

@@ -5,13 +5,12 @@
  * interleaved (ABBA order) so drift and noise hit both alike. Reports p50/p90/p99 TTFT and E2E
  * for both and the overhead; goal (issue 4): p50 TTFT overhead ≤ 2 ms and ≤ 5 % at p99.
  *
- * Without --url it starts the fake OpenAI server in-process with a vLLM-like timing profile
- * (prefill delay, then one token every few ms). With --url it measures a real server.
+ * Without --url it starts a vLLM-like server in-process with a timing profile (profiledServer.ts:
+ * prefill delay, then one token every few ms). With --url it measures a real server.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FakeOpenAIServer } from '../../../test/support/fakeOpenAIServer';
 import type { GenerateRequest } from '../backends/backend';
 import { OffloadBackend } from '../backends/offload/offloadBackend';
 import { requestParams } from '../backends/offload/requestParams';
@@ -19,6 +18,7 @@ import { DEFAULT_CONFIG } from '../config';
 import { summarize } from '../metrics/percentiles';
 import type { LatencySummary } from '../protocol';
 import { BareStreamClient, type StreamTiming } from './bareStreamClient';
+import { ProfiledServer } from './profiledServer';
 
 const GOAL_TTFT_P50_MS = 2;
 const GOAL_TTFT_P99_PCT = 5;
@@ -48,11 +48,7 @@ export async function overheadBenchMain(argv: string[]): Promise<number> {
   }
   const fake = options.url
     ? undefined
-    : await FakeOpenAIServer.start({
-        firstTokenDelayMs: options.firstTokenMs,
-        tokenDelayMs: options.tokenMs,
-        respond: () => 'tok_'.repeat(options.tokens),
-      });
+    : await ProfiledServer.start({ firstTokenMs: options.firstTokenMs, tokenMs: options.tokenMs, tokens: options.tokens });
   const url = options.url ?? fake!.baseUrl;
   const apiKey = process.env.TANDEM_OFFLOAD_API_KEY ?? '';
   const backend = new OffloadBackend({
@@ -153,7 +149,7 @@ function buildReport(options: Options, url: string, model: string, inProcess: bo
     benchmark: 'offload-client-overhead',
     generatedAt: new Date().toISOString(),
     node: process.version,
-    target: inProcess ? `in-process fake OpenAI server (vLLM flavor) at ${url}` : url,
+    target: inProcess ? `in-process vLLM-like server at ${url}` : url,
     model,
     n: options.n,
     warmup: options.warmup,

@@ -8,29 +8,17 @@
  * run is the code-server e2e suite.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SERVER_DOWN_MESSAGE } from '../../../extension/src/serverDown';
 import { fakeExtensionContext, loadExtensionWithFakeVscode, until as untilCondition } from './support/loadExtensionWithFakeVscode';
+import { standinRecord } from './support/standinRecord';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the fake is untyped JS by design */
 const { vscode, fake, extension } = loadExtensionWithFakeVscode();
 
-const workDir = mkdtempSync(join(tmpdir(), 'tandem-client-test-'));
-const recordFile = join(workDir, 'server-record.jsonl');
-writeFileSync(recordFile, '');
-process.env.TANDEM_STANDIN_RECORD = recordFile;
-
-function recordsOf(key: string): any[] {
-  return readFileSync(recordFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, any>)
-    .filter((entry) => key in entry)
-    .map((entry) => entry[key]);
-}
+const { workDir, recordsOf } = standinRecord('tandem-client-test-');
 
 const until = (what: string, condition: () => boolean): Promise<void> => untilCondition(what, condition, fake.log);
 

@@ -6,32 +6,20 @@
  * over `tandem.completion.maxFileBytes` kept off the server.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pkg from '../../../package.json';
 import { OFFLOAD_API_KEY_SECRET } from '../../../extension/src/offloadApiKey';
 import { RESTRICTED_MODE_MESSAGE, RESTRICTED_MODE_OVERRIDES } from '../../../extension/src/workspaceTrust';
 import { fakeExtensionContext, loadExtensionWithFakeVscode, until as untilCondition } from './support/loadExtensionWithFakeVscode';
+import { standinRecord } from './support/standinRecord';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the fake is untyped JS by design */
 const { vscode, fake, extension } = loadExtensionWithFakeVscode();
 
 const KEY = 'tk-trace-0123456789abcdef';
-const workDir = mkdtempSync(join(tmpdir(), 'tandem-trust-test-'));
-const recordFile = join(workDir, 'server-record.jsonl');
-writeFileSync(recordFile, '');
-process.env.TANDEM_STANDIN_RECORD = recordFile;
-
-function recordsOf(key: string): any[] {
-  return readFileSync(recordFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, any>)
-    .filter((entry) => key in entry)
-    .map((entry) => entry[key]);
-}
+const { workDir, recordsOf } = standinRecord('tandem-trust-test-');
 
 const until = (what: string, condition: () => boolean): Promise<void> => untilCondition(what, condition, fake.log);
 
