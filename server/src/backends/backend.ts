@@ -62,6 +62,12 @@ export interface Backend {
   readonly model: string;
   /** FIM template family the completion service must format prompts with. */
   readonly fimTemplate: Exclude<FimTemplateId, 'auto'>;
+  /**
+   * Template for prompts whose answer is a new line (after a complete statement, a block opener,
+   * on a blank line), when it differs from `fimTemplate`: a model may write the next line better
+   * from the prefix alone.
+   */
+  readonly lineEndTemplate?: Exclude<FimTemplateId, 'auto'>;
   /** True when the backend takes `suffix` natively (OpenAI `/v1/completions` `suffix`). */
   readonly supportsNativeSuffix: boolean;
   /**

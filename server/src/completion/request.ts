@@ -7,9 +7,13 @@ import type { Backend, GenerateRequest } from '../backends/backend';
 import type { CacheKeyParts } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { CompletionContext } from './context';
+import type { CursorKind } from './syntax/situation';
 import { stopSequences } from './stops';
 import { formatFimPrompt } from './templates';
 import { fitPrefixSuffix } from '../backends/promptLayout';
+
+/** Situations where the suggestion is a new line (backends may prompt those differently). */
+const NEW_LINE_KINDS: ReadonlySet<CursorKind> = new Set(['next-line', 'after-opener', 'blank-line']);
 
 export function buildCompletionRequest(
   backend: Backend,
@@ -17,18 +21,19 @@ export function buildCompletionRequest(
   multiline: boolean,
   settings: TandemConfig['completion'],
 ): GenerateRequest {
-  const nativeSuffix = backend.supportsNativeSuffix && backend.fimTemplate !== 'none';
+  const template = NEW_LINE_KINDS.has(context.cursor.kind) && backend.lineEndTemplate ? backend.lineEndTemplate : backend.fimTemplate;
+  const nativeSuffix = backend.supportsNativeSuffix && template !== 'none';
   // At the end of a complete line or a block opener the model is asked for the next line as if
   // the line break were typed (the suggestion then starts with it: see syntax/situation.ts).
   const asked = { prefix: context.prefix + context.cursor.lead, suffix: context.suffix };
   const { prefix, suffix } = fitToBackend(asked, backend.completionContextChars);
   return {
     task: 'completion',
-    prompt: nativeSuffix ? prefix : formatFimPrompt(backend.fimTemplate, prefix, suffix),
+    prompt: nativeSuffix ? prefix : formatFimPrompt(template, prefix, suffix),
     ...(nativeSuffix ? { suffix } : {}),
     maxTokens: settings.maxTokens,
     temperature: settings.temperature,
-    stop: stopSequences(backend.fimTemplate, multiline, context.languageId),
+    stop: stopSequences(template, multiline, context.languageId),
   };
 }
 

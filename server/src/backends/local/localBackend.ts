@@ -55,6 +55,7 @@ export class LocalBackend implements Backend {
   readonly id = 'local' as const;
   readonly supportsNativeSuffix = false;
   readonly fimTemplate: Exclude<FimTemplateId, 'auto'>;
+  readonly lineEndTemplate: Exclude<FimTemplateId, 'auto'> | undefined;
   private readonly states: Record<Task, TaskModelState>;
   private readonly log: Logger;
   private readonly loadWaiters: Array<() => void> = [];
@@ -70,10 +71,13 @@ export class LocalBackend implements Backend {
       explain: this.resolve('explain', options.config.explainModel),
     };
     const completion = this.states.completion;
-    this.fimTemplate =
-      options.config.fimTemplate !== 'auto'
-        ? options.config.fimTemplate
-        : guessFimTemplate(completion.phase === 'unresolved' ? undefined : completion.location);
+    const setting = options.config.fimTemplate;
+    const chosen = setting !== 'auto';
+    this.fimTemplate = chosen ? setting : guessFimTemplate(completion.phase === 'unresolved' ? undefined : completion.location);
+    // The bundled model writes a next line better from the prefix alone (with token healing):
+    // `tandem bench line-ends`, 144 held-out line ends: exact match 8 % vs 1 % with FIM, edit
+    // similarity 0.21 vs 0.17. Mid-line, FIM keeps the text after the cursor in view.
+    this.lineEndTemplate = !chosen && this.fimTemplate === 'tandem' ? 'none' : undefined;
   }
 
   get model(): string {
