@@ -10,6 +10,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../packageRoot';
+import { readHeldoutFiles } from '../bench/heldout';
+import { formatLineEnds, measureLineEnds } from '../bench/lineEndQuality';
 import { languageOf, replaySession } from './editingSession';
 import { TandemLspClient } from './lspClient';
 import { formatGenerationsPerKeystroke, formatSummary, generationsStarted } from './summary';
@@ -61,8 +63,12 @@ export async function demoMain(argv: string[]): Promise<number> {
     const generations = generationsStarted(snapshot.recent);
     console.log(`${formatGenerationsPerKeystroke(generations, totals.keystrokes)}\n`);
     console.log(formatSummary(snapshot));
+    // After the snapshot, so its requests do not count in the session's figures above.
+    const lineEnds = await measureLineEnds(client, readHeldoutFiles(fixtures), { casesPerFile: quick ? 3 : 8, seed: 1234 });
+    console.log(`\n${formatLineEnds(lineEnds)}`);
     mkdirSync(join(out, '..'), { recursive: true });
-    writeFileSync(out, JSON.stringify({ settings, files: files.map((f) => relative(root, f)), totals: { ...totals, generations }, snapshot }, null, 2));
+    const report = { settings, files: files.map((f) => relative(root, f)), totals: { ...totals, generations }, lineEnds, snapshot };
+    writeFileSync(out, JSON.stringify(report, null, 2));
     console.log(`\nRecords (${snapshot.recent.length} requests) written to ${relative(process.cwd(), out)}`);
     return 0;
   } finally {
