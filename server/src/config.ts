@@ -8,7 +8,9 @@
  */
 import type { RoutingPolicy } from './protocol';
 
-export type FimTemplateId = 'auto' | 'tandem' | 'codellama' | 'starcoder' | 'deepseek' | 'none';
+/** Fill-in-the-middle prompt formats (backends/promptLayout.ts), 'auto' to read or guess the model's. */
+const FIM_TEMPLATE_IDS = ['auto', 'tandem', 'codellama', 'starcoder', 'qwen', 'codegemma', 'deepseek', 'codestral', 'none'] as const;
+export type FimTemplateId = (typeof FIM_TEMPLATE_IDS)[number];
 
 export interface TandemConfig {
   routing: {
@@ -130,8 +132,8 @@ export const DEFAULT_CONFIG: TandemConfig = {
 export const CONFIG_ENUMS: Record<string, readonly string[]> = {
   'routing.policy': ['local', 'offload', 'auto'],
   'local.dtype': ['q8', 'fp32'],
-  'offload.fimTemplate': ['auto', 'tandem', 'codellama', 'starcoder', 'deepseek', 'none'],
-  'local.fimTemplate': ['auto', 'tandem', 'codellama', 'starcoder', 'deepseek', 'none'],
+  'offload.fimTemplate': FIM_TEMPLATE_IDS,
+  'local.fimTemplate': FIM_TEMPLATE_IDS,
   'completion.multiline': ['auto', 'always', 'never'],
 };
 

@@ -29,7 +29,13 @@ describe('FIM template choice', () => {
     assert.equal(fimFamilyForModel('codellama/CodeLlama-7b-Instruct-hf'), 'codellama');
     assert.equal(fimFamilyForModel('codellama:7b-code'), 'codellama');
     assert.equal(fimFamilyForModel('bigcode/starcoder2-15b'), 'starcoder');
-    assert.equal(fimFamilyForModel('Qwen/Qwen2.5-Coder-7B'), 'starcoder');
+    assert.equal(fimFamilyForModel('Qwen/Qwen2.5-Coder-7B'), 'qwen');
+    assert.equal(fimFamilyForModel('qwen2.5-coder:1.5b-base'), 'qwen');
+    assert.equal(fimFamilyForModel('Qwen/CodeQwen1.5-7B'), 'starcoder');
+    assert.equal(fimFamilyForModel('google/codegemma-2b'), 'codegemma');
+    assert.equal(fimFamilyForModel('codestral:22b'), 'codestral');
+    assert.equal(fimFamilyForModel('mistralai/Codestral-22B-v0.1'), 'codestral');
+    assert.equal(fimFamilyForModel('ibm-granite/granite-3b-code-base'), 'starcoder');
     assert.equal(fimFamilyForModel('deepseek-ai/deepseek-coder-6.7b-base'), 'deepseek');
     assert.equal(fimFamilyForModel('tandem-completion'), 'tandem');
     assert.equal(fimFamilyForModel('models/tandem-code.gguf'), 'tandem');
@@ -38,6 +44,9 @@ describe('FIM template choice', () => {
   it('gives an unknown model no template rather than a guessed one', () => {
     assert.equal(fimFamilyForModel('mistral-7b'), 'none');
     assert.equal(fimFamilyForModel('my-tandem-finetune'), 'none');
+    assert.equal(fimFamilyForModel('mistralai/Mamba-Codestral-7B-v0.1'), 'none', 'trained without FIM');
+    assert.equal(fimFamilyForModel('deepseek-ai/DeepSeek-R1-Distill-Qwen-7B'), 'none', 'a Qwen model under another name');
+    assert.equal(fimFamilyForModel('Qwen/Qwen2.5-7B-Instruct'), 'none');
     assert.equal(resolveFimTemplate('auto', 'gpt-whatever'), 'none');
   });
 

@@ -9,8 +9,9 @@ import type { GenerateRequest } from '../../server/src/backends/backend';
 import { fitRequest, learnedCharsPerToken } from '../../server/src/backends/offload/fitRequest';
 import type { FimFamily } from '../../server/src/backends/offload/fimTemplate';
 import { answerTokens, fitTemplatedPrompt, promptTokenBudget } from '../../server/src/backends/offload/promptBudget';
-import { fitPrefixSuffix } from '../../server/src/backends/promptLayout';
+import { FIM_LAYOUTS, fitPrefixSuffix, splitLayoutPrompt } from '../../server/src/backends/promptLayout';
 import { formatFimPrompt } from '../../server/src/completion/templates';
+import { CONFIG_ENUMS } from '../../server/src/config';
 
 const lines = (prefix: string, count: number): string => Array.from({ length: count }, (_, i) => `${prefix}${i} = ${i}\n`).join('');
 
@@ -34,7 +35,7 @@ describe('prompt budget', () => {
     assert.deepEqual(fitPrefixSuffix('a', 'b', 10), { prefix: 'a', suffix: 'b' });
   });
 
-  for (const family of ['tandem', 'starcoder', 'codellama', 'deepseek', 'none'] as FimFamily[]) {
+  for (const family of [...Object.keys(FIM_LAYOUTS), 'none'] as FimFamily[]) {
     it(`re-trims a ${family} prompt in the layout completion/templates.ts formats`, () => {
       const prefix = lines('x', 200);
       const suffix = lines('y', 200);
@@ -47,8 +48,31 @@ describe('prompt budget', () => {
     });
   }
 
+  it('covers every family the settings offer', () => {
+    const families = CONFIG_ENUMS['local.fimTemplate']?.filter((id) => id !== 'auto' && id !== 'none');
+    assert.deepEqual([...(families ?? [])].sort(), Object.keys(FIM_LAYOUTS).sort());
+  });
+
+  it('keeps a suffix-first (Codestral) prompt suffix-first, the prefix nearest the answer', () => {
+    const fitted = fitTemplatedPrompt(formatFimPrompt('codestral', lines('x', 200), lines('y', 200)), 'codestral', 600);
+    assert.ok(fitted !== undefined);
+    assert.ok(fitted.startsWith('[SUFFIX]y0 = 0\n'), 'the suffix keeps its start');
+    assert.ok(fitted.endsWith('x199 = 199\n'), 'the prefix keeps its end');
+    assert.ok(fitted.length <= 600 && fitted.includes('[PREFIX]x'), 'cut at line starts');
+  });
+
+  it('splits at the separator the suffix cannot hold, whatever the prefix contains', () => {
+    const prefix = 'doc = "[PREFIX] and <fim_suffix> are sentinels"\n';
+    for (const family of ['codestral', 'starcoder'] as const) {
+      const parts = splitLayoutPrompt(FIM_LAYOUTS[family], formatFimPrompt(family, prefix, 'tail\n'));
+      assert.deepEqual(parts, { prefix, suffix: 'tail\n' }, family);
+    }
+  });
+
   it('refuses to cut a prompt that is not in the expected layout', () => {
     assert.equal(fitTemplatedPrompt('plain text '.repeat(100), 'codellama', 100), undefined);
+    assert.equal(fitTemplatedPrompt('plain text '.repeat(100), 'codestral', 100), undefined);
+    assert.equal(fitTemplatedPrompt(formatFimPrompt('qwen', 'a', 'b'), 'starcoder', 100), undefined, 'another family\'s spelling');
   });
 });
 

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TandemConfig } from '../../config';
 import { ModelLoadError } from '../backend';
+import { fimFamilyFromFormat, fimFamilyFromTokens } from '../fimDetection';
+import type { FimFamily } from '../promptLayout';
 
 type Dtype = TandemConfig['local']['dtype'];
 
@@ -69,15 +71,8 @@ export function checkModelDirectory(dir: string, dtype: Dtype): CheckedModelDire
  * else tokenizer_config.json `model_max_length`, else the position table). Undefined if unknown.
  */
 export function readTrainedContext(dir: string): number | undefined {
-  const read = (name: string): Record<string, unknown> | undefined => {
-    try {
-      return readJson(dir, name);
-    } catch {
-      return undefined;
-    }
-  };
-  const config = read('config.json');
-  const tokenizer = read('tokenizer_config.json');
+  const config = readJsonIfAny(dir, 'config.json');
+  const tokenizer = readJsonIfAny(dir, 'tokenizer_config.json');
   const candidates = [
     (config?.tandem as { trained_context?: unknown } | undefined)?.trained_context,
     tokenizer?.model_max_length,
@@ -85,6 +80,52 @@ export function readTrainedContext(dir: string): number | undefined {
     config?.max_position_embeddings,
   ];
   return candidates.find((v): v is number => typeof v === 'number' && v > 0 && v < 1e6);
+}
+
+/**
+ * The FIM family a model directory declares, read without loading it: config.json
+ * `tandem.fim_format` (Tandem's models), else the sentinel spelling its tokenizer has
+ * (tokenizer_config.json's special tokens, then tokenizer.json's added tokens and vocabulary).
+ * 'none' when the tokenizer has no FIM tokens at all; undefined when there is no tokenizer to
+ * read (a hub model not yet downloaded), so the caller can fall back to the model's name.
+ */
+export function readDeclaredFimFamily(dir: string): FimFamily | undefined {
+  const format = (readJsonIfAny(dir, 'config.json')?.tandem as { fim_format?: unknown } | undefined)?.fim_format;
+  const declared = typeof format === 'string' ? fimFamilyFromFormat(format) : undefined;
+  if (declared) return declared;
+  const specials = new Set(stringsIn(readJsonIfAny(dir, 'tokenizer_config.json')));
+  const fromConfig = fimFamilyFromTokens((token) => specials.has(token));
+  if (fromConfig) return fromConfig;
+  const tokenizer = readJsonIfAny(dir, 'tokenizer.json');
+  if (!tokenizer) return undefined;
+  const added = new Set(stringsIn(tokenizer.added_tokens));
+  const inVocab = vocabularyLookup((tokenizer.model as { vocab?: unknown } | undefined)?.vocab);
+  return fimFamilyFromTokens((token) => added.has(token) || inVocab(token)) ?? 'none';
+}
+
+/** Every string in a JSON value (special-token names, `content` fields), a few levels deep. */
+function stringsIn(value: unknown, depth = 3): string[] {
+  if (typeof value === 'string') return [value];
+  if (depth === 0 || !value || typeof value !== 'object') return [];
+  return Object.values(value).flatMap((item) => stringsIn(item, depth - 1));
+}
+
+/** Membership in a tokenizer.json vocabulary: BPE/WordPiece `{token: id}`, Unigram `[[token, score]]`. */
+function vocabularyLookup(vocab: unknown): (token: string) => boolean {
+  if (Array.isArray(vocab)) {
+    const pieces = new Set(vocab.map((entry: unknown) => (Array.isArray(entry) ? entry[0] : undefined)));
+    return (token) => pieces.has(token);
+  }
+  if (vocab && typeof vocab === 'object') return (token) => Object.hasOwn(vocab, token);
+  return () => false;
+}
+
+function readJsonIfAny(dir: string, name: string): Record<string, unknown> | undefined {
+  try {
+    return readJson(dir, name);
+  } catch {
+    return undefined;
+  }
 }
 
 function readJson(dir: string, name: string): Record<string, unknown> {

@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Task } from '../../protocol';
-import type { FimTemplateId } from '../../config';
 import { ModelLoadError } from '../backend';
+import { fimFamilyForModel } from '../fimDetection';
+import type { FimFamily } from '../promptLayout';
+import { readDeclaredFimFamily } from './modelFiles';
 import { packageRoot } from '../../packageRoot';
 
 export const BUNDLED_MODEL_NAMES: Record<Task, string> = {
@@ -89,12 +91,17 @@ export function defaultModelsRoot(): string {
   }
 }
 
-/** FIM family of a completion model: the bundled one speaks StarCoder-style sentinels. */
-export function guessFimTemplate(location: ModelLocation | undefined): Exclude<FimTemplateId, 'auto'> {
-  if (!location || (location.kind === 'directory' && location.bundled)) return 'tandem';
-  const name = (location.kind === 'hub' ? location.id : location.name).toLowerCase();
-  if (name.includes('codellama') || name.includes('code-llama')) return 'codellama';
-  if (name.includes('deepseek')) return 'deepseek';
-  if (/starcoder|santacoder|codeqwen|qwen/.test(name)) return 'starcoder';
-  return 'tandem';
+/**
+ * FIM family of a completion model: what its directory declares (backends/local/modelFiles.ts
+ * readDeclaredFimFamily; for a hub id, the copy in the download cache once there is one), else
+ * its name; the bundled model speaks Tandem's format. An unknown model gets 'none' (the prefix
+ * only) rather than a guessed template.
+ */
+export function guessFimTemplate(location: ModelLocation | undefined, hubCacheDir = defaultHubCacheDir()): FimFamily {
+  if (!location) return 'tandem';
+  const dir = location.kind === 'directory' ? location.path : path.join(hubCacheDir, location.id);
+  const declared = readDeclaredFimFamily(dir);
+  if (declared) return declared;
+  if (location.kind === 'directory' && location.bundled) return 'tandem';
+  return fimFamilyForModel(location.kind === 'hub' ? location.id : location.name);
 }

@@ -10,7 +10,7 @@
  *
  * The prefix and suffix are cut as the completion service cuts them (backends/promptLayout.ts).
  */
-import { FIM_LAYOUTS, fitPrefixSuffix, keepTail, type FimFamily } from '../promptLayout';
+import { FIM_LAYOUTS, fitPrefixSuffix, keepTail, layoutOverhead, layoutPrompt, splitLayoutPrompt, type FimFamily } from '../promptLayout';
 
 export const DEFAULT_CHARS_PER_TOKEN = 3;
 
@@ -39,12 +39,9 @@ export function promptTokenBudget(contextTokens: number, answer: number): number
  */
 export function fitTemplatedPrompt(prompt: string, family: FimFamily, budgetChars: number): string | undefined {
   if (family === 'none') return keepTail(prompt, budgetChars);
-  const [open, middle, close] = FIM_LAYOUTS[family];
-  const overhead = open.length + middle.length + close.length;
-  if (!prompt.startsWith(open) || !prompt.endsWith(close)) return undefined;
-  const body = prompt.slice(open.length, prompt.length - close.length);
-  const split = body.lastIndexOf(middle);
-  if (split < 0) return undefined;
-  const fitted = fitPrefixSuffix(body.slice(0, split), body.slice(split + middle.length), Math.max(0, budgetChars - overhead));
-  return `${open}${fitted.prefix}${middle}${fitted.suffix}${close}`;
+  const layout = FIM_LAYOUTS[family];
+  const parts = splitLayoutPrompt(layout, prompt);
+  if (!parts) return undefined;
+  const fitted = fitPrefixSuffix(parts.prefix, parts.suffix, Math.max(0, budgetChars - layoutOverhead(layout)));
+  return layoutPrompt(layout, fitted.prefix, fitted.suffix);
 }
