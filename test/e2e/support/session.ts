@@ -66,7 +66,9 @@ export type TandemSettings = Record<string, Record<string, unknown>>;
 
 export const LOCAL_ONLY: TandemSettings = {
   routing: { policy: 'local' },
-  completion: { debounceMs: 50 },
+  // The suite checks what the editor shows, not how fast: on a busy machine (another test suite
+  // beside it) the local model took over the default 4 s and the ghost text never came.
+  completion: { debounceMs: 50, timeoutMs: 20_000 },
 };
 
 export interface Session {

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Session } from './session';
+import { readMetricsRows } from './metricsDb';
+import { readTandemLog, type Session } from './session';
 import type { TypingSpot } from './spots';
 import { UI_TIMEOUT_MS, waitFor } from './workbench';
 
@@ -20,28 +21,25 @@ export interface Accepted extends Typed {
   inserted: string;
 }
 
-/** Opens the spot's file, puts the cursor where the line was cut and types the rest of it. */
+/**
+ * Opens the spot's file, puts the cursor where the line was cut and types the rest of it, once the
+ * editor listens for inline suggestions (workbench.ts, waitForInlineSuggestions).
+ */
 export async function typeAtSpot(session: Session, spot: TypingSpot, label: string, shots: string[]): Promise<Typed> {
   const { page, workbench } = session;
   await workbench.openFile(basename(spot.source));
   await workbench.goToLine(spot.line + 1, 'end');
+  await workbench.waitForInlineSuggestions();
+  const seen = new Set(readMetricsRows(session.storageDir).map((row) => row.id));
   await page.keyboard.type(spot.typed, { delay: 60 });
   try {
-    await workbench.ghostText.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS / 2 });
-  } catch {
-    // Now and then (1 of 4 runs on a loaded machine, issue 12) VS Code sent no request for the
-    // first keystrokes typed into a freshly opened editor: no record, no log line. Ask again
-    // as a user would (Alt+\, Trigger Inline Suggestion), and say so in the output.
-    console.log(`No ghost text yet at ${basename(spot.source)}:${spot.line + 1}: triggering inline suggestions explicitly.`);
-    await page.keyboard.press('Alt+Backslash');
-  }
-  try {
-    await workbench.ghostText.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS / 2 });
+    await workbench.ghostText.first().waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   } catch (error) {
     shots.push(await session.screenshot(`${label}-no-ghost-text`));
     throw new Error(
       `No ghost text after typing ${JSON.stringify(spot.typed)} at ${basename(spot.source)}:${spot.line + 1} ` +
-        `(over stdio the server completed ${JSON.stringify(spot.probeCompletion)} there).`,
+        `(over stdio the server completed ${JSON.stringify(spot.probeCompletion)} there). ` +
+        (await whatTandemSaw(session, spot, seen)),
       { cause: error },
     );
   }
@@ -93,6 +91,24 @@ export async function saveTyped(session: Session, spot: TypingSpot): Promise<voi
   const full = readFileSync(spot.source, 'utf8').split('\n')[spot.line];
   await session.page.keyboard.press('Control+S');
   await waitFor(`${basename(path)} to be saved`, () => readFileSync(path, 'utf8').split('\n')[spot.line], (line) => line === full);
+}
+
+/**
+ * For a missing ghost text: whether the request reached the server (its records since typing
+ * began), what the status bar says and the end of Tandem's log. No record for the language
+ * means VS Code never asked; an `empty` one means the server answered nothing.
+ */
+async function whatTandemSaw(session: Session, spot: TypingSpot, seen: Set<string>): Promise<string> {
+  const rows = readMetricsRows(session.storageDir).filter(
+    (row) => !seen.has(row.id) && row.task === 'completion' && row.language === spot.languageId,
+  );
+  const status = (await session.workbench.tandemStatus.innerText().catch(() => '')).trim();
+  const logTail = readTandemLog(session.userDataDir, session.env.extensionId).trimEnd().split('\n').slice(-5);
+  return [
+    `Records since typing: ${rows.length === 0 ? 'none' : rows.map((row) => `${row.outcome} (${row.decision})`).join(', ')}.`,
+    `Status bar: ${JSON.stringify(status)}.`,
+    `Tandem log, last lines:\n  ${logTail.join('\n  ')}`,
+  ].join(' ');
 }
 
 /** The changed region of the text, for a failure message. */

@@ -53,6 +53,30 @@ export class Workbench {
   }
 
   /**
+   * Resolves once the active editor can show inline suggestions. VS Code creates an editor's
+   * inline-completions controller "eventually" (EditorContributionInstantiation.Eventually: when
+   * the page is idle, at the latest 5 s after the editor widget), and only an existing controller
+   * hears a keystroke: characters typed into a fresh editor before that ask no provider, and
+   * nothing asks again. That was issue 12: only the first file of the session (the first editor
+   * widget; later files reuse it) got no request, more often on a busy machine. The controller's
+   * view adds its gutter-indicator overlay to the editor when it is created: that is the sign.
+   * (Alt+\ afterwards did not help: VS Code 1.139 binds no key to Trigger Inline Suggestion.)
+   */
+  async waitForInlineSuggestions(): Promise<void> {
+    const marker = this.activeEditor.locator('.inline-edits-view-gutter-indicator');
+    try {
+      await marker.waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    } catch (error) {
+      throw new Error(
+        `The active editor has no inline-suggestion controller after ${UI_TIMEOUT_MS} ms (no ` +
+          '.inline-edits-view-gutter-indicator in it; VS Code makes one at the latest 5 s after the editor). ' +
+          'If the pinned code-server (test/e2e/tools/code-server) changed, this class name may have changed with it.',
+        { cause: error },
+      );
+    }
+  }
+
+  /**
    * Go to Line (Ctrl+G, 1-based), then Home or End. (The box's `:line:column` form counts a tab
    * as several columns, so the line's ends are reached with the keys a person would use.)
    */
