@@ -21,7 +21,11 @@ function collect(dir) {
 const files = folders.flatMap((folder) => (statSync(folder).isDirectory() ? collect(folder) : [folder]));
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  // --test-force-exit: a file's process ends when its tests have, not when its last handle
+  // closes. In-process servers are stopped with `shutdown` only (an `exit` notification makes
+  // vscode-languageserver call process.exit, which ended files early and skipped later tests);
+  // leaked handles are the fault suite's job to find, with a test that names them.
+  ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

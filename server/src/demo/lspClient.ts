@@ -82,7 +82,9 @@ export class TandemLspClient {
     connection.onNotification('window/logMessage', (params: { message: string }) => options.onLog?.(params.message));
     connection.listen();
     const result = await connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
+      // The server watches this process and exits when it dies: only when it is a child of ours
+      // (in-process, its 3 s watch interval would keep the test process alive).
+      processId: child ? process.pid : null,
       rootUri: null,
       capabilities: { textDocument: { inlineCompletion: { dynamicRegistration: false } } },
       initializationOptions: options.initializationOptions ?? {},
@@ -163,8 +165,10 @@ export class TandemLspClient {
   async stop(graceMs = 5000): Promise<number | null> {
     const child = this.process;
     if (!child) {
+      // In-process (tests): no `exit` notification. vscode-languageserver answers it with
+      // process.exit(), which would end the test process mid-file and silently skip every test
+      // after this one. `shutdown` already frees the runtime.
       await this.connection.sendRequest(ShutdownRequest.type);
-      await this.connection.sendNotification(ExitNotification.type);
       this.connection.dispose();
       return 0;
     }
