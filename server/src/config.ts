@@ -64,6 +64,10 @@ export interface TandemConfig {
     offloadUntitled: boolean;
     /** Larger documents are not synced to the server nor completed (each synced byte costs on every keystroke). */
     maxFileBytes: number;
+    /** Tokens of snippets from other open files in local prompts (0 = none; completion/crossFile). */
+    crossFileTokensLocal: number;
+    /** The same for offload prompts (a larger model with a larger window: a larger budget). */
+    crossFileTokensOffload: number;
   };
   explain: {
     maxTokens: number;
@@ -121,6 +125,8 @@ export const DEFAULT_CONFIG: TandemConfig = {
     languages: { '*': true, plaintext: false, markdown: false, scminput: false },
     offloadUntitled: false,
     maxFileBytes: 1048576,
+    crossFileTokensLocal: 0,
+    crossFileTokensOffload: 768,
   },
   explain: { maxTokens: 256, maxInputChars: 6000, timeoutMs: 60000 },
   cache: { enabled: true, memoryEntries: 1000, diskEntries: 20000, ttlSeconds: 7 * 24 * 3600, persistText: false },
@@ -152,6 +158,8 @@ export const CONFIG_RANGES: Record<string, readonly [number, number]> = {
   'completion.timeoutMs': [100, 120000],
   'completion.temperature': [0, 2],
   'completion.maxFileBytes': [1024, 104857600],
+  'completion.crossFileTokensLocal': [0, 4096],
+  'completion.crossFileTokensOffload': [0, 32768],
   'explain.maxTokens': [1, 4096],
   'explain.maxInputChars': [100, 200000],
   'explain.timeoutMs': [1000, 600000],

@@ -85,6 +85,7 @@ export function startServer(connection: Connection, options: StartOptions = { ow
       // every message's params, but not the child process's environment (see extension/src/languageClient.ts).
       offloadApiKey: process.env[OFFLOAD_API_KEY_ENV] || undefined,
       log,
+      openDocuments: () => documents.recent(),
     });
     const sendMetrics = throttle(() => {
       if (runtime) void connection.sendNotification(Methods.metricsDidChange, runtime.snapshot({ recent: 50 }));

@@ -93,6 +93,8 @@ export interface ExplainResult {
 
 /** Carried in each inline completion item's `command.arguments[0]`. */
 export interface CompletionItemData {
+  /** The item's id, sent back in show/accept/reject: the request's id, or `<request id>#2`, `#3`
+   * for the other candidates of an explicit trigger (completion/items.ts candidateItemId). */
   requestId: string;
   backend: BackendId;
   insertTextLength: number;
@@ -183,6 +185,39 @@ export interface RequestRow {
   shadowFirstLineMatch?: number;
   /** Shadow rows: 1 when the shown answer's first line matched the user's, else 0. */
   shownFirstLineMatch?: number;
+  /** Completion rows that built a prompt: what went into it (completion/crossFile/trace.ts). */
+  promptTrace?: PromptTrace;
+}
+
+/**
+ * What one completion prompt was made of. Sizes and sources always; a source's `text` only
+ * when `tandem.metrics.storePrompts` is on (the recorder drops it otherwise).
+ */
+export interface PromptTrace {
+  /** The backend the prompt was built for. */
+  backend: BackendId;
+  /** Characters of the whole prompt: template sentinels and a suffix sent beside it included. */
+  promptChars: number;
+  /** Snippets from other files: their budget and use, in tokens. */
+  crossFileBudgetTokens: number;
+  crossFileTokens: number;
+  /** 'tokenizer': counted by the model's own tokenizer; 'estimate': characters / 3. */
+  crossFileTokenSource: 'tokenizer' | 'estimate';
+  sources: PromptTraceSource[];
+}
+
+export interface PromptTraceSource {
+  /** As written in the prompt's header comment (relative to the completed document's folder). */
+  path: string;
+  /** Zero-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  tokens: number;
+  /** 'import': the definition of an imported symbol; 'similar': ranked by identifier similarity. */
+  kind: 'import' | 'similar';
+  /** Jaccard similarity to the lines above the cursor (1 for import definitions). */
+  score: number;
+  text?: string;
 }
 
 /**

@@ -13,6 +13,8 @@ import { OffloadBackend, offloadSettingsChanged } from './backends/offload/offlo
 import { openAnswerCache, type OpenedAnswerCache } from './cache/openAnswerCache';
 import { TypingAlong } from './cache/typingAlong';
 import { CompletionService } from './completion/completionService';
+import { CrossFileContext } from './completion/crossFile/crossFileContext';
+import { TokenizerMeter } from './completion/crossFile/tokenMeter';
 import { mergeConfig, type TandemConfig } from './config';
 import { ExplainService } from './explain/explainService';
 import { redactingLogger, type Logger } from './logger';
@@ -37,6 +39,8 @@ export interface RuntimeOptions {
   storagePath: string | undefined;
   offloadApiKey: string | undefined;
   log: Logger;
+  /** The open documents, most recently used first: other files lend context to completions. */
+  openDocuments?: () => Iterable<TextDocument>;
 }
 
 export interface InlineCompletionReply {
@@ -53,6 +57,7 @@ export class TandemRuntime {
   private readonly metrics: SqliteMetricsRecorder;
   private readonly typingAlong = new TypingAlong();
   private readonly completion: CompletionService;
+  private localTokens: TokenizerMeter | undefined;
   private readonly explainer: ExplainService;
   private readonly statusListeners = new Set<(status: ServerStatus) => void>();
   private last: { backend: BackendId; latencyMs: number; fallbackReason?: string } | undefined;
@@ -83,8 +88,21 @@ export class TandemRuntime {
       config: () => this.config,
       log: this.log,
     };
-    this.completion = new CompletionService({ ...services, typingAlong: this.typingAlong, shadowRouting: this.router });
+    this.completion = new CompletionService({
+      ...services,
+      typingAlong: this.typingAlong,
+      shadowRouting: this.router,
+      ...(options.openDocuments ? { crossFile: this.crossFileContext(options.openDocuments) } : {}),
+    });
     this.explainer = new ExplainService(services);
+  }
+
+  /** Counts with the local tokenizer only once its model is loaded: counting must never load it. */
+  private crossFileContext(openDocuments: () => Iterable<TextDocument>): CrossFileContext {
+    this.localTokens = new TokenizerMeter((text, signal) =>
+      this.local.loadedInfo('completion') ? this.local.countTokens('completion', text, signal) : undefined,
+    );
+    return new CrossFileContext({ openDocuments, localMeter: this.localTokens });
   }
 
   /** After `initialized`: load the completion model in the background so the first keystroke is fast. */
@@ -200,6 +218,7 @@ export class TandemRuntime {
 
   async dispose(): Promise<void> {
     this.completion.dispose();
+    this.localTokens?.dispose();
     await Promise.allSettled([this.local.dispose(), this.offload?.dispose()]);
     this.closeStorage();
   }

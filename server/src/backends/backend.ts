@@ -27,6 +27,9 @@ export interface GenerateRequest {
   messages?: ChatMessage[];
   maxTokens: number;
   temperature: number;
+  /** With temperature > 0: the sampling seed, so a sampled answer can be repeated (where the
+   * backend supports seeds: local, and OpenAI-style servers' `seed`). */
+  seed?: number;
   stop: string[];
 }
 

@@ -32,6 +32,9 @@ import { InflightRequests } from './inflight';
 import { inlineItem, type InlineItem } from './items';
 import { decideMultiline } from './multiline';
 import { CompletionOutcomes } from './outcomes';
+import { CandidateItems, sampleCandidates } from './candidates';
+import type { CrossFileBlocks, CrossFileContext } from './crossFile/crossFileContext';
+import { promptTrace } from './crossFile/trace';
 import { documentVerdict } from './privacy';
 import { buildCompletionRequest, cacheKeyParts } from './request';
 import { failedAttemptRows, routingFailedRows } from './attemptRows';
@@ -53,6 +56,8 @@ export interface CompletionServiceOptions {
   newId?: () => string;
   /** Shadow mode (`routing.shadowRate`) runs only when given: the router implements it. */
   shadowRouting?: ShadowRouting;
+  /** Snippets from other open files in prompts (crossFile/); none when absent. */
+  crossFile?: CrossFileContext;
 }
 
 export interface ProvideParams {
@@ -87,11 +92,13 @@ export class CompletionService {
   private readonly inflight = new InflightRequests();
   private readonly debouncer = new KeystrokeDebouncer();
   private readonly outcomes: CompletionOutcomes;
+  private readonly candidates: CandidateItems;
   private readonly newId: () => string;
   private readonly shadows: ShadowCompletions | undefined;
 
   constructor(private readonly options: CompletionServiceOptions) {
     this.outcomes = new CompletionOutcomes(options.metrics);
+    this.candidates = new CandidateItems(this.outcomes, options.typingAlong, options.log);
     this.newId = options.newId ?? randomUUID;
     const { shadowRouting: routing, metrics, config, log } = options;
     this.shadows = routing && new ShadowCompletions({ routing, metrics, config, log, newId: this.newId });
@@ -118,6 +125,7 @@ export class CompletionService {
       let context: CompletionContext;
       try {
         context = buildCompletionContext(params.document, params.position, config.completion);
+        context.crossFile = this.crossFileBlocks(params.document, context.prefix, config);
       } catch (error) {
         if (!(error instanceof CompletionContextError)) throw error;
         return this.finish(row, { decision: 'invalid input', outcome: 'error', errorClass: error.name });
@@ -135,7 +143,8 @@ export class CompletionService {
         row,
         invoked: params.invoked === true,
       };
-      return this.fromTypingAlong(job) ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));
+      const first = this.fromTypingAlong(job) ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));
+      return job.invoked ? await this.withCandidates(job, first, config) : first;
     } finally {
       limit.dispose();
       this.inflight.end(uri, controller);
@@ -144,6 +153,7 @@ export class CompletionService {
 
   didShow(requestId: string): void {
     this.outcomes.didShow(requestId);
+    this.candidates.shown(requestId);
   }
 
   didAccept(requestId: string, acceptedLength: number): void {
@@ -160,6 +170,7 @@ export class CompletionService {
     this.inflight.abort(uri);
     this.debouncer.forget(uri);
     this.shadows?.documentClosed(uri);
+    this.options.crossFile?.forget(uri);
   }
 
   dispose(): void {
@@ -190,6 +201,7 @@ export class CompletionService {
     const text = postProcess(truncateAtStop(hit.value.text, request.stop), job.filter);
     // Cache hits cost no tokens: token fields stay null so cost and throughput are not inflated.
     const fields = {
+      promptTrace: promptTrace(backend.id, job.context.crossFile?.[backend.id], request),
       decision: `cache ${hit.tier} (${backend.id} answer)`,
       backend: backend.id,
       model: hit.value.model,
@@ -237,7 +249,7 @@ export class CompletionService {
     const request = requests.get(routed.backend.id) ?? buildCompletionRequest(routed.backend, job.context, job.route.multiline, config.completion);
     this.store(routed.backend, request, routed);
     const text = postProcess(truncateAtStop(routed.text, request.stop), job.filter);
-    const fields = generationFields(routed, 'completion');
+    const fields = { ...generationFields(routed, 'completion'), promptTrace: promptTrace(routed.backend.id, job.context.crossFile?.[routed.backend.id], request) };
     if (text === '') return this.finish(job.row, { ...fields, outcome: 'empty' });
     this.remember(job, text, routed.backend);
     const result = this.show(job, text, routed.backend.id, fields, request.prompt);
@@ -252,6 +264,37 @@ export class CompletionService {
       build: (backend) => buildCompletionRequest(backend, job.context, job.route.multiline, config.completion),
     });
     return result;
+  }
+
+  /**
+   * An explicit trigger: more suggestions sampled from the first-choice backend (candidates.ts),
+   * on the row of the first one. None after a fallback or a typing-along hit from the other
+   * backend: the first choice did not give the answer shown.
+   */
+  private async withCandidates(job: Job, first: ProvideResult, config: TandemConfig): Promise<ProvideResult> {
+    const shown = first.items[0];
+    const backend = this.options.firstChoice(job.route);
+    if (!shown || !backend || backend.id !== shown.command.arguments[0].backend || !backend.isAvailable('completion')) return first;
+    const request = buildCompletionRequest(backend, job.context, job.route.multiline, config.completion);
+    const started = performance.now();
+    const filter = (raw: string) => postProcess(truncateAtStop(raw, request.stop), job.filter);
+    const sampled = await sampleCandidates(shown.insertText, { backend, request, filter, signal: job.signal });
+    const { prefix, suffix, offset } = job.context;
+    const target = { requestId: job.id, uri: job.uri, position: job.context.position, typing: { prefix, suffix, offset } };
+    this.candidates.report(target, backend, sampled, performance.now() - started);
+    return { ...first, items: [...first.items, ...this.candidates.items(target, backend, sampled.texts)] };
+  }
+
+  /** Snippets from other open files; a failure there costs the snippets, never the completion. */
+  private crossFileBlocks(document: TextDocument, prefix: string, config: TandemConfig): CrossFileBlocks | undefined {
+    try {
+      // Without an offload endpoint its budget would only cost ranking time.
+      const settings = config.offload.url ? config.completion : { ...config.completion, crossFileTokensOffload: 0 };
+      return this.options.crossFile?.blocks(document, prefix, settings);
+    } catch (error) {
+      this.options.log.warn(`Context from other files failed: ${describe(error)}`);
+      return undefined;
+    }
   }
 
   /** Raw answers of finished generations only: a cut-off stream must never be replayed. */

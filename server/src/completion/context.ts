@@ -6,6 +6,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position } from '../protocol';
 import { looksBinary } from './binary';
+import type { CrossFileBlocks } from './crossFile/crossFileContext';
 import { classifyCursor, SITUATION_PREFIX_CHARS, type CursorSituation } from './syntax/situation';
 
 export interface CompletionContext {
@@ -26,6 +27,8 @@ export interface CompletionContext {
   prefixTruncated: boolean;
   /** Where the cursor is (mid-line, end of a complete line, ...): shapes prompt and filters. */
   cursor: CursorSituation;
+  /** Snippets from other open files, per backend (each has its own budget): crossFile/. */
+  crossFile?: CrossFileBlocks;
 }
 
 export interface ContextLimits {

@@ -14,7 +14,17 @@ export interface InlineItem {
   command: { title: string; command: string; arguments: [CompletionItemData] };
 }
 
-export function inlineItem(text: string, position: Position, requestId: string, backend: BackendId): InlineItem {
+/**
+ * The id an item's events (show, accept, reject) come back with: the request's own id for its
+ * first item, `<id>#2`, `<id>#3` for the other candidates of an explicit trigger (candidates.ts).
+ * The client reports the id of the item it displayed, so the server knows which text was accepted.
+ */
+export function candidateItemId(requestId: string, index: number): string {
+  return index === 0 ? requestId : `${requestId}#${String(index + 1)}`;
+}
+
+/** `itemId`: the request id, or a candidate's id (candidateItemId). */
+export function inlineItem(text: string, position: Position, itemId: string, backend: BackendId): InlineItem {
   const at = { line: position.line, character: position.character };
   return {
     insertText: text,
@@ -22,7 +32,7 @@ export function inlineItem(text: string, position: Position, requestId: string, 
     command: {
       title: 'Tandem: accepted',
       command: ACCEPT_COMMAND,
-      arguments: [{ requestId, backend, insertTextLength: text.length }],
+      arguments: [{ requestId: itemId, backend, insertTextLength: text.length }],
     },
   };
 }

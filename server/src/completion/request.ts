@@ -26,7 +26,14 @@ export function buildCompletionRequest(
   // At the end of a complete line or a block opener the model is asked for the next line as if
   // the line break were typed (the suggestion then starts with it: see syntax/situation.ts).
   const asked = { prefix: context.prefix + context.cursor.lead, suffix: context.suffix };
-  const { prefix, suffix } = fitToBackend(asked, backend.completionContextChars);
+  // Snippets from other files go before the prefix and take their room from the window, but
+  // never more than half of it: the code around the cursor matters most.
+  const crossFile = context.crossFile?.[backend.id]?.text ?? '';
+  const window = backend.completionContextChars;
+  const own = window === undefined || crossFile === '' ? window : Math.max(window - crossFile.length, Math.floor(window / 2));
+  const fitted = fitToBackend(asked, own);
+  const prefix = crossFile + fitted.prefix;
+  const suffix = fitted.suffix;
   return {
     task: 'completion',
     prompt: nativeSuffix ? prefix : formatFimPrompt(template, prefix, suffix),

@@ -59,6 +59,11 @@ export class DocumentWindow {
     return this.documents.size;
   }
 
+  /** The kept documents, most recently used or edited first, without marking any as used. */
+  recent(): TextDocument[] {
+    return [...this.documents.values()].reverse();
+  }
+
   /** Called when a document leaves the window: closed by the client, evicted or grown too large. */
   onDidClose(listener: (event: { document: TextDocument }) => void): void {
     this.closeListeners.push(listener);

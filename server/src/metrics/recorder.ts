@@ -16,7 +16,7 @@ import { sha256Hex } from '../cache/cacheKey';
 import type { CacheCounters } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
-import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, RequestRow, ShadowStats } from '../protocol';
+import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, PromptTrace, RequestRow, ShadowStats } from '../protocol';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
 import { describeError, isRetryableError, isRowError, needsReopen } from '../storage/sqliteErrors';
@@ -237,8 +237,10 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
 
   private toStored(row: RequestRow, text: RequestText | undefined): StoredRequest {
     const keepText = this.config.storePrompts && text !== undefined;
+    // The trace's sources always; their text only under the same setting as the prompt's.
+    const trace = row.promptTrace && !this.config.storePrompts ? { promptTrace: withoutText(row.promptTrace) } : {};
     return {
-      row: { ...row },
+      row: { ...row, ...trace },
       promptHash: text ? sha256Hex(text.prompt) : null,
       completionHash: text ? sha256Hex(text.completion) : null,
       prompt: keepText ? text.prompt : null,
@@ -342,4 +344,9 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
 function withRedactedText(row: RequestRow): RequestRow {
   if (!row.errorClass && !row.fallbackReason) return row;
   return { ...row, errorClass: redactOptional(row.errorClass) ?? null, fallbackReason: redactOptional(row.fallbackReason) ?? null };
+}
+
+/** A prompt trace as stored when prompt text must not be kept: its sources without their text. */
+function withoutText(trace: PromptTrace): PromptTrace {
+  return { ...trace, sources: trace.sources.map(({ text: _text, ...source }) => source) };
 }

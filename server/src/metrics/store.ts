@@ -59,6 +59,13 @@ export const METRICS_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    name: 'add prompt trace column',
+    // JSON of RequestRow.promptTrace: what went into the prompt (sources, sizes).
+    up(db) {
+      db.exec('ALTER TABLE requests ADD COLUMN prompt_trace TEXT;');
+    },
+  },
 ];
 
 /**
@@ -137,7 +144,7 @@ interface CountsRow {
 
 type LatencyTuple = [BackendId, number | null, number | null, number | null];
 
-const EXTRA_COLUMNS = ['prompt_hash', 'completion_hash', 'prompt', 'completion'] as const;
+const EXTRA_COLUMNS = ['prompt_hash', 'completion_hash', 'prompt', 'completion', 'prompt_trace'] as const;
 
 export class SqliteRowStore implements RowStore {
   private readonly insert: Database.Statement<unknown[]>;
@@ -163,7 +170,7 @@ export class SqliteRowStore implements RowStore {
     this.update = db.prepare(
       `UPDATE requests SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) WHERE id = ?`,
     );
-    const selectList = COLUMNS.map(([field, column]) => `${column} AS ${field}`).join(', ');
+    const selectList = [...COLUMNS.map(([field, column]) => `${column} AS ${field}`), 'prompt_trace AS promptTrace'].join(', ');
     this.selectSince = db.prepare(
       `SELECT ${selectList} FROM requests WHERE ts >= ? ORDER BY ts ASC, rowid ASC`,
     );
@@ -249,7 +256,18 @@ export class SqliteRowStore implements RowStore {
 function withoutNullOptionals(row: RequestRow): RequestRow {
   const record = row as unknown as Record<string, unknown>;
   for (const [field] of SHADOW_COLUMNS) if (record[field] === null) delete record[field];
+  record.promptTrace = typeof record.promptTrace === 'string' ? parseTrace(record.promptTrace) : undefined;
+  if (record.promptTrace === undefined) delete record.promptTrace;
   return row;
+}
+
+/** A damaged trace is left out rather than failing the whole read. */
+function parseTrace(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function insertValues(request: StoredRequest): unknown[] {
@@ -260,6 +278,7 @@ function insertValues(request: StoredRequest): unknown[] {
     request.completionHash,
     request.prompt,
     request.completion,
+    request.row.promptTrace ? JSON.stringify(request.row.promptTrace) : null,
   ];
 }
 

@@ -5,7 +5,7 @@
  */
 import type { RequestRow } from '../protocol';
 
-type FieldKind = 'text' | 'optionalText' | 'number' | 'optionalNumber';
+type FieldKind = 'text' | 'optionalText' | 'number' | 'optionalNumber' | 'optionalObject';
 
 const FIELDS: Readonly<Record<keyof RequestRow, FieldKind>> = {
   id: 'text',
@@ -33,6 +33,7 @@ const FIELDS: Readonly<Record<keyof RequestRow, FieldKind>> = {
   shownSimilarity: 'optionalNumber',
   shadowFirstLineMatch: 'optionalNumber',
   shownFirstLineMatch: 'optionalNumber',
+  promptTrace: 'optionalObject',
 };
 
 /** Why the row cannot be stored, or undefined when it can. Absent optional fields count as null. */
@@ -41,12 +42,14 @@ export function invalidRowReason(row: unknown): string | undefined {
   const record = row as Record<string, unknown>;
   for (const [field, kind] of Object.entries(FIELDS)) {
     const value = record[field];
-    const optional = kind === 'optionalText' || kind === 'optionalNumber';
+    const optional = kind.startsWith('optional');
     if (optional && (value === null || value === undefined)) continue;
     const ok =
-      kind === 'text' || kind === 'optionalText'
-        ? typeof value === 'string'
-        : typeof value === 'number' && Number.isFinite(value);
+      kind === 'optionalObject'
+        ? typeof value === 'object' && !Array.isArray(value)
+        : kind === 'text' || kind === 'optionalText'
+          ? typeof value === 'string'
+          : typeof value === 'number' && Number.isFinite(value);
     if (!ok) {
       return `field ${field} must be ${describeKind(kind)}, got ${JSON.stringify(value) ?? 'undefined'}`;
     }
@@ -64,5 +67,7 @@ function describeKind(kind: FieldKind): string {
       return 'a finite number';
     case 'optionalNumber':
       return 'a finite number or null';
+    case 'optionalObject':
+      return 'an object or null';
   }
 }

@@ -9,6 +9,7 @@ import { StopText } from './stopText';
 import { withoutKvCache } from './noKvCache';
 import { ContextCacheLogitsProcessor, DEFAULT_CONTEXT_CACHE } from './contextCache';
 import { PromptKvCache, type PastKeyValues } from './promptKvCache';
+import { SeededSamplingLogitsProcessor } from './seededSampling';
 import { healPrompt, TokenHealingLogitsProcessor, vocabularyTexts, withoutHealedText, type Healing } from './tokenHealing';
 import type { ToWorker, WorkerTimings } from './workerProtocol';
 
@@ -125,7 +126,8 @@ export async function runGeneration(
   const reuse = kvCache?.take(inputIds);
   let output: { sequences?: Tensor; past_key_values?: PastKeyValues } | undefined;
   try {
-    const sampling = request.temperature > 0;
+    // A seeded draw is made by the last logits processor; generate() then only picks its token.
+    const sampling = request.temperature > 0 && request.seed === undefined;
     // generate()'s declared parameter type omits the generation-config kwargs it accepts.
     const parameters: Record<string, unknown> = {
       inputs: toTensor(inputIds),
@@ -168,13 +170,16 @@ export async function runGeneration(
   };
 }
 
-/** The context cache first, then token healing's mask (it must have the last word). */
+/** The context cache first, then token healing's mask, then a seeded draw from what is left. */
 function logitsProcessors(loaded: LoadedModel, request: GenerateMessage, promptLength: number, healing: Healing | undefined): unknown[] {
   const processors: unknown[] = [];
   if (request.contextCache && !loaded.info.encoderDecoder) processors.push(new ContextCacheLogitsProcessor(DEFAULT_CONTEXT_CACHE));
   if (healing) {
     const text = (id: number) => tokenText(loaded, id);
     processors.push(new TokenHealingLogitsProcessor(healing.text, promptLength, vocabularyOf(loaded), text));
+  }
+  if (request.temperature > 0 && request.seed !== undefined) {
+    processors.push(new SeededSamplingLogitsProcessor(request.temperature, request.seed));
   }
   return processors;
 }

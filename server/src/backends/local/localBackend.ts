@@ -73,7 +73,8 @@ export class LocalBackend implements Backend {
     const completion = this.states.completion;
     const setting = options.config.fimTemplate;
     const chosen = setting !== 'auto';
-    this.fimTemplate = chosen ? setting : guessFimTemplate(completion.phase === 'unresolved' ? undefined : completion.location);
+    const location = completion.phase === 'unresolved' ? undefined : completion.location;
+    this.fimTemplate = chosen ? setting : guessFimTemplate(location, options.cacheDir ?? defaultHubCacheDir());
     // The bundled model writes a next line better from the prefix alone (with token healing):
     // `tandem bench line-ends`, 144 held-out line ends: exact match 8 % vs 1 % with FIM, edit
     // similarity 0.21 vs 0.17. Mid-line, FIM keeps the text after the cursor in view.
@@ -202,7 +203,7 @@ export class LocalBackend implements Backend {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const { task, prompt, messages, maxTokens, temperature, stop } = request;
+      const { task, prompt, messages, maxTokens, temperature, seed, stop } = request;
       const contextCache = task === 'completion' && (tuning.contextCache ?? this.options.config.contextCache);
       worker.request(
         {
@@ -214,6 +215,7 @@ export class LocalBackend implements Backend {
           ...(messages ? { messages } : {}),
           maxTokens,
           temperature,
+          ...(seed !== undefined ? { seed } : {}),
           stop,
           tuning,
           contextCache,

@@ -54,6 +54,8 @@ export type ToWorker =
       messages?: ChatMessage[];
       maxTokens: number;
       temperature: number;
+      /** Seeded sampling (seededSampling.ts) when set and temperature > 0. */
+      seed?: number;
       stop: string[];
       tuning: GenerateTuning;
       /** Mix the prompt's cache model into completion decoding (decoder-only models). */

@@ -23,6 +23,8 @@ export function requestParams(request: GenerateRequest, context: ParamsContext):
     model: context.model,
     max_tokens: request.maxTokens,
     temperature: request.temperature,
+    // OpenAI, vLLM, llama.cpp and Ollama all take `seed` (sampled candidates: candidates.ts).
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
   };
   // OpenAI itself accepts at most 4 stop sequences; the open servers take any number.
   const stop = context.serverKind === 'openai' ? request.stop.slice(0, 4) : request.stop;
@@ -53,6 +55,7 @@ function infillParams(request: GenerateRequest, context: ParamsContext): Record<
     input_suffix: request.suffix ?? '',
     n_predict: request.maxTokens,
     temperature: request.temperature,
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
     // Reuse the KV cache of the previous keystroke's prompt: most of it is the same text.
     cache_prompt: true,
   };
