@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { completionCases, firstLine, hasCompleteLine, sampleSorted, seededRandom } from '../../server/src/bench/heldout';
+import { completionCases, firstLine, hasCompleteLine, sampleSorted } from '../../server/src/bench/heldout';
+import { seededRandom } from '../../server/src/seededRandom';
 import { pythonDocPairs } from '../../server/src/bench/pythonDocPairs';
 import { jsDocPairs } from '../../server/src/bench/jsDocPairs';
 import { cleandoc, summarise } from '../../server/src/bench/docSummary';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tensor } from '@huggingface/transformers';
 import type { GenerateRequest } from '../../server/src/backends/backend';
-import { drawToken, mulberry32, SeededSamplingLogitsProcessor } from '../../server/src/backends/local/seededSampling';
+import { drawToken, SeededSamplingLogitsProcessor } from '../../server/src/backends/local/seededSampling';
+import { seededRandom } from '../../server/src/seededRandom';
 import { requestParams } from '../../server/src/backends/offload/requestParams';
 
 function draws(seed: number, scores: number[], count: number, temperature = 0.8): number[] {
@@ -43,8 +44,8 @@ describe('seeded sampling (local backend)', () => {
     assert.equal(drawToken(Float32Array.from([-Infinity, 1]), 1, 50, 0.5), 1);
   });
 
-  it('mulberry32 gives uniform numbers in [0, 1)', () => {
-    const random = mulberry32(42);
+  it('seededRandom (mulberry32) gives uniform numbers in [0, 1)', () => {
+    const random = seededRandom(42);
     const values = Array.from({ length: 1000 }, random);
     assert.ok(values.every((value) => value >= 0 && value < 1));
     const mean = values.reduce((a, b) => a + b, 0) / values.length;

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../seededRandom';
 
 export type Language = 'python' | 'typescript' | 'javascript';
 
@@ -67,18 +68,6 @@ export function readHeldoutFiles(root: string): HeldoutFile[] {
   };
   walk(root);
   return files;
-}
-
-/** mulberry32: a tiny seeded PRNG, so the same seed picks the same lines on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Picks `count` distinct items without replacement, returned in their original order. */

@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import { TandemLspClient } from '../demo/lspClient';
 import { editSimilarity, exactMatch } from '../metrics/textMetrics';
 import { packageRoot } from '../packageRoot';
-import { readHeldoutFiles, sampleSorted, seededRandom, type HeldoutFile } from './heldout';
+import { seededRandom } from '../seededRandom';
+import { readHeldoutFiles, sampleSorted, type HeldoutFile } from './heldout';
 
 export interface LineEndScores {
   cases: number;

@@ -6,6 +6,7 @@
  * token. It must be the last processor, after every mask (token healing) and mix (context cache).
  */
 import { LogitsProcessor, type Tensor } from '@huggingface/transformers';
+import { seededRandom } from '../../seededRandom';
 
 /** transformers.js's default `top_k` for sampling: the draw is among the 50 likeliest tokens. */
 export const SAMPLING_TOP_K = 50;
@@ -19,7 +20,7 @@ export class SeededSamplingLogitsProcessor extends LogitsProcessor {
     private readonly topK = SAMPLING_TOP_K,
   ) {
     super();
-    this.random = mulberry32(seed);
+    this.random = seededRandom(seed);
   }
 
   override _call(inputIds: bigint[][], logits: Tensor): Tensor {
@@ -72,16 +73,4 @@ function keepOnly(scores: Float32Array, token: number): void {
   const kept = scores[token] as number;
   scores.fill(-Infinity);
   scores[token] = Number.isFinite(kept) ? kept : 0;
-}
-
-/** A small seeded generator of uniform numbers in [0, 1) (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
