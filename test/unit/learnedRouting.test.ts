@@ -1,0 +1,111 @@
+/**
+ * Learned auto routing in simulation (issue 15): scripted backends, a simulated user, simulated
+ * time. Figures printed by `node --import tsx test/unit/learnedRouting.test.ts` go into the
+ * closing note.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bucketOf, promptBucket } from '../../server/src/routing/learned/buckets';
+import { DecayedBeta, DecayedSamples } from '../../server/src/routing/learned/decayed';
+import { OBJECTIVE_PRESETS, utility } from '../../server/src/routing/learned/objective';
+import { sampleBeta } from '../../server/src/routing/learned/betaSample';
+import { seededRandom } from '../../server/src/seededRandom';
+import { settledAt, share, simulate, type ScriptedBackend } from './learnedRoutingSimulation';
+
+const FAST_RARELY_ACCEPTED: ScriptedBackend = { ttftMs: 40, e2eMs: 90, acceptRate: 0.05 };
+const SLOW_OFTEN_ACCEPTED: ScriptedBackend = { ttftMs: 250, e2eMs: 600, acceptRate: 0.45 };
+const STALLED: ScriptedBackend = { ttftMs: 3000, e2eMs: 3400, acceptRate: 0.45 };
+
+describe('learned routing: pieces', () => {
+  it('buckets by task, language, shape and prompt length', () => {
+    assert.equal(bucketOf({ task: 'completion', language: 'python', multiline: false, promptChars: 400 }), 'completion/python/single-line/≤256');
+    assert.equal(bucketOf({ task: 'explain', language: 'go', multiline: true, promptChars: 4000 }), 'explain/go/explain/≤1024');
+    assert.equal(promptBucket(4 * 4096 + 4), '>4096');
+    assert.equal(promptBucket(undefined), '≤256');
+  });
+
+  it('a decayed Beta halves its evidence every half-life, towards the Beta(1, 1) prior', () => {
+    const belief = new DecayedBeta(1000);
+    for (let i = 0; i < 8; i++) belief.observe(1, 0);
+    assert.deepEqual(belief.params(0), { alpha: 9, beta: 1 });
+    assert.deepEqual(belief.params(1000), { alpha: 5, beta: 1 });
+    assert.equal(belief.weight(2000), 2);
+    belief.observe(0.5, 2000);
+    assert.deepEqual(belief.params(2000), { alpha: 3.5, beta: 1.5 });
+  });
+
+  it('decayed samples: weighted quantiles favour recent samples', () => {
+    const samples = new DecayedSamples(1000);
+    samples.observe(100, 0);
+    samples.observe(100, 0);
+    samples.observe(900, 3000);
+    // At t=3000 the two old samples weigh 1/8 each, the new one 1: the median is the new one.
+    assert.equal(samples.quantile(0.5, 3000), 900);
+    assert.equal(samples.quantile(0.1, 3000), 100);
+    assert.equal(samples.weight(3000), 1.25);
+  });
+
+  it('Beta samples have the right mean', () => {
+    const random = seededRandom(3);
+    let sum = 0;
+    for (let i = 0; i < 4000; i++) sum += sampleBeta(2, 6, random);
+    assert.ok(Math.abs(sum / 4000 - 0.25) < 0.01, `mean ${sum / 4000}`);
+  });
+
+  it('utility is the documented formula', () => {
+    const value = utility(OBJECTIVE_PRESETS.balanced, { useful: 0.4, failure: 0.1, e2eP50Ms: 600, costUsd: 0.001 });
+    assert.equal(Number(value.toFixed(6)), Number((0.4 * 0.9 - 0.3 - 0.1 - 0.1).toFixed(6)));
+  });
+});
+
+describe('learned routing: simulations', () => {
+  it('balanced: converges to the slow, often accepted offload for multi-line', () => {
+    const run = simulate(() => ({ local: FAST_RARELY_ACCEPTED, offload: SLOW_OFTEN_ACCEPTED }), 300);
+    assert.ok(share(run.choices, 'offload', 200) >= 0.9, `offload share ${share(run.choices, 'offload', 200)}`);
+    assert.match(run.reasons.at(-1) ?? '', /auto: offload \(p50 E2E 600 ms/);
+  });
+
+  it('fast: converges to the fast local model even though offload is accepted more often', (t) => {
+    const run = simulate(() => ({ local: FAST_RARELY_ACCEPTED, offload: SLOW_OFTEN_ACCEPTED }), 300, { objective: OBJECTIVE_PRESETS.fast });
+    // Local starts unmeasured (the fixed rule sends multi-line to offload): it is first tried
+    // when the 5 % exploration budget allows, after request 20.
+    const converged = settledAt(run.choices, 'local', 0, 20);
+    t.diagnostic(`settled on local from request ${converged}`);
+    assert.ok(converged !== undefined && converged <= 100, `settled on local at request ${converged}`);
+    assert.ok(share(run.choices, 'local', 200) >= 0.9);
+  });
+
+  it('switches to local within 5 requests of offload stalling past maxTtftMs, and back after it recovers', (t) => {
+    const script = (step: number) => ({
+      local: FAST_RARELY_ACCEPTED,
+      offload: step >= 150 && step < 300 ? STALLED : SLOW_OFTEN_ACCEPTED,
+    });
+    const run = simulate(script, 600);
+    assert.ok(share(run.choices, 'offload', 100, 150) >= 0.9);
+    const away = settledAt(run.choices, 'local', 150, 10);
+    assert.ok(away !== undefined && away - 150 <= 5, `moved to local ${away === undefined ? 'never' : away - 150} requests after the stall`);
+    const back = settledAt(run.choices, 'offload', 300, 10);
+    t.diagnostic(`to local ${away === undefined ? 'never' : away - 150} requests after the stall; back ${back === undefined ? 'never' : back - 300} after recovery`);
+    assert.ok(back !== undefined && back - 300 <= 150, `moved back ${back === undefined ? 'never' : back - 300} requests after recovery`);
+    assert.ok(share(run.choices, 'offload', 500) >= 0.9);
+  });
+
+  it('explores no more than the configured rate', (t) => {
+    for (const rate of [0, 0.02, 0.1]) {
+      const run = simulate(() => ({ local: FAST_RARELY_ACCEPTED, offload: SLOW_OFTEN_ACCEPTED }), 1000, { explorationRate: rate });
+      const explored = run.explored.filter(Boolean).length / run.explored.length;
+      t.diagnostic(`rate ${rate}: explored ${(explored * 100).toFixed(1)} % of 1000`);
+      assert.ok(explored <= rate + 1e-9, `rate ${rate}: explored ${explored}`);
+      if (rate > 0) assert.ok(explored > 0, 'exploration happens when allowed');
+    }
+  });
+
+  it('cheap with a cost cap: a costly offload is not chosen however often it is accepted', () => {
+    const costly = { ...SLOW_OFTEN_ACCEPTED, costUsd: 0.01 };
+    const run = simulate(() => ({ local: FAST_RARELY_ACCEPTED, offload: costly }), 300, {
+      objective: OBJECTIVE_PRESETS.cheap,
+      limits: { maxTtftMs: 0, maxCostPerRequest: 0.001 },
+    });
+    assert.ok(share(run.choices, 'local', 100) >= 0.9);
+  });
+});
