@@ -1,18 +1,23 @@
 // @ts-check
 /**
  * Tandem explain view (webview side): shows the streamed explanation, then the badge with the
- * backend, model, time to first token and total latency. Text is rendered with textContent
- * only; ``` fences become code blocks and `backticks` inline code, nothing else is interpreted.
+ * backend, model, time to first token and total latency, and once the answer is complete a
+ * thumbs up / down (native buttons: keyboard and screen readers work; aria-pressed shows the
+ * vote; a new click changes it). Text is rendered with textContent only; ``` fences become code
+ * blocks and `backticks` inline code, nothing else is interpreted.
  *
  * Messages mirror extension/src/webviewMessages.ts:
  * @typedef {{ backend: 'local' | 'offload', model: string, ttft: string, total: string,
  *   cache: string, fallbackReason?: string }} ExplainBadge
  * @typedef {'streaming' | 'done' | 'error' | 'stopped'} ExplainPhase
+ * @typedef {1 | -1} ExplainRating
  * @typedef {{ streamId: string, title: string, text: string, phase: ExplainPhase,
- *   badge?: ExplainBadge, note?: string, error?: string }} ExplainViewState
+ *   badge?: ExplainBadge, note?: string, error?: string, requestId?: string,
+ *   feedback?: ExplainRating }} ExplainViewState
  * @typedef {{ type: 'explain/state', state: ExplainViewState }
  *   | { type: 'explain/delta', streamId: string, delta: string, reset: boolean }} ExplainHostMessage
- * @typedef {{ type: 'ready' } | { type: 'explain/stop' }} ExplainWebviewMessage
+ * @typedef {{ type: 'ready' } | { type: 'explain/stop' }
+ *   | { type: 'explain/feedback', streamId: string, rating: ExplainRating }} ExplainWebviewMessage
  */
 (function () {
   /** @type {{ postMessage(message: ExplainWebviewMessage): void }} */
@@ -109,6 +114,48 @@
     return '';
   }
 
+  /** The thumbs, built once below the text; their ids are not in the page body, so no byId. */
+  const feedback = (() => {
+    const group = document.createElement('div');
+    group.className = 'feedback';
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Rate this explanation');
+    group.hidden = true;
+    const label = element('span', 'Was this explanation helpful?', 'feedback-label');
+    /** @param {ExplainRating} rating @param {string} glyph @param {string} name */
+    const vote = (rating, glyph, name) => {
+      const button = element('button', glyph, `vote vote-${rating === 1 ? 'up' : 'down'}`);
+      button.setAttribute('type', 'button');
+      button.setAttribute('aria-label', name);
+      button.setAttribute('aria-pressed', 'false');
+      button.title = name;
+      button.addEventListener('click', () => {
+        if (!state || state.phase !== 'done' || !state.requestId) return;
+        host.postMessage({ type: 'explain/feedback', streamId: state.streamId, rating });
+        // Shown at once; the host's next state says the same.
+        state = { ...state, feedback: rating };
+        render();
+      });
+      return button;
+    };
+    const up = vote(1, '\u{1F44D}', 'Helpful');
+    const down = vote(-1, '\u{1F44E}', 'Not helpful');
+    const status = element('span', '', 'feedback-status');
+    status.setAttribute('role', 'status');
+    group.append(label, up, down, status);
+    byId('phase').after(group);
+    return { group, up, down, status };
+  })();
+
+  /** @param {ExplainViewState} current */
+  function renderFeedback(current) {
+    feedback.group.hidden = !(current.phase === 'done' && current.requestId);
+    feedback.up.setAttribute('aria-pressed', String(current.feedback === 1));
+    feedback.down.setAttribute('aria-pressed', String(current.feedback === -1));
+    feedback.status.textContent =
+      current.feedback === 1 ? 'Thanks: marked helpful.' : current.feedback === -1 ? 'Thanks: marked not helpful.' : '';
+  }
+
   function render() {
     if (!state) return;
     byId('title').textContent = `Explain ${state.title}`;
@@ -118,6 +165,7 @@
     renderOptional('error', state.phase === 'error' ? state.error : undefined);
     byId('phase').textContent = phaseText(state.phase, state.text);
     byId('stop').hidden = state.phase !== 'streaming';
+    renderFeedback(state);
   }
 
   window.addEventListener('message', (event) => {

@@ -1,12 +1,13 @@
 /**
  * The explain view's state as pure transitions: start, stream deltas, final result, failure,
- * stop. The host keeps the current state and posts it whole whenever the webview (re)loads.
+ * stop, feedback. The host keeps the current state and posts it whole whenever the webview
+ * (re)loads.
  */
 import type { ExplainResult, ExplainStreamParams } from '../../server/src/protocol';
 import { isCancellation } from './cancellation';
 import { formatMs } from './format';
 import { ServerNotRunningError } from './serverDown';
-import type { ExplainBadge, ExplainViewState } from './webviewMessages';
+import type { ExplainBadge, ExplainRating, ExplainViewState } from './webviewMessages';
 
 export function startExplainState(streamId: string, title: string): ExplainViewState {
   return { streamId, title, text: '', phase: 'streaming' };
@@ -24,7 +25,18 @@ export function applyExplainResult(state: ExplainViewState, result: ExplainResul
   if (state.phase === 'stopped') return state;
   const next: ExplainViewState = { ...state, text: result.text, phase: 'done', badge: explainBadge(result) };
   if (result.note) next.note = result.note;
+  // A server that names no row cannot take a rating: the view then shows no thumbs.
+  if (typeof result.requestId === 'string' && result.requestId) next.requestId = result.requestId;
   return next;
+}
+
+/**
+ * A thumbs up / down: only on the complete answer of the same stream (a click from a page that
+ * still shows an older answer must not rate the new one). Unchanged state: nothing to send.
+ */
+export function applyExplainFeedback(state: ExplainViewState, streamId: string, rating: ExplainRating): ExplainViewState {
+  if (state.streamId !== streamId || state.phase !== 'done' || !state.requestId || state.feedback === rating) return state;
+  return { ...state, feedback: rating };
 }
 
 export function applyExplainFailure(state: ExplainViewState, error: unknown): ExplainViewState {
@@ -55,12 +67,22 @@ export function explainBadge(result: ExplainResult): ExplainBadge {
  */
 export function describeExplainError(error: unknown): string {
   if (error instanceof ServerNotRunningError) return error.message;
+  // The server refused the request as asked (an excluded file, an empty selection): its message
+  // says what to change, and the log or the models have nothing to add.
+  if (errorCode(error) === INVALID_PARAMS) return errorMessage(error);
   const message = errorMessage(error).trim().replace(/\.$/, '');
   const cause = message ? `: ${message}.` : ' and gave no reason.';
   return (
     `Tandem could not explain this selection${cause} ` +
     'See "Tandem: Show Log", and check the local model and the tandem.offload.url setting.'
   );
+}
+
+/** JSON-RPC InvalidParams: the server's answer for a request it will not serve as asked. */
+const INVALID_PARAMS = -32602;
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
 
 function errorMessage(error: unknown): string {

@@ -1,12 +1,14 @@
 /**
  * "Tandem: Explain Selection": sends `tandem/explain` for the selection and streams the answer
- * into a webview panel beside the editor, ending with a badge (backend, model, TTFT, total).
+ * into a webview panel beside the editor, ending with a badge (backend, model, TTFT, total) and
+ * thumbs up / down, sent to the server as `tandem/explain/feedback` for the answer's metrics row.
  * One explanation at a time: a new one, the Stop button or closing the panel cancels the last.
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   Methods,
+  type ExplainFeedbackParams,
   type ExplainParams,
   type ExplainResult,
   type ExplainStreamParams,
@@ -14,6 +16,7 @@ import {
 import { isCancellation } from './cancellation';
 import {
   applyExplainFailure,
+  applyExplainFeedback,
   applyExplainResult,
   applyExplainStop,
   applyStreamDelta,
@@ -24,7 +27,12 @@ import { SERVER_DOWN_MESSAGE } from './serverDown';
 import { EXPLAIN_BODY } from './webviewBodies';
 import { webviewPageHtml } from './webviewPage';
 import { WebviewGate } from './webviewGate';
-import { isExplainWebviewMessage, type ExplainHostMessage, type ExplainViewState } from './webviewMessages';
+import {
+  isExplainWebviewMessage,
+  type ExplainHostMessage,
+  type ExplainRating,
+  type ExplainViewState,
+} from './webviewMessages';
 
 const VIEW_TYPE = 'tandem.explain';
 
@@ -107,6 +115,20 @@ export class ExplainView implements vscode.Disposable {
     if (this.state) this.gate?.send({ type: 'explain/state', state: this.state });
   }
 
+  /** The last vote wins: each change is sent; the same vote twice is sent once. */
+  private rate(streamId: string, rating: ExplainRating): void {
+    const state = this.state;
+    if (!state) return;
+    const next = applyExplainFeedback(state, streamId, rating);
+    if (next === state || !next.requestId) return;
+    this.state = next;
+    this.postState();
+    const params: ExplainFeedbackParams = { requestId: next.requestId, rating };
+    this.client.sendRequest<null>(Methods.explainFeedback, params).catch((error: unknown) => {
+      this.client.output.warn('Explain feedback was not recorded.', error);
+    });
+  }
+
   private stop(): void {
     this.request?.cancel();
     if (this.state) {
@@ -136,6 +158,8 @@ export class ExplainView implements vscode.Disposable {
       if (message.type === 'ready') {
         gate.markReady();
         this.postState();
+      } else if (message.type === 'explain/feedback') {
+        this.rate(message.streamId, message.rating);
       } else {
         this.stop();
       }

@@ -6,6 +6,8 @@ import type { TandemConfig } from '../../server/src/config';
 import { ExplainFailedError, ExplainInputError, ExplainService } from '../../server/src/explain/explainService';
 import { ExplainPrompts, fenceFor, PromptTemplateError, render } from '../../server/src/explain/prompts';
 import { memoryLogger } from '../../server/src/logger';
+import { AnsweredExplanations, parseFeedbackParams } from '../../server/src/explain/feedback';
+import type { RowPatch } from '../../server/src/metrics/types';
 import type { ExplainStreamParams, Range } from '../../server/src/protocol';
 import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig, assertAllRowsValid } from './serviceFakes';
 
@@ -14,7 +16,7 @@ afterEach(assertAllRowsValid);
 const CODE = 'def area(r):\n    return math.pi * r ** 2\n';
 const ALL: Range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
 
-function setup(options: { first?: 'local' | 'offload'; config?: TandemConfig } = {}) {
+function setup(options: { first?: 'local' | 'offload'; config?: TandemConfig; newId?: () => string } = {}) {
   const backend = fakeBackend(options.first ?? 'offload');
   const router = new FakeRouter(backend);
   const cache = new FakeCache();
@@ -26,12 +28,12 @@ function setup(options: { first?: 'local' | 'offload'; config?: TandemConfig } =
     metrics,
     config: () => options.config ?? testConfig(),
     log: memoryLogger(),
-    newId: () => 'explain-1',
+    newId: options.newId ?? (() => 'explain-1'),
   });
   const deltas: ExplainStreamParams[] = [];
-  const explain = (text = CODE, range = ALL, signal = new AbortController().signal) =>
+  const explain = (text = CODE, range = ALL, signal = new AbortController().signal, uri = 'file:///a.py') =>
     service.explain({
-      document: TextDocument.create('file:///a.py', 'python', 1, text),
+      document: TextDocument.create(uri, 'python', 1, text),
       range,
       streamId: 'stream-7',
       signal,
@@ -51,6 +53,7 @@ describe('ExplainService', () => {
       { streamId: 'stream-7', delta: 'the area of a circle.\n' },
     ]);
     assert.deepEqual(result, {
+      requestId: 'explain-1',
       text: 'Computes the area of a circle.',
       backend: 'offload',
       model: 'offload-model',
@@ -112,7 +115,8 @@ describe('ExplainService', () => {
   });
 
   it('serves a repeated explanation from the cache as one delta, with no model call', async () => {
-    const { router, metrics, deltas, explain } = setup();
+    let ids = 0;
+    const { router, metrics, deltas, explain } = setup({ newId: () => `explain-${++ids}` });
     router.answer({ text: 'Area of a circle.' });
     await explain();
     deltas.length = 0;
@@ -123,6 +127,9 @@ describe('ExplainService', () => {
     assert.deepEqual(deltas, [{ streamId: 'stream-7', delta: 'Area of a circle.' }]);
     assert.equal(metrics.rows[1]?.cacheTier, 'l1');
     assert.equal(metrics.rows[1]?.promptTokens, null);
+    // The cache hit is a request of its own: its own row, its own id to rate.
+    assert.equal(again.requestId, 'explain-2');
+    assert.equal(metrics.rows[1]?.id, 'explain-2');
   });
 
   it('cuts a selection longer than explain.maxInputChars at a line end and says so', async () => {
@@ -183,6 +190,109 @@ describe('ExplainService', () => {
     router.answer({ text: '  \n' });
     await assert.rejects(explain(), ExplainFailedError);
     assert.equal(metrics.rows[0]?.outcome, 'empty');
+  });
+});
+
+describe('ExplainService quality and privacy', () => {
+  /** Replaces the fake's update so these tests see every patch, whatever the fake keeps. */
+  function watchPatches(metrics: FakeMetrics): Array<{ id: string; patch: RowPatch }> {
+    const patches: Array<{ id: string; patch: RowPatch }> = [];
+    metrics.update = (id, patch) => void patches.push({ id, patch });
+    return patches;
+  }
+
+  it('scores grounding on the answered row: hallucinated names lower it', async () => {
+    const { router, metrics, explain } = setup();
+    router.answer({ text: '`area` returns `math.pi` times `r` squared, after calling validate_radius().' });
+    await explain();
+    // Named: area, math, pi, r, validate_radius; the last is not in the selection.
+    assert.equal(metrics.rows[0]?.grounding, 4 / 5);
+  });
+
+  it('leaves grounding unset when the explanation names no identifier, and scores cache hits too', async () => {
+    let ids = 0;
+    const { router, metrics, explain } = setup({ newId: () => `explain-${++ids}` });
+    router.answer({ text: 'Computes the area of a circle.' });
+    await explain();
+    assert.equal(metrics.rows[0]?.outcome, 'answered');
+    assert.equal('grounding' in (metrics.rows[0] ?? {}), false);
+
+    const other = setup();
+    other.router.answer({ text: 'Uses `math.pi`.' });
+    await other.explain();
+    await other.explain();
+    assert.equal(other.metrics.rows[1]?.cacheTier, 'l1');
+    assert.equal(other.metrics.rows[1]?.grounding, 1);
+  });
+
+  it('records feedback on the explanation row; last vote wins; unknown ids change nothing', async () => {
+    const { service, router, metrics, explain } = setup();
+    const patches = watchPatches(metrics);
+    router.answer({ text: 'Area.' });
+    const result = await explain();
+    assert.equal(service.feedback({ requestId: result.requestId, rating: 1 }), true);
+    assert.equal(service.feedback({ requestId: result.requestId, rating: -1 }), true);
+    assert.equal(service.feedback({ requestId: 'some-completion-row', rating: 1 }), false);
+    assert.deepEqual(patches, [
+      { id: 'explain-1', patch: { feedback: 1 } },
+      { id: 'explain-1', patch: { feedback: -1 } },
+    ]);
+  });
+
+  it('does not open a failed explanation to feedback', async () => {
+    const { service, router, metrics, explain } = setup();
+    const patches = watchPatches(metrics);
+    router.answer({ error: new UnavailableError('No backend can answer.') });
+    await assert.rejects(explain(), ExplainFailedError);
+    assert.equal(service.feedback({ requestId: 'explain-1', rating: 1 }), false);
+    assert.deepEqual(patches, []);
+  });
+
+  it('refuses a file matched by tandem.completion.exclude: no model call, no row', async () => {
+    const { router, metrics, explain } = setup({ config: testConfig({ 'completion.exclude': ['**/secrets/**'] }) });
+    router.answer({ text: 'Leaks.' });
+    await assert.rejects(
+      explain(CODE, ALL, undefined, 'file:///work/secrets/keys.py'),
+      (e) => e instanceof ExplainInputError && /tandem\.completion\.exclude/.test(e.message),
+    );
+    // The default list covers .env files too.
+    const defaults = setup();
+    await assert.rejects(defaults.explain(CODE, ALL, undefined, 'file:///work/.env.local'), ExplainInputError);
+    assert.equal(router.calls.length + defaults.router.calls.length, 0);
+    assert.equal(metrics.rows.length + defaults.metrics.rows.length, 0);
+  });
+
+  it('explains an unsaved document with the local model only unless offloadUntitled is on', async () => {
+    const { router, explain } = setup();
+    router.answer({ text: 'Area.' });
+    await explain(CODE, ALL, undefined, 'untitled:Untitled-1');
+    assert.equal(router.calls[0]?.context.localOnly, true);
+
+    const allowed = setup({ config: testConfig({ 'completion.offloadUntitled': true }) });
+    allowed.router.answer({ text: 'Area.' });
+    await allowed.explain(CODE, ALL, undefined, 'untitled:Untitled-1');
+    assert.equal(allowed.router.calls[0]?.context.localOnly, undefined);
+  });
+
+  it('does not apply tandem.completion.languages to explanations', async () => {
+    const { router, explain } = setup({ config: testConfig({ 'completion.languages': { python: false } }) });
+    router.answer({ text: 'Area.' });
+    assert.equal((await explain()).text, 'Area.');
+  });
+
+  it('checks feedback params: rating 1 or -1 and a requestId', () => {
+    assert.deepEqual(parseFeedbackParams({ requestId: 'r', rating: -1 }), { requestId: 'r', rating: -1 });
+    for (const bad of [undefined, null, {}, { requestId: 'r' }, { requestId: 'r', rating: 0 }, { requestId: 'r', rating: '1' }, { requestId: 5, rating: 1 }, { requestId: '', rating: 1 }]) {
+      assert.throws(() => parseFeedbackParams(bad), ExplainInputError, JSON.stringify(bad));
+    }
+  });
+
+  it('remembers a bounded number of answers, oldest forgotten first', () => {
+    const answered = new AnsweredExplanations(2);
+    answered.add('a');
+    answered.add('b');
+    answered.add('c');
+    assert.deepEqual([answered.has('a'), answered.has('b'), answered.has('c')], [false, true, true]);
   });
 });
 

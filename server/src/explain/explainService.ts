@@ -19,8 +19,11 @@ import { requestSignal } from '../completion/signals';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
-import type { ExplainResult, ExplainStreamParams, Range, RequestRow } from '../protocol';
+import type { ExplainFeedbackParams, ExplainResult, ExplainStreamParams, Range, RequestRow } from '../protocol';
 import type { GenerationRouter, RouteContext, RoutedGeneration } from '../routing/types';
+import { explainPrivacy } from './explainPrivacy';
+import { AnsweredExplanations } from './feedback';
+import { groundingScore } from './grounding';
 import { ExplainPrompts } from './prompts';
 import { selectCode, type SelectedCode } from './selection';
 
@@ -76,6 +79,7 @@ const LOCAL_NOTE =
 export class ExplainService {
   private readonly prompts: ExplainPrompts;
   private readonly newId: () => string;
+  private readonly answered = new AnsweredExplanations();
 
   constructor(private readonly options: ExplainServiceOptions) {
     this.prompts = new ExplainPrompts(options.promptsDir);
@@ -83,17 +87,19 @@ export class ExplainService {
   }
 
   /**
-   * Throws ExplainInputError (bad selection), ExplainFailedError (no explanation could be
+   * Throws ExplainInputError (bad selection, or a file excluded by tandem.completion.exclude:
+   * refused before anything is read or recorded), ExplainFailedError (no explanation could be
    * produced), PromptTemplateError (a prompt file is missing) or CancelledError.
    */
   async explain(request: ExplainRequest): Promise<ExplainResult> {
     const config = this.options.config();
     const language = request.document.languageId;
+    const privacy = explainPrivacy(request.document.uri, language, config.completion);
     const selected = selectCode(request.document, request.range, config.explain.maxInputChars);
     const job: Job = {
       request,
       selected,
-      route: { task: 'explain', multiline: true, language },
+      route: { task: 'explain', multiline: true, language, ...(privacy.localOnly ? { localOnly: true } : {}) },
       // Chat backends read `messages`; the local encoder-decoder reads `prompt`, the raw code.
       // Rendered up front: a missing template is a packaging fault, not a backend failure.
       generation: {
@@ -110,6 +116,20 @@ export class ExplainService {
     return this.fromCache(job) ?? this.answer(job, await this.generate(job, config));
   }
 
+  /**
+   * A thumbs up / down from the explain view; the last rating of an answer wins. Returns false
+   * (and changes nothing) for an id this service did not answer (see feedback.ts).
+   */
+  feedback(params: ExplainFeedbackParams): boolean {
+    if (!this.answered.has(params.requestId)) return false;
+    try {
+      this.options.metrics.update(params.requestId, { feedback: params.rating });
+    } catch (error) {
+      this.options.log.warn(`Recording explain feedback failed: ${describe(error)}`);
+    }
+    return true;
+  }
+
   private fromCache(job: Job): ExplainResult | undefined {
     const backend = this.options.firstChoice(job.route);
     if (!backend) return undefined;
@@ -119,7 +139,7 @@ export class ExplainService {
     job.request.onDelta({ streamId: job.request.streamId, delta: text });
     const elapsed = performance.now() - job.started;
     // Cache hits cost no tokens: token fields stay null so cost and throughput are not inflated.
-    this.record({
+    this.recordAnswer(job, text, {
       ...job.row,
       decision: `cache ${hit.tier} (${backend.id} answer)`,
       backend: backend.id,
@@ -129,7 +149,7 @@ export class ExplainService {
       e2eMs: elapsed,
       outcome: 'answered',
     });
-    const result = { text, backend: backend.id, model: hit.value.model, ttftMs: elapsed, e2eMs: elapsed };
+    const result = { requestId: job.row.id, text, backend: backend.id, model: hit.value.model, ttftMs: elapsed, e2eMs: elapsed };
     return { ...result, cacheTier: hit.tier, ...note(backend, job.selected) };
   }
 
@@ -172,8 +192,9 @@ export class ExplainService {
         completionTokens: routed.usage.completionTokens,
       });
     }
-    this.record({ ...job.row, ...fields, outcome: 'answered' }, { prompt: job.selected.code, completion: text });
+    this.recordAnswer(job, text, { ...job.row, ...fields, outcome: 'answered' }, { prompt: job.selected.code, completion: text });
     return {
+      requestId: job.row.id,
       text,
       backend: routed.backend.id,
       model: modelName(routed.backend, 'explain'),
@@ -197,6 +218,13 @@ export class ExplainService {
     if (!(error instanceof BackendError)) this.options.log.error(`Explain failed unexpectedly: ${describe(error)}`);
     const reason = error instanceof Error ? error.message : String(error);
     return new ExplainFailedError(`No backend could explain this code: ${reason}`, { cause: error });
+  }
+
+  /** An answered row, with its grounding score (grounding.ts), and its id open for feedback. */
+  private recordAnswer(job: Job, text: string, row: RequestRow, requestText?: RequestText): void {
+    const grounding = groundingScore(text, job.selected.code).score;
+    this.record(grounding === undefined ? row : { ...row, grounding }, requestText);
+    this.answered.add(row.id);
   }
 
   /** A metrics failure must not cost the user their answer; it is logged instead. */

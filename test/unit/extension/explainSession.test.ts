@@ -4,6 +4,7 @@ import type { ExplainResult } from '../../../server/src/protocol';
 import { isCancellation } from '../../../extension/src/cancellation';
 import {
   applyExplainFailure,
+  applyExplainFeedback,
   applyExplainResult,
   applyExplainStop,
   applyStreamDelta,
@@ -14,6 +15,7 @@ import {
 import { ServerNotRunningError } from '../../../extension/src/serverDown';
 
 const result: ExplainResult = {
+  requestId: 'row-1',
   text: 'Parses a number.',
   backend: 'offload',
   model: 'codellama-7b-instruct',
@@ -53,6 +55,22 @@ describe('explain session state', () => {
     });
   });
 
+  it('keeps the request id of the answer, and takes a vote only on a complete answer of the same stream', () => {
+    const done = applyExplainResult(startExplainState('s1', 't'), result);
+    assert.equal(done.requestId, 'row-1');
+    const up = applyExplainFeedback(done, 's1', 1);
+    assert.equal(up.feedback, 1);
+    assert.equal(applyExplainFeedback(up, 's1', 1), up, 'the same vote again changes nothing');
+    assert.equal(applyExplainFeedback(up, 's1', -1).feedback, -1, 'the last vote wins');
+    assert.equal(applyExplainFeedback(done, 'other', 1), done);
+    const streaming = startExplainState('s1', 't');
+    assert.equal(applyExplainFeedback(streaming, 's1', 1), streaming);
+    const { requestId: _omitted, ...withoutId } = result;
+    const unnamed = applyExplainResult(startExplainState('s1', 't'), withoutId as ExplainResult);
+    assert.equal(unnamed.requestId, undefined);
+    assert.equal(applyExplainFeedback(unnamed, 's1', 1), unnamed);
+  });
+
   it('ignores deltas after the end', () => {
     const done = applyExplainResult(startExplainState('s1', 't'), result);
     assert.equal(applyStreamDelta(done, { streamId: 's1', delta: 'late' }), done);
@@ -87,6 +105,11 @@ describe('explain session state', () => {
 describe('describeExplainError', () => {
   it('uses the server-down sentence as is', () => {
     assert.equal(describeExplainError(new ServerNotRunningError()), new ServerNotRunningError().message);
+  });
+
+  it('shows a refusal (InvalidParams, e.g. an excluded file) as the server worded it', () => {
+    const message = 'This file matches tandem.completion.exclude, so Tandem sends none of its text to any model.';
+    assert.equal(describeExplainError({ code: -32602, message }), message);
   });
 
   it('reads messages from errors, JSON-RPC error objects and strings', () => {

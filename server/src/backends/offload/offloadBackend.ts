@@ -5,8 +5,9 @@
  * engine documents it, else the prompt already carries the model's FIM template); explanations
  * go to `/v1/chat/completions`; all stream.
  *
- * Context: completion prompts are fitted to the server's window (read by the probe, or learnt
- * from an `exceed_context_size_error`) with room for the answer; see promptBudget.ts.
+ * Context: prompts are fitted to the server's window (read by the probe, or learnt from an
+ * `exceed_context_size_error`) with room for the answer; see promptBudget.ts, and fitChat.ts for
+ * explanations.
  *
  * Resilience: a first-token / stall timeout per request; retries with backoff only before the
  * first token (a started answer is never silently restarted); 429 `Retry-After` honoured when it
@@ -324,7 +325,6 @@ export class OffloadBackend implements Backend {
     context: ParamsContext,
     sent: Record<string, unknown>,
   ): Record<string, unknown> | undefined {
-    if (context.kind === 'chat') return undefined;
     if (failure.contextTokens !== undefined) {
       this.learnedContextTokens = Math.min(this.learnedContextTokens ?? Infinity, failure.contextTokens);
     }
