@@ -32,6 +32,26 @@ export default tseslint.config(
             { group: ['**/bench/*', '**/bench'], message: 'Product code must not import benchmark code (move the shared piece down a layer).' },
             { group: ['**/demo/*', '**/demo'], message: 'Product code must not import the demo.' },
             { group: ['**/test/**'], message: 'Product code must not import test code.' },
+            { group: ['**/webview/panel/**'], message: 'Only webview/shared is shared with the page script (webview/panel runs in a browser).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The panel's page script (webview/panel) runs in a browser: it imports the protocol's types
+    // and webview/shared only. webview/shared is pure code the extension host and the server's
+    // HTML report also import, so it imports nothing of either.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/extension/**'], message: 'The page script must not import extension code (move the shared piece to webview/shared).' },
+            { group: ['**/server/src/**', '!**/server/src/protocol'], message: 'The page script may import only server/src/protocol.ts of the server.' },
+            { group: ['**/test/**'], message: 'Product code must not import test code.' },
+            { group: ['node:*'], message: 'The page script runs in a browser.' },
           ],
         },
       ],

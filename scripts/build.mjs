@@ -1,6 +1,6 @@
-// Bundles the extension, the language server, its model worker and the CLI with esbuild, and
-// copies the runtime assets they read from disk (the explain prompts, the tree-sitter WASM
-// runtime and grammars).
+// Bundles the extension, the language server, its model worker, the CLI and the performance
+// panel's page script with esbuild, and copies the runtime assets they read from disk (the
+// explain prompts, the tree-sitter WASM runtime and grammars).
 // Native and heavyweight packages stay external: they load from node_modules at run time.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -39,7 +39,24 @@ const entries = [
   { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ].filter((entry) => existsSync(join(root, entry.entryPoints[0])));
 
-await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
+// The performance panel's page script (webview/panel/): one browser bundle with uPlot, plus one
+// stylesheet (uPlot's and the panel's). VS Code's webview loads both from dist/webview/;
+// `tandem report --html` inlines them, so the report opens offline.
+const panelPage = {
+  entryPoints: ['webview/panel/main.ts'],
+  outfile: 'dist/webview/panel.js',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome114'],
+  minify: true,
+  sourcemap: false,
+  legalComments: 'inline',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+await Promise.all([...entries.map((entry) => build({ ...common, ...entry })), build(panelPage)]);
 
 copyAssets();
 if (watch) console.log('Watch mode is not supported; run `npm run build` again.');

@@ -1,27 +1,37 @@
 /**
- * "Tandem: Open Performance Panel": a webview with the live per-backend table (local and offload
- * side by side), the latency chart and the recent requests. Data comes from
- * `tandem/metrics/snapshot` when the webview is ready or asks to refresh, then from the server's
- * throttled `tandem/metrics/didChange` notifications.
+ * "Tandem: Open Performance Panel": a webview running the panel's page script
+ * (webview/panel/, bundled into dist/webview/), the same page `tandem report --html` writes. The
+ * host only fetches and forwards: the snapshot and the rows for the page's filters
+ * (`tandem/metrics/snapshot` and `tandem/metrics/rows`), the server status, and the two actions
+ * that need the editor: the save dialog of an export and the confirmation of a reset.
+ *
+ * Data is fetched when the page asks (on load, with its restored filters, and when a filter
+ * changes) and again after the server's throttled `tandem/metrics/didChange` notifications.
  */
 import * as vscode from 'vscode';
-import { Methods, type MetricsSnapshot, type MetricsSnapshotParams } from '../../server/src/protocol';
+import { Methods, type MetricsResetParams, type MetricsSnapshot, type RequestRow } from '../../server/src/protocol';
+import { DEFAULT_FILTERS, filtersToParams, type PanelFilters } from '../../webview/shared/panelFilters';
+import { PANEL_BODY } from '../../webview/shared/panelRoot';
+import { exportFileName, exportRows, type ExportFormat } from '../../webview/shared/rowsExport';
 import type { TandemClient } from './languageClient';
-import { buildPanelView } from './panelViewModel';
 import { SERVER_DOWN_MESSAGE } from './serverDown';
 import { summarizeStatus } from './statusText';
-import { PANEL_BODY } from './webviewBodies';
-import { webviewPageHtml } from './webviewPage';
+import { makeNonce, renderWebviewHtml } from './webviewHtml';
 import { WebviewGate } from './webviewGate';
-import { isPanelWebviewMessage, type PanelHostMessage } from './webviewMessages';
+import { isPanelWebviewMessage, type PanelHostMessage, type PanelWebviewMessage } from './webviewMessages';
 
 const VIEW_TYPE = 'tandem.performance';
-const RECENT_ROWS = 50;
-
+/** The charts and the recent table get at most this many of the newest rows (the export gets all). */
+export const MAX_PANEL_ROWS = 20_000;
+const RESET_ACTION = 'Delete All Metrics';
 
 export class PerformancePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private gate: WebviewGate<PanelHostMessage> | undefined;
+  private filters: PanelFilters = DEFAULT_FILTERS;
+  /** One fetch at a time; a request arriving meanwhile runs once the current one ends. */
+  private fetching: Promise<void> | undefined;
+  private fetchAgain = false;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -29,7 +39,8 @@ export class PerformancePanel implements vscode.Disposable {
     private readonly client: TandemClient,
   ) {
     this.subscriptions = [
-      client.onDidChangeMetrics((snapshot) => this.postSnapshot(snapshot)),
+      // The notification's snapshot has the server's default filters, not the page's: fetch anew.
+      client.onDidChangeMetrics(() => void this.refresh()),
       client.onDidChangeStatus(() => this.postStatus()),
       client.onDidChangeState((state) => {
         this.postStatus();
@@ -44,10 +55,11 @@ export class PerformancePanel implements vscode.Disposable {
       this.panel.reveal();
       return;
     }
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const assets = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Tandem Performance', vscode.ViewColumn.Active, {
       enableScripts: true,
-      localResourceRoots: [media],
+      localResourceRoots: [assets],
+      // Keeps the drawn charts while hidden; the page also saves its filters with setState.
       retainContextWhenHidden: true,
     });
     const gate = new WebviewGate<PanelHostMessage>(
@@ -55,16 +67,20 @@ export class PerformancePanel implements vscode.Disposable {
       (error) => this.client.output.debug('Performance panel post failed.', error),
     );
     panel.webview.onDidReceiveMessage((message: unknown) => {
-      if (!isPanelWebviewMessage(message)) return;
-      if (message.type === 'ready') gate.markReady();
-      this.postStatus();
-      void this.refresh();
+      if (isPanelWebviewMessage(message)) void this.handle(message);
     });
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.gate = undefined;
     });
-    panel.webview.html = webviewPageHtml(panel.webview, media, { title: 'Tandem Performance', asset: 'panel', body: PANEL_BODY });
+    panel.webview.html = renderWebviewHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: makeNonce(),
+      title: 'Tandem Performance',
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(assets, 'panel.css')).toString(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(assets, 'panel.js')).toString(),
+      body: PANEL_BODY,
+    });
     this.panel = panel;
     this.gate = gate;
   }
@@ -74,36 +90,106 @@ export class PerformancePanel implements vscode.Disposable {
     this.panel?.dispose();
   }
 
-  private async refresh(): Promise<void> {
+  private async handle(message: PanelWebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        // The page follows with `panel/refresh` carrying its restored filters.
+        this.gate?.markReady();
+        this.postStatus();
+        if (!this.client.isRunning()) this.gate?.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
+        return;
+      case 'panel/refresh':
+        this.filters = message.filters;
+        return this.refresh();
+      case 'panel/export':
+        return this.exportRows(message.format, message.filters);
+      case 'panel/reset':
+        return this.resetMetrics();
+    }
+  }
+
+  /** Fetches for the current filters; calls during a fetch coalesce into one more fetch after it. */
+  private refresh(): Promise<void> {
+    if (this.fetching) {
+      this.fetchAgain = true;
+      return this.fetching;
+    }
+    this.fetching = (async () => {
+      do {
+        this.fetchAgain = false;
+        await this.fetchOnce();
+      } while (this.fetchAgain);
+    })().finally(() => {
+      this.fetching = undefined;
+    });
+    return this.fetching;
+  }
+
+  private async fetchOnce(): Promise<void> {
     const gate = this.gate;
     if (!gate?.isReady) return;
     if (!this.client.isRunning()) {
       gate.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
       return;
     }
-    const params: MetricsSnapshotParams = { recent: RECENT_ROWS };
+    const params = filtersToParams(this.filters, Date.now());
     try {
-      this.postSnapshot(await this.client.sendRequest<MetricsSnapshot>(Methods.metricsSnapshot, params));
+      const [snapshot, rows] = await Promise.all([
+        this.client.sendRequest<MetricsSnapshot>(Methods.metricsSnapshot, params),
+        this.client.sendRequest<RequestRow[]>(Methods.metricsRows, params),
+      ]);
+      const ordered = rows.slice().sort((a, b) => a.ts - b.ts);
+      gate.send({ type: 'panel/data', data: { snapshot, rows: ordered.slice(-MAX_PANEL_ROWS), totalRows: ordered.length } });
     } catch (error) {
-      // The server stopping while the request was in flight is not a metrics problem.
-      if (!this.client.isRunning()) {
-        gate.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
-        return;
-      }
-      this.client.output.warn('Could not read the metrics snapshot.', error);
-      const reason = error instanceof Error ? error.message : String(error);
-      gate.send({ type: 'panel/unavailable', message: `Tandem could not read its metrics: ${reason}` });
+      this.sendFailure('read its metrics', error);
     }
   }
 
-  private postSnapshot(snapshot: MetricsSnapshot): void {
-    if (!this.gate?.isReady) return;
+  private async exportRows(format: ExportFormat, filters: PanelFilters): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = exportFileName(format, Date.now());
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export Tandem request metrics',
+      saveLabel: 'Export',
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+    });
+    if (!target) return;
     try {
-      this.gate.send({ type: 'panel/snapshot', view: buildPanelView(snapshot) });
+      const rows = await this.client.sendRequest<RequestRow[]>(Methods.metricsRows, filtersToParams(filters, Date.now()));
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(exportRows(rows, format)));
+      this.gate?.send({ type: 'panel/notice', message: `Exported ${rows.length} request rows to ${target.fsPath}.` });
     } catch (error) {
-      // A snapshot of an unexpected shape must not break the panel; the log names the problem.
-      this.client.output.error('Could not show a metrics snapshot.', error);
+      this.sendFailure('export its metrics', error);
     }
+  }
+
+  private async resetMetrics(): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(
+      'Delete every request metric Tandem has stored?',
+      { modal: true, detail: 'The performance panel, `tandem report` and exports start again from nothing. This cannot be undone.' },
+      RESET_ACTION,
+    );
+    if (choice !== RESET_ACTION) return;
+    try {
+      const params: MetricsResetParams = { confirm: true };
+      const result = await this.client.sendRequest<{ deleted: number }>(Methods.metricsReset, params);
+      this.gate?.send({ type: 'panel/notice', message: `Deleted ${result.deleted} request rows.` });
+      await this.refresh();
+    } catch (error) {
+      this.sendFailure('reset its metrics', error);
+    }
+  }
+
+  private sendFailure(what: string, error: unknown): void {
+    // The server stopping while the request was in flight is not a metrics problem.
+    if (!this.client.isRunning()) {
+      this.gate?.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
+      return;
+    }
+    this.client.output.warn(`Could not ${what}.`, error);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.gate?.send({ type: 'panel/unavailable', message: `Tandem could not ${what}: ${reason}` });
   }
 
   private postStatus(): void {
