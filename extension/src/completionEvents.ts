@@ -5,6 +5,11 @@
  * calls the partial-accept hook twice per step: once with a number and once with an info object
  * carrying the same `acceptedLength`, which counts from the start of the item. So: one `didShow`
  * per item, and a partial accept only when the accepted length grew.
+ *
+ * Lengths are reported from the start of the suggestion: while the user types along a suggestion
+ * the server answers with its rest under the same id and `offset` = what was typed, so an accept
+ * of that item counts `offset` plus VS Code's length (and still works if VS Code kept showing the
+ * earlier, longer item).
  */
 import type { BackendId, CompletionItemData } from '../../server/src/protocol';
 
@@ -35,7 +40,7 @@ export class CompletionEventTracker {
   partiallyAccepted(data: CompletionItemData, acceptedLength: number): number | undefined {
     if (!Number.isFinite(acceptedLength) || acceptedLength <= 0) return undefined;
     const item = this.get(data.requestId);
-    const length = Math.min(Math.floor(acceptedLength), data.insertTextLength);
+    const length = offsetOf(data) + Math.min(Math.floor(acceptedLength), data.insertTextLength);
     if (item.fullyAccepted || length <= item.acceptedLength) return undefined;
     item.acceptedLength = length;
     return length;
@@ -46,8 +51,8 @@ export class CompletionEventTracker {
     const item = this.get(data.requestId);
     if (item.fullyAccepted) return undefined;
     item.fullyAccepted = true;
-    item.acceptedLength = data.insertTextLength;
-    return data.insertTextLength;
+    item.acceptedLength = offsetOf(data) + data.insertTextLength;
+    return item.acceptedLength;
   }
 
   /** True when a rejection should be reported: shown, and nothing of it accepted. */
@@ -73,6 +78,11 @@ export class CompletionEventTracker {
   }
 }
 
+/** Characters of the suggestion typed along before this item (the server's `offset`). */
+function offsetOf(data: CompletionItemData): number {
+  return data.offset ?? 0;
+}
+
 const BACKENDS: readonly BackendId[] = ['local', 'offload'];
 
 /** Checks the `command.arguments[0]` the server put on an inline completion item. */
@@ -86,7 +96,8 @@ export function isCompletionItemData(value: unknown): value is CompletionItemDat
     BACKENDS.includes(data.backend as BackendId) &&
     typeof data.insertTextLength === 'number' &&
     Number.isInteger(data.insertTextLength) &&
-    data.insertTextLength >= 0
+    data.insertTextLength >= 0 &&
+    (data.offset === undefined || (typeof data.offset === 'number' && Number.isInteger(data.offset) && data.offset >= 0))
   );
 }
 

@@ -22,6 +22,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const completions = new TandemInlineCompletionProvider(client);
   const explainView = new ExplainView(context.extensionUri, client);
   const performancePanel = new PerformancePanel(context.extensionUri, client);
+  const inlineProvider = registerInlineProvider(vscode.languages, DOCUMENT_SELECTOR, completions, output);
+  // Before start: the server learns from its initialization options whether "shown" is measured.
+  client.reportsShownCompletions = inlineProvider.reportsShownCompletions;
 
   context.subscriptions.push(
     output,
@@ -29,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
     explainView,
     performancePanel,
     new TandemStatusBarItem(client, CommandIds.openPerformancePanel),
-    registerInlineProvider(vscode.languages, DOCUMENT_SELECTOR, completions, output),
+    inlineProvider,
     ...registerCommands({ client, output, apiKeys, explainView, performancePanel, completions }),
   );
 

@@ -84,6 +84,8 @@ export class TandemClient implements vscode.Disposable {
   private readonly metricsEmitter = new vscode.EventEmitter<MetricsSnapshot>();
   private readonly explainEmitter = new vscode.EventEmitter<ExplainStreamParams>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Set before start (registerInlineProvider.ts): VS Code reports which completions it displayed. */
+  reportsShownCompletions = false;
 
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onDidChangeStatus = this.statusEmitter.event;
@@ -107,8 +109,10 @@ export class TandemClient implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
       // A function, so every (re)start sends the settings and trust current at that moment.
-      initializationOptions: () =>
-        buildInitializationOptions(vscode.workspace.getConfiguration('tandem'), context.globalStorageUri.fsPath, isTrusted()),
+      initializationOptions: () => ({
+        ...buildInitializationOptions(vscode.workspace.getConfiguration('tandem'), context.globalStorageUri.fsPath, isTrusted()),
+        reportsShownCompletions: this.reportsShownCompletions,
+      }),
       synchronize: { configurationSection: 'tandem' },
       middleware: this.middleware(),
       outputChannel: output,

@@ -13,14 +13,19 @@ import type * as vscode from 'vscode';
 
 type Languages = Pick<typeof vscode.languages, 'registerInlineCompletionItemProvider'>;
 
+/** The registration, and whether VS Code will report displayed items (the server is told, so
+ * "shown" means displayed there, and "returned" where it does not). */
+export type InlineProviderRegistration = vscode.Disposable & { reportsShownCompletions: boolean };
+
 export function registerInlineProvider(
   languages: Languages,
   selector: vscode.DocumentSelector,
   provider: vscode.InlineCompletionItemProvider,
   log: Pick<vscode.LogOutputChannel, 'info'>,
-): vscode.Disposable {
+): InlineProviderRegistration {
   try {
-    return languages.registerInlineCompletionItemProvider(selector, provider);
+    const registration = languages.registerInlineCompletionItemProvider(selector, provider);
+    return withShowEvents(registration, 'handleDidShowCompletionItem' in provider);
   } catch (error) {
     log.info(
       `Inline completion events are not available here (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); ` +
@@ -30,6 +35,10 @@ export function registerInlineProvider(
       provideInlineCompletionItems: (document, position, context, token) =>
         provider.provideInlineCompletionItems(document, position, context, token),
     };
-    return languages.registerInlineCompletionItemProvider(selector, plain);
+    return withShowEvents(languages.registerInlineCompletionItemProvider(selector, plain), false);
   }
+}
+
+function withShowEvents(registration: vscode.Disposable, reportsShownCompletions: boolean): InlineProviderRegistration {
+  return { dispose: () => registration.dispose(), reportsShownCompletions };
 }

@@ -1,7 +1,8 @@
 /**
  * Every message exchanged between the extension host and Tandem's two webviews, as typed
- * unions, plus guards for what the webviews send back. The webview scripts (media/*.js) mirror
- * these types in JSDoc; keep both in step.
+ * unions, plus guards for what the webviews send back. The explain script (media/explain.js)
+ * mirrors its types in JSDoc; the performance panel's page script is TypeScript and imports its
+ * types from webview/shared/panelMessages.ts.
  *
  * The host never posts before the webview said `ready`, and on every `ready` it posts the full
  * current state, so a reloaded webview recovers without a replay log.
@@ -20,94 +21,16 @@ export interface ReadyMessage {
 
 // ---- performance panel ----------------------------------------------------------------------
 
-export interface BackendColumn {
-  backend: BackendId;
-  model: string;
-  /** False when the snapshot had no row for this backend (shown greyed out). */
-  used: boolean;
-}
-
-/** One metric across all backend columns; `values[i]` belongs to `columns[i]`. */
-export interface StatRow {
-  label: string;
-  values: string[];
-}
-
-export interface RecentRowView {
-  id: string;
-  time: string;
-  task: string;
-  language: string;
-  backend: string;
-  model: string;
-  decision: string;
-  cache: string;
-  ttft: string;
-  e2e: string;
-  rate: string;
-  outcome: string;
-  /** Error class or fallback reason; empty when neither. */
-  note: string;
-  /** CSS modifier for the row: an error, a fallback, or nothing special. */
-  tone: 'error' | 'fallback' | 'normal';
-}
-
-export interface ChartPoint {
-  x: number;
-  y: number;
-  /** Tooltip text for the point. */
-  label: string;
-}
-
-export interface ChartSeries {
-  backend: BackendId;
-  /** SVG polyline `points` attribute joining the E2E points in request order. */
-  line: string;
-  e2e: ChartPoint[];
-  ttft: ChartPoint[];
-}
-
-export interface ChartTick {
-  /** Position along the axis, in chart pixels. */
-  at: number;
-  label: string;
-}
-
-export interface LatencyChartView {
-  width: number;
-  height: number;
-  /** The plotting area inside the axes. */
-  plot: { left: number; top: number; right: number; bottom: number };
-  yTicks: ChartTick[];
-  series: ChartSeries[];
-  /** How many requests the chart shows; 0 means "nothing to draw yet". */
-  requestCount: number;
-}
-
-export interface PanelView {
-  generatedAt: string;
-  columns: BackendColumn[];
-  stats: StatRow[];
-  cacheSummary: string;
-  /** Shadow mode's comparison, one sentence per backend asked in the shadow; empty when off. */
-  shadowSummary: string[];
-  recent: RecentRowView[];
-  chart: LatencyChartView;
-}
-
-export interface StatusSummaryView {
-  /** One line, e.g. "Policy auto · local ready · offload breaker open". */
-  headline: string;
-  tone: 'ok' | 'warning' | 'error';
-}
-
-export type PanelHostMessage =
-  | { type: 'panel/snapshot'; view: PanelView }
-  | { type: 'panel/status'; status: StatusSummaryView }
-  /** The server cannot answer (down or failed); the table keeps its last data. */
-  | { type: 'panel/unavailable'; message: string };
-
-export type PanelWebviewMessage = ReadyMessage | { type: 'panel/refresh' };
+// The panel's page script is shared with `tandem report --html`, so its messages live beside it.
+export {
+  isPanelWebviewMessage,
+  PANEL_HOST_MESSAGE_TYPES,
+  PANEL_WEBVIEW_MESSAGE_TYPES,
+  type PanelData,
+  type PanelHostMessage,
+  type PanelWebviewMessage,
+  type StatusSummaryView,
+} from '../../webview/shared/panelMessages';
 
 // ---- explain view ---------------------------------------------------------------------------
 
@@ -134,28 +57,35 @@ export interface ExplainViewState {
   note?: string;
   /** One sentence for the user when phase is 'error'. */
   error?: string;
+  /** The server's metrics row of the answer (ExplainResult.requestId): set once done, for rating it. */
+  requestId?: string;
+  /** The user's vote on this answer (thumbs up 1, down -1); the last click wins. */
+  feedback?: ExplainRating;
 }
+
+/** 1: helpful, -1: not helpful (protocol ExplainFeedbackParams.rating). */
+export type ExplainRating = 1 | -1;
 
 export type ExplainHostMessage =
   | { type: 'explain/state'; state: ExplainViewState }
   /** Appends to the text of `streamId`; `reset` discards what came before (a fallback restarted). */
   | { type: 'explain/delta'; streamId: string; delta: string; reset: boolean };
 
-export type ExplainWebviewMessage = ReadyMessage | { type: 'explain/stop' };
+export type ExplainWebviewMessage =
+  | ReadyMessage
+  | { type: 'explain/stop' }
+  /** A thumbs up / down on the answer of `streamId` (ignored unless that answer is complete). */
+  | { type: 'explain/feedback'; streamId: string; rating: ExplainRating };
 
 // ---- the type lists, checked complete at compile time -----------------------------------------
 
 /** Compiles only when T is never: used to prove that a list names every member of a union. */
 type AssertNever<T extends never> = T;
 
-export const PANEL_HOST_MESSAGE_TYPES = ['panel/snapshot', 'panel/status', 'panel/unavailable'] as const satisfies readonly PanelHostMessage['type'][];
-export const PANEL_WEBVIEW_MESSAGE_TYPES = ['ready', 'panel/refresh'] as const satisfies readonly PanelWebviewMessage['type'][];
 export const EXPLAIN_HOST_MESSAGE_TYPES = ['explain/state', 'explain/delta'] as const satisfies readonly ExplainHostMessage['type'][];
-export const EXPLAIN_WEBVIEW_MESSAGE_TYPES = ['ready', 'explain/stop'] as const satisfies readonly ExplainWebviewMessage['type'][];
+export const EXPLAIN_WEBVIEW_MESSAGE_TYPES = ['ready', 'explain/stop', 'explain/feedback'] as const satisfies readonly ExplainWebviewMessage['type'][];
 
 export type MessageListsAreComplete = [
-  AssertNever<Exclude<PanelHostMessage['type'], (typeof PANEL_HOST_MESSAGE_TYPES)[number]>>,
-  AssertNever<Exclude<PanelWebviewMessage['type'], (typeof PANEL_WEBVIEW_MESSAGE_TYPES)[number]>>,
   AssertNever<Exclude<ExplainHostMessage['type'], (typeof EXPLAIN_HOST_MESSAGE_TYPES)[number]>>,
   AssertNever<Exclude<ExplainWebviewMessage['type'], (typeof EXPLAIN_WEBVIEW_MESSAGE_TYPES)[number]>>,
 ];
@@ -168,11 +98,10 @@ function hasType(value: unknown, types: readonly string[]): boolean {
   return typeof type === 'string' && types.includes(type);
 }
 
-/** Every webview message today carries only its `type`, so the type is all there is to check. */
-export function isPanelWebviewMessage(value: unknown): value is PanelWebviewMessage {
-  return hasType(value, PANEL_WEBVIEW_MESSAGE_TYPES);
-}
-
+/** Explain messages: the type, and for feedback its stream and a rating of 1 or -1. */
 export function isExplainWebviewMessage(value: unknown): value is ExplainWebviewMessage {
-  return hasType(value, EXPLAIN_WEBVIEW_MESSAGE_TYPES);
+  if (!hasType(value, EXPLAIN_WEBVIEW_MESSAGE_TYPES)) return false;
+  const message = value as { type: string; streamId?: unknown; rating?: unknown };
+  if (message.type !== 'explain/feedback') return true;
+  return typeof message.streamId === 'string' && (message.rating === 1 || message.rating === -1);
 }

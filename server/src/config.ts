@@ -7,6 +7,7 @@
  * returns a warning naming it.
  */
 import type { RoutingPolicy } from './protocol';
+import type { ObjectivePreset } from './routing/learned/objective';
 
 /** Fill-in-the-middle prompt formats (backends/promptLayout.ts), 'auto' to read or guess the model's. */
 const FIM_TEMPLATE_IDS = ['auto', 'tandem', 'codellama', 'starcoder', 'qwen', 'codegemma', 'deepseek', 'codestral', 'none'] as const;
@@ -19,6 +20,16 @@ export interface TandemConfig {
     hedgeMs: number;
     /** Fraction of completions also sent to the other backend without showing its answer (0 = off). */
     shadowRate: number;
+    /** What `auto` optimizes (routing/learned/objective.ts); 'fixed': the fixed rule, no learning. */
+    objective: 'fixed' | ObjectivePreset;
+    /** Learned `auto` never picks a backend whose median TTFT in the bucket is above this (0 = no limit). */
+    maxTtftMs: number;
+    /** Learned `auto` never picks a backend whose mean cost per request is above this, USD (0 = no limit). */
+    maxCostPerRequest: number;
+    /** Share of `auto` decisions that may try a backend other than the best estimate, to learn (0..1). */
+    exploration: number;
+    /** Latency evidence halves in weight every this many seconds (acceptance: 60× slower). */
+    evidenceHalfLifeSeconds: number;
   };
   local: {
     /** 'bundled', a directory with a transformers.js layout, or a hub model id. */
@@ -34,6 +45,13 @@ export interface TandemConfig {
     contextCache: boolean;
     /** FIM prompt format of the local completion model; 'auto' reads it from the model. */
     fimTemplate: FimTemplateId;
+    /** Power per busy CPU core, W: local cost = measured CPU time × watts × energyPrice (metrics/cost.ts). */
+    watts: number;
+    /** Electricity price, USD per kWh. */
+    energyPrice: number;
+    /** Machine price, USD, amortized over `hardwareLifetimeHours` by wall time (0 = off). */
+    hardwarePrice: number;
+    hardwareLifetimeHours: number;
   };
   offload: {
     /** OpenAI-compatible base URL, e.g. http://localhost:8000/v1. Empty = offload disabled. */
@@ -43,8 +61,13 @@ export interface TandemConfig {
     fimTemplate: FimTemplateId;
     timeoutMs: number;
     maxRetries: number;
-    /** USD per 1M tokens (prompt + completion), used for the cost column. */
+    /** USD per 1M prompt / completion tokens of a hosted API (metrics/cost.ts). */
+    inputPricePerMillionTokens: number;
+    outputPricePerMillionTokens: number;
+    /** Older single price for both directions: the fallback for a per-direction price left at 0. */
     pricePerMillionTokens: number;
+    /** USD per GPU hour of a self-hosted server; > 0 prices offload by server time instead of tokens. */
+    gpuHourPrice: number;
   };
   completion: {
     enabled: boolean;
@@ -90,11 +113,22 @@ export interface TandemConfig {
     /** Store prompt and completion text in the metrics database (off: hashes only). */
     storePrompts: boolean;
     retentionDays: number;
+    /** Serve Prometheus metrics on http://127.0.0.1:<port>/metrics; 0 = off (metrics/prometheusEndpoint.ts). */
+    prometheusPort: number;
   };
 }
 
 export const DEFAULT_CONFIG: TandemConfig = {
-  routing: { policy: 'auto', hedgeMs: 0, shadowRate: 0 },
+  routing: {
+    policy: 'auto',
+    hedgeMs: 0,
+    shadowRate: 0,
+    objective: 'balanced',
+    maxTtftMs: 0,
+    maxCostPerRequest: 0,
+    exploration: 0.05,
+    evidenceHalfLifeSeconds: 60,
+  },
   local: {
     completionModel: 'bundled',
     explainModel: 'bundled',
@@ -103,6 +137,10 @@ export const DEFAULT_CONFIG: TandemConfig = {
     threads: 0,
     contextCache: true,
     fimTemplate: 'auto',
+    watts: 10,
+    energyPrice: 0.16,
+    hardwarePrice: 0,
+    hardwareLifetimeHours: 6000,
   },
   offload: {
     url: '',
@@ -110,7 +148,10 @@ export const DEFAULT_CONFIG: TandemConfig = {
     fimTemplate: 'auto',
     timeoutMs: 15000,
     maxRetries: 1,
+    inputPricePerMillionTokens: 0,
+    outputPricePerMillionTokens: 0,
     pricePerMillionTokens: 0,
+    gpuHourPrice: 0,
   },
   completion: {
     enabled: true,
@@ -131,12 +172,13 @@ export const DEFAULT_CONFIG: TandemConfig = {
   explain: { maxTokens: 256, maxInputChars: 6000, timeoutMs: 60000 },
   cache: { enabled: true, memoryEntries: 1000, diskEntries: 20000, ttlSeconds: 7 * 24 * 3600, persistText: false },
   breaker: { failureThreshold: 3, cooldownMs: 30000 },
-  metrics: { storePrompts: false, retentionDays: 30 },
+  metrics: { storePrompts: false, retentionDays: 30, prometheusPort: 0 },
 };
 
 /** Allowed values for enum-like settings; also used to generate package.json enums. */
 export const CONFIG_ENUMS: Record<string, readonly string[]> = {
   'routing.policy': ['local', 'offload', 'auto'],
+  'routing.objective': ['fixed', 'fast', 'balanced', 'quality', 'cheap'],
   'local.dtype': ['q8', 'fp32'],
   'offload.fimTemplate': FIM_TEMPLATE_IDS,
   'local.fimTemplate': FIM_TEMPLATE_IDS,
@@ -147,10 +189,21 @@ export const CONFIG_ENUMS: Record<string, readonly string[]> = {
 export const CONFIG_RANGES: Record<string, readonly [number, number]> = {
   'routing.hedgeMs': [0, 60000],
   'routing.shadowRate': [0, 1],
+  'routing.maxTtftMs': [0, 600000],
+  'routing.maxCostPerRequest': [0, 100],
+  'routing.exploration': [0, 0.5],
+  'routing.evidenceHalfLifeSeconds': [1, 86400],
   'local.threads': [0, 64],
+  'local.watts': [0, 1000],
+  'local.energyPrice': [0, 10],
+  'local.hardwarePrice': [0, 1000000],
+  'local.hardwareLifetimeHours': [1, 1000000],
   'offload.timeoutMs': [100, 600000],
   'offload.maxRetries': [0, 10],
+  'offload.inputPricePerMillionTokens': [0, 1000],
+  'offload.outputPricePerMillionTokens': [0, 1000],
   'offload.pricePerMillionTokens': [0, 1000],
+  'offload.gpuHourPrice': [0, 1000],
   'completion.debounceMs': [0, 5000],
   'completion.maxPrefixChars': [100, 100000],
   'completion.maxSuffixChars': [0, 100000],
@@ -169,6 +222,7 @@ export const CONFIG_RANGES: Record<string, readonly [number, number]> = {
   'breaker.failureThreshold': [1, 100],
   'breaker.cooldownMs': [100, 3600000],
   'metrics.retentionDays': [1, 3650],
+  'metrics.prometheusPort': [0, 65535],
 };
 
 /** Flattens to dotted keys: { 'routing.policy': 'auto', ... }. */

@@ -20,6 +20,7 @@ import { requestSignal } from './abort';
 import { BackendError } from './backends/backend';
 import { DEFAULT_CONFIG } from './config';
 import { DocumentWindow } from './documents/documentWindow';
+import { parseFeedbackParams } from './explain/feedback';
 import { ExplainInputError } from './explain/selection';
 import { flushOnExit } from './flushOnExit';
 import { redactingLogger, type Logger } from './logger';
@@ -30,6 +31,7 @@ import {
   type CompletionEventParams,
   type ExplainParams,
   type InitializationOptions,
+  type MetricsResetParams,
   type MetricsSnapshotParams,
 } from './protocol';
 import { redactError } from './redact';
@@ -86,6 +88,7 @@ export function startServer(connection: Connection, options: StartOptions = { ow
       offloadApiKey: process.env[OFFLOAD_API_KEY_ENV] || undefined,
       log,
       openDocuments: () => documents.recent(),
+      reportsShownCompletions: init.reportsShownCompletions === true,
     });
     const sendMetrics = throttle(() => {
       if (runtime) void connection.sendNotification(Methods.metricsDidChange, runtime.snapshot({ recent: 50 }));
@@ -139,7 +142,34 @@ export function startServer(connection: Connection, options: StartOptions = { ow
   connection.onNotification(Methods.completionDidShow, (p: CompletionEventParams) => need().didShow(p?.requestId));
   connection.onNotification(Methods.completionDidAccept, (p: CompletionAcceptParams) => need().didAccept(p?.requestId, p?.acceptedLength));
   connection.onNotification(Methods.completionDidReject, (p: CompletionEventParams) => need().didReject(p?.requestId));
+  // Feedback as a request (bad params answer InvalidParams) or a notification (logged); an id
+  // this server did not answer is ignored either way.
+  connection.onRequest(Methods.explainFeedback, (p: unknown) => {
+    try {
+      need().explainFeedback(parseFeedbackParams(p));
+      return null;
+    } catch (error) {
+      throw asResponseError(error);
+    }
+  });
+  connection.onNotification(Methods.explainFeedback, (p: unknown) => {
+    try {
+      need().explainFeedback(parseFeedbackParams(p));
+    } catch (error) {
+      log.warn(`Explain feedback ignored: ${describe(error)}`);
+    }
+  });
   connection.onRequest(Methods.metricsSnapshot, (p: MetricsSnapshotParams | undefined) => need().snapshot(p ?? {}));
+  connection.onRequest(Methods.metricsRows, (p: MetricsSnapshotParams | undefined) => need().metricsRows(p ?? {}));
+  connection.onRequest(Methods.metricsReset, (p: MetricsResetParams | undefined) => {
+    // Deleting every row needs the client to say so explicitly: a stray call must not wipe them.
+    if (p?.confirm !== true) throw new ResponseError(ErrorCodes.InvalidParams, 'Reset metrics: params must be { confirm: true }.');
+    try {
+      return { deleted: need().resetMetrics() };
+    } catch (error) {
+      throw asResponseError(error);
+    }
+  });
   connection.onRequest(Methods.status, () => need().status());
   connection.onDidChangeConfiguration((change) => need().updateSettings(sectionOf(change.settings)));
   connection.onShutdown(async () => {
@@ -151,6 +181,7 @@ export function startServer(connection: Connection, options: StartOptions = { ow
   });
 
   documents.onDidClose((event) => runtime?.documentClosed(event.document.uri));
+  documents.onWillChange((document, changes) => runtime?.documentWillChange(document, changes));
   documents.listen(connection);
   connection.listen();
 }

@@ -40,7 +40,26 @@ export const Methods = {
   statusDidChange: 'tandem/status/didChange',
   /** request: void → ServerStatus. */
   status: 'tandem/status',
+  /** client → server: ExplainFeedbackParams → null (thumbs up / down in the explain view); as a request,
+   * bad params answer InvalidParams; also accepted as a notification. An unknown requestId is ignored. */
+  explainFeedback: 'tandem/explain/feedback',
+  /** request: MetricsResetParams → { deleted: number } (the panel's reset, after confirmation). */
+  metricsReset: 'tandem/metrics/reset',
+  /** request: MetricsSnapshotParams → RequestRow[] (every row in the window, for CSV/JSON export). */
+  metricsRows: 'tandem/metrics/rows',
 } as const;
+
+export interface ExplainFeedbackParams {
+  /** ExplainResult.requestId. */
+  requestId: string;
+  /** 1: helpful, -1: not helpful. */
+  rating: 1 | -1;
+}
+
+export interface MetricsResetParams {
+  /** Must be true: a reset deletes every stored request row. */
+  confirm: true;
+}
 
 /** Sent by the client in `initializationOptions`. */
 export interface InitializationOptions {
@@ -48,6 +67,9 @@ export interface InitializationOptions {
   settings?: unknown;
   /** Where the server may keep its SQLite files (VS Code's globalStorageUri). */
   storagePath?: string;
+  /** The client sends `completionDidShow` when the editor displays an item (VS Code: the
+   * inlineCompletionsAdditions hooks are available). Without it, "shown" means "returned". */
+  reportsShownCompletions?: boolean;
   // No API key here: the server reads it from OFFLOAD_API_KEY_ENV in its environment, so a
   // verbose LSP trace (which prints these options) never shows it.
 }
@@ -79,6 +101,8 @@ export interface ExplainStreamParams {
 }
 
 export interface ExplainResult {
+  /** The metrics row's id, for ExplainFeedbackParams. */
+  requestId: string;
   text: string;
   backend: BackendId;
   model: string;
@@ -98,6 +122,9 @@ export interface CompletionItemData {
   requestId: string;
   backend: BackendId;
   insertTextLength: number;
+  /** Characters of the suggestion before this item's text: what the user had typed along it
+   * when the server answered with its rest under the same id (absent: 0). */
+  offset?: number;
 }
 
 export interface CompletionEventParams {
@@ -106,15 +133,31 @@ export interface CompletionEventParams {
 
 export interface CompletionAcceptParams {
   requestId: string;
-  /** Characters accepted; less than the item's length for a partial (word/line) accept. */
+  /** Characters accepted, counted from the start of the suggestion (the item's `offset` plus what
+   * VS Code reports); less than the suggestion's length for a partial (word/line) accept. */
   acceptedLength: number;
 }
 
 export interface MetricsSnapshotParams {
-  /** Only requests newer than this (ms since epoch); default: all retained. */
+  /** Only requests at or after this (ms since epoch); default: the snapshot window (see
+   * metrics/window.ts), never more than the retained rows. */
   sinceMs?: number;
+  /** Only requests before this (ms since epoch); default: now. */
+  untilMs?: number;
+  task?: Task;
+  language?: string;
+  backend?: BackendId;
   /** How many recent request rows to include; default 50. */
   recent?: number;
+}
+
+/** A compact summary of one request's inter-token gaps (every gap between streamed chunks). */
+export interface GapSummary {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
 }
 
 export interface LatencySummary {
@@ -128,26 +171,71 @@ export interface LatencySummary {
   p99: number;
 }
 
+/**
+ * Statistics of one group of rows: one backend and one task ('all': both tasks together).
+ * Every definition is in metrics/definitions.ts; this is only the shape.
+ */
 export interface BackendStats {
   backend: BackendId;
+  task: Task | 'all';
+  /** Every model the backend served in the window, comma-separated. */
   model: string;
   requests: number;
   errors: number;
+  /** Errors that were timeouts (a deadline or a stalled backend); also counted in `errors`. */
+  timeouts: number;
   cancelled: number;
   fallbacks: number;
   cacheHits: number;
   cacheHitRate: number;
+  /** Latency and speed of non-cached generations (definitions.ts). */
   ttftMs: LatencySummary;
+  tpotMs: LatencySummary;
+  /** Over every request's mean inter-token gap. */
+  itlMs: LatencySummary;
   e2eMs: LatencySummary;
-  tokensPerSecond: LatencySummary;
+  decodeTokensPerSecond: LatencySummary;
+  promptTokensPerSecond: LatencySummary;
+  /** Returned to the editor with text. */
+  returned: number;
+  /** Reported displayed by the editor (0 when the editor does not report it: see `showEvents`). */
   shown: number;
   accepted: number;
   partiallyAccepted: number;
+  /** Typed out by the user in full without accepting. */
+  typedOut: number;
+  rejected: number;
+  /** (accepted + partially accepted) / shown (or / returned when the editor reports no shows). */
   acceptanceRate: number;
+  /** Characters: accepted / offered, over the rows with an offered length. */
+  shownChars: number;
+  acceptedChars: number;
+  typedChars: number;
+  charAcceptanceRate: number;
+  /** Means of survival over the accepted rows measured so far (count says how many). */
+  survival30s: { count: number; mean: number };
+  survival120s: { count: number; mean: number };
+  /** Accepted completions checked with tree-sitter, and how many added a syntax error. */
+  syntaxChecked: number;
+  syntaxErrors: number;
+  /** Explanations rated up / down, and the mean grounding of those scored. */
+  feedbackUp: number;
+  feedbackDown: number;
+  grounding: { count: number; mean: number };
   promptTokens: number;
   completionTokens: number;
-  /** Estimated cost in USD (offload: per-token price setting; local: energy estimate). */
+  /** Sum of the rows' stored cost (metrics/cost.ts), USD. */
   costUsd: number;
+  /** costUsd per 1,000 requests of the group, and per 1,000 accepted characters (0 when none). */
+  costPer1kRequests: number;
+  costPer1kAcceptedChars: number;
+}
+
+/** Requests that ended before routing chose a backend (debounce, privacy, cancelled early). */
+export interface BeforeRoutingStats {
+  requests: number;
+  cancelled: number;
+  errors: number;
 }
 
 export interface RequestRow {
@@ -165,11 +253,50 @@ export interface RequestRow {
   tokenSource: TokenCountSource | null;
   ttftMs: number | null;
   e2eMs: number | null;
-  tokensPerSecond: number | null;
   outcome: Outcome;
   acceptedChars: number | null;
   errorClass: string | null;
   fallbackReason: string | null;
+  /*
+   * Timing derived per request by metrics/definitions.ts (vLLM's benchmark definitions); absent
+   * when the request generated nothing (cache hit, error, cancellation) or it is undefined (TPOT
+   * and decode speed need two output tokens, prompt speed a prompt token count).
+   */
+  /** (E2E − TTFT) / (output tokens − 1), ms. */
+  tpotMs?: number;
+  /** (output tokens − 1) / (E2E − TTFT), tokens/s. */
+  decodeTokensPerSecond?: number;
+  /** prompt tokens / TTFT, tokens/s. */
+  promptTokensPerSecond?: number;
+  /** Every gap between streamed chunks, kept as a summary (definitions.ts summarizeGaps). */
+  itl?: GapSummary;
+  /** What the server itself measured, when it says (llama.cpp's `timings`). */
+  serverPromptMs?: number;
+  serverDecodeMs?: number;
+  /** CPU time the process spent while the local model generated this answer, ms. */
+  cpuMs?: number;
+  /** What the request cost under `costBasis` (metrics/cost.ts); 0 for cache hits. */
+  costUsd?: number;
+  /** The prices the cost was computed with, so reports agree with the panel (CostBasis as JSON). */
+  costBasis?: string;
+  /*
+   * Quality, filled in after the answer was returned (completion/quality/*).
+   */
+  /** 1 once the editor reported it displayed the item; absent while unknown (no show event). */
+  displayed?: number;
+  /** Characters of the suggestion as returned (the candidate that was displayed, for several). */
+  shownChars?: number;
+  /** Characters of the suggestion the user typed out themselves instead of accepting. */
+  typedChars?: number;
+  /** Edit similarity (0..1) of the accepted text to what stands at its place 30 s / 120 s later. */
+  survival30s?: number;
+  survival120s?: number;
+  /** Accepted completions: 1 when applying it added a syntax error node (tree-sitter), else 0. */
+  syntaxError?: number;
+  /** Explanations: the user's thumbs up (1) or down (-1). */
+  feedback?: number;
+  /** Explanations: share of the identifiers the explanation names that occur in the selection. */
+  grounding?: number;
   /**
    * Shadow rows only (`routing.shadowRate`): the id of the shown completion this request
    * shadowed. Its answer was never shown; the fields below compare it with the shown one.
@@ -247,7 +374,21 @@ export interface ShadowStats {
 
 export interface MetricsSnapshot {
   generatedAt: number;
+  /** The rows the statistics cover: [sinceMs, untilMs) after the params' filters. */
+  window: { sinceMs: number; untilMs: number };
+  /** The filters applied (the params' task, language and backend). */
+  filters: { task?: Task; language?: string; backend?: BackendId };
+  /** Per backend, both tasks together (task 'all'). */
   backends: BackendStats[];
+  /** Per backend and task. */
+  byTask: BackendStats[];
+  beforeRouting: BeforeRoutingStats;
+  /** Languages seen in the window, for the panel's filter. */
+  languages: string[];
+  /** True when the editor reports which completions it displayed (else "shown" = returned). */
+  showEvents: boolean;
+  /** This server process's memory, bytes. */
+  memory?: { rssBytes: number; heapUsedBytes: number; externalBytes: number };
   cache: { l1Hits: number; l2Hits: number; typingHits: number; misses: number };
   recent: RequestRow[];
   /** Present when shadow mode recorded anything in the window. */

@@ -1,6 +1,7 @@
 /**
  * `tandem report`: the per-backend summary of a metrics database — the one VS Code's server
- * writes (`<globalStorage>/metrics.db`) or a CLI run's — as a table, JSON, or Prometheus text.
+ * writes (`<globalStorage>/metrics.db`) or a CLI run's — as a table, JSON, Prometheus text, or
+ * (`--html FILE`) the performance panel as a self-contained HTML file.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -8,8 +9,11 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG } from './config';
 import { formatSummary } from './demo/summary';
 import { silentLogger } from './logger';
+import { costBasisOf } from './metrics/cost';
 import { openMetricsRecorder } from './metrics/openMetricsRecorder';
+import { withOtelAttributes } from './metrics/otelAttributes';
 import { renderPrometheus } from './metrics/prometheus';
+import { writeHtmlReport } from './report/writeHtmlReport';
 
 export async function reportMain(argv: string[]): Promise<number> {
   const dbIndex = argv.indexOf('--db');
@@ -18,16 +22,35 @@ export async function reportMain(argv: string[]): Promise<number> {
     console.error(`No metrics database at ${db ?? '(missing --db value)'}; pass --db <path to metrics.db>.`);
     return 1;
   }
+  const htmlIndex = argv.indexOf('--html');
+  const htmlFile = htmlIndex >= 0 ? argv[htmlIndex + 1] : undefined;
+  if (htmlIndex >= 0 && (!htmlFile || htmlFile.startsWith('--'))) {
+    console.error('Pass the file to write: --html <report.html>.');
+    return 1;
+  }
   const recorder = openMetricsRecorder({
     dbPath: db,
-    config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: DEFAULT_CONFIG.offload.pricePerMillionTokens },
+    // Rows carry the cost they were priced with; this basis prices only rows stored without one.
+    config: { ...DEFAULT_CONFIG.metrics, cost: costBasisOf(DEFAULT_CONFIG), showEvents: false },
     cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
     log: silentLogger,
   });
   try {
-    const snapshot = recorder.snapshot({ recent: argv.includes('--json') ? 100000 : 0 });
-    if (argv.includes('--prometheus')) process.stdout.write(renderPrometheus(snapshot));
-    else if (argv.includes('--json')) console.log(JSON.stringify(snapshot, null, 2));
+    // A report covers every retained row, not the panel's default window.
+    const window = { sinceMs: 0 };
+    if (htmlFile) {
+      // The performance panel as one self-contained file (server/src/report/html.ts).
+      const written = writeHtmlReport({ recorder, dbPath: db, outFile: htmlFile, window });
+      console.error(`Wrote ${htmlFile}: ${written.rows} requests, ${Math.round(written.bytes / 1024)} KB.`);
+      return 0;
+    }
+    if (argv.includes('--prometheus')) {
+      // The live endpoint's families, fed with the database's rows (metrics/promRegistry.ts).
+      process.stdout.write(await renderPrometheus(recorder.rows(window)));
+      return 0;
+    }
+    const snapshot = recorder.snapshot({ ...window, recent: argv.includes('--json') ? 100000 : 0 });
+    if (argv.includes('--json')) console.log(JSON.stringify({ ...snapshot, recent: withOtelAttributes(snapshot.recent) }, null, 2));
     else console.log(formatSummary(snapshot).replace(/\n\ncache:.*$/s, ''));
     return 0;
   } finally {

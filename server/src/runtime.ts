@@ -6,7 +6,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Position, TextDocument } from 'vscode-languageserver-textdocument';
+import type { Position, TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { Backend } from './backends/backend';
 import { LocalBackend } from './backends/local/localBackend';
 import { OffloadBackend, offloadSettingsChanged } from './backends/offload/offloadBackend';
@@ -18,14 +18,20 @@ import { TokenizerMeter } from './completion/crossFile/tokenMeter';
 import { mergeConfig, type TandemConfig } from './config';
 import { ExplainService } from './explain/explainService';
 import { redactingLogger, type Logger } from './logger';
+import { costBasisOf, withoutCostSettings } from './metrics/cost';
 import { openMetricsRecorder } from './metrics/openMetricsRecorder';
-import type { SqliteMetricsRecorder } from './metrics/recorder';
+import { PrometheusEndpoint } from './metrics/prometheusEndpoint';
+import { PromLiveFeed } from './metrics/promLiveFeed';
+import { TandemPromMetrics } from './metrics/promRegistry';
+import type { MetricsConfig, SqliteMetricsRecorder } from './metrics/recorder';
 import type {
   BackendId,
+  ExplainFeedbackParams,
   ExplainParams,
   ExplainResult,
   MetricsSnapshot,
   MetricsSnapshotParams,
+  RequestRow,
   ServerStatus,
 } from './protocol';
 import { redact, registerSecret } from './redact';
@@ -41,6 +47,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** The open documents, most recently used first: other files lend context to completions. */
   openDocuments?: () => Iterable<TextDocument>;
+  /** The client reports which completions the editor displayed (InitializationOptions). */
+  reportsShownCompletions?: boolean;
 }
 
 export interface InlineCompletionReply {
@@ -55,6 +63,8 @@ export class TandemRuntime {
   private readonly router: Router;
   private readonly cache: OpenedAnswerCache;
   private readonly metrics: SqliteMetricsRecorder;
+  /** Live Prometheus metrics: fed from the server's start, served only when a port is set. */
+  private readonly prometheus: PrometheusEndpoint;
   private readonly typingAlong = new TypingAlong();
   private readonly completion: CompletionService;
   private localTokens: TokenizerMeter | undefined;
@@ -80,6 +90,10 @@ export class TandemRuntime {
       log: this.log,
     });
     for (const warning of [...this.cache.storage.warnings, ...this.metrics.storage.warnings]) this.log.warn(warning);
+    const promMetrics = new TandemPromMetrics({ memory: () => process.memoryUsage() });
+    this.metrics.onDidRecord(new PromLiveFeed(promMetrics));
+    this.prometheus = new PrometheusEndpoint(promMetrics, this.log);
+    void this.prometheus.configure(this.config.metrics.prometheusPort);
     const services = {
       router: this.observedRouter(),
       firstChoice: (context: Parameters<Router['firstChoice']>[0]) => this.router.firstChoice(context),
@@ -93,6 +107,7 @@ export class TandemRuntime {
       typingAlong: this.typingAlong,
       shadowRouting: this.router,
       ...(options.openDocuments ? { crossFile: this.crossFileContext(options.openDocuments) } : {}),
+      ...(options.openDocuments ? { quality: { document: documentLookup(options.openDocuments) } } : {}),
     });
     this.explainer = new ExplainService(services);
   }
@@ -149,6 +164,16 @@ export class TandemRuntime {
     if (typeof requestId === 'string') this.completion.didReject(requestId);
   }
 
+  /** A thumbs up / down from the explain view (params already checked); false: unknown id, ignored. */
+  explainFeedback(params: ExplainFeedbackParams): boolean {
+    return this.explainer.feedback(params);
+  }
+
+  /** Before the server applies a didChange: accepted completions are followed through it. */
+  documentWillChange(document: TextDocument, changes: readonly TextDocumentContentChangeEvent[]): void {
+    this.completion.documentWillChange(document, changes);
+  }
+
   documentClosed(uri: string): void {
     this.completion.documentClosed(uri);
     this.typingAlong.forget(uri);
@@ -156,6 +181,16 @@ export class TandemRuntime {
 
   snapshot(params: MetricsSnapshotParams): MetricsSnapshot {
     return this.metrics.snapshot(params);
+  }
+
+  /** The rows a snapshot with `params` covers, oldest first (the panel's CSV / JSON export). */
+  metricsRows(params: MetricsSnapshotParams): RequestRow[] {
+    return this.metrics.rows(params);
+  }
+
+  /** Deletes every recorded request row (the panel's reset); returns how many. */
+  resetMetrics(): number {
+    return this.metrics.reset();
   }
 
   onMetricsChange(listener: () => void): () => void {
@@ -192,18 +227,20 @@ export class TandemRuntime {
     if (settings === null || settings === undefined) return;
     const before = this.config;
     this.config = this.merge(settings, before);
-    if (offloadSettingsChanged(before.offload, this.config.offload)) {
+    // Prices apply live through metrics.configure below: they neither re-probe nor reload anything.
+    if (offloadSettingsChanged(withoutCostSettings('offload', before.offload), withoutCostSettings('offload', this.config.offload))) {
       const old = this.offload;
       this.setOffload(this.createOffload());
       void old?.dispose();
     }
-    if (JSON.stringify(before.local) !== JSON.stringify(this.config.local)) {
+    if (JSON.stringify(withoutCostSettings('local', before.local)) !== JSON.stringify(withoutCostSettings('local', this.config.local))) {
       this.log.warn('Local model settings changed: run "Tandem: Restart Server" to load the new model.');
     }
     if (JSON.stringify(before.cache) !== JSON.stringify(this.config.cache)) {
       this.log.info('Cache settings take effect when the server restarts.');
     }
     this.metrics.configure(this.metricsConfig());
+    void this.prometheus.configure(this.config.metrics.prometheusPort);
     this.emitStatus();
   }
 
@@ -219,7 +256,7 @@ export class TandemRuntime {
   async dispose(): Promise<void> {
     this.completion.dispose();
     this.localTokens?.dispose();
-    await Promise.allSettled([this.local.dispose(), this.offload?.dispose()]);
+    await Promise.allSettled([this.local.dispose(), this.offload?.dispose(), this.prometheus.close()]);
     this.closeStorage();
   }
 
@@ -229,8 +266,12 @@ export class TandemRuntime {
     return config;
   }
 
-  private metricsConfig() {
-    return { ...this.config.metrics, pricePerMillionTokens: this.config.offload.pricePerMillionTokens };
+  private metricsConfig(): MetricsConfig {
+    return {
+      ...this.config.metrics,
+      cost: costBasisOf(this.config),
+      showEvents: this.options.reportsShownCompletions === true,
+    };
   }
 
   private createOffload(): OffloadBackend | undefined {
@@ -277,6 +318,14 @@ export class TandemRuntime {
     const status = this.status();
     for (const listener of this.statusListeners) listener(status);
   }
+}
+
+/** A document by uri among the open ones, without marking it as used. */
+function documentLookup(openDocuments: () => Iterable<TextDocument>): (uri: string) => TextDocument | undefined {
+  return (uri) => {
+    for (const document of openDocuments()) if (document.uri === uri) return document;
+    return undefined;
+  };
 }
 
 function prepareStorage(requested: string | undefined, log: Logger): string {

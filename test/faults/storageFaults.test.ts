@@ -15,7 +15,6 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { DEFAULT_CONFIG } from '../../server/src/config';
 import { memoryLogger } from '../../server/src/logger';
 import { openMetricsRecorder } from '../../server/src/metrics/openMetricsRecorder';
 import { SqliteMetricsRecorder } from '../../server/src/metrics/recorder';
@@ -25,6 +24,7 @@ import { requestRow } from '../support/requestRow';
 import { cellWithoutOffload, Checks, writeReportPart, type FaultCell } from './results';
 import { failingWrites, fillDisk, mountSmallTmpfs, storedIds } from './storageDisk';
 import { waitUntil } from './tandemUnderTest';
+import { testMetricsConfig } from '../support/metricsConfig';
 
 const LOCK_MS = 4000;
 /** How long rows may take to reach the disk once it works again (the back-off is at most 8 s here). */
@@ -33,7 +33,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-storage-faults-'));
 const cells: FaultCell[] = [];
 let counter = 0;
 const freshDir = () => fs.mkdtempSync(path.join(root, `case-${++counter}-`));
-const metricsConfig = { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 };
+const metricsConfig = testMetricsConfig();
 const noCache = () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 });
 
 after(() => {

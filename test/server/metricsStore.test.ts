@@ -6,15 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { DEFAULT_CONFIG } from '../../server/src/config';
 import { memoryLogger } from '../../server/src/logger';
 import {
   openMetricsRecorder,
   type OpenMetricsRecorderOptions,
 } from '../../server/src/metrics/openMetricsRecorder';
-import { aggregateByBackend } from '../../server/src/metrics/aggregates';
-import type { CacheTier, Outcome, RequestRow } from '../../server/src/protocol';
+import { METRICS_MIGRATIONS } from '../../server/src/metrics/store';
+import type { MetricsConfig } from '../../server/src/metrics/recorder';
+import type { CacheTier, MetricsSnapshot, Outcome, RequestRow } from '../../server/src/protocol';
+import { testMetricsConfig } from '../support/metricsConfig';
 import { requestRow } from '../support/requestRow';
+import { countRows } from '../support/sqliteRows';
 
 const DAY = 24 * 3600 * 1000;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-metrics-'));
@@ -23,11 +25,17 @@ let counter = 0;
 const freshDb = () => path.join(fs.mkdtempSync(path.join(root, `case-${++counter}-`)), 'metrics.db');
 const T0 = Date.UTC(2025, 5, 1);
 
+/** Offload tokens at 1 USD per million both ways; local rows cost nothing (no CPU time measured). */
+const CONFIG: MetricsConfig = testMetricsConfig({
+  retentionDays: 30,
+  cost: { ...testMetricsConfig().cost, offload: { inputPerMillionTokens: 1, outputPerMillionTokens: 1, gpuHourPrice: 0 } },
+});
+
 function open(dbPath: string, overrides: Partial<OpenMetricsRecorderOptions> = {}, storePrompts = false) {
   const log = memoryLogger();
   const recorder = openMetricsRecorder({
     dbPath,
-    config: { storePrompts, retentionDays: 30, pricePerMillionTokens: 1 },
+    config: { ...CONFIG, storePrompts },
     cacheCounters: () => ({ l1Hits: 4, l2Hits: 3, typingHits: 2, misses: 1 }),
     log,
     now: () => T0,
@@ -62,20 +70,40 @@ describe('metrics recorder', () => {
       tokenSource: 'server',
       ttftMs: 210.5,
       e2eMs: 2345.25,
-      tokensPerSecond: 55.5,
       outcome: 'answered',
       acceptedChars: null,
       errorClass: null,
       fallbackReason: 'local model not loaded',
+      tpotMs: 17.5,
+      decodeTokensPerSecond: 57.14,
+      promptTokensPerSecond: 1524.9,
+      itl: { count: 122, meanMs: 17.4, p50Ms: 16, p95Ms: 30.5, maxMs: 88 },
+      serverPromptMs: 150,
+      serverDecodeMs: 2000,
+      cpuMs: 12.5,
+      costUsd: 0.00042,
+      costBasis: '{"kind":"offload-tokens"}',
+      displayed: 1,
+      shownChars: 40,
+      typedChars: 3,
+      survival30s: 0.75,
+      survival120s: 0.5,
+      syntaxError: 0,
+      feedback: -1,
+      grounding: 0.8,
     });
-    const failed = requestRow({ ts: T0 - 500, backend: null, model: null, tokenSource: null, outcome: 'error', errorClass: 'NoBackendError', ttftMs: null, e2eMs: null, tokensPerSecond: null, promptTokens: null, completionTokens: null });
+    // Optional fields absent: priced by the recorder, the rest read back without the keys.
+    const failed = requestRow({ ts: T0 - 500, backend: null, model: null, tokenSource: null, outcome: 'error', errorClass: 'NoBackendError', ttftMs: null, e2eMs: null, promptTokens: null, completionTokens: null });
     const first = open(dbPath);
     first.record(row, { prompt: 'explain this', completion: 'it adds' });
     first.record(failed);
     first.close();
     const second = open(dbPath);
-    assert.deepEqual(second.snapshot().recent, [failed, row]);
+    assert.deepEqual(second.snapshot().recent, [{ ...failed, costUsd: 0, costBasis: '{"kind":"none"}' }, row]);
     second.close();
+    const db = new Database(dbPath, { readonly: true });
+    assert.deepEqual(db.prepare('SELECT tokens_per_second FROM requests').all(), [{ tokens_per_second: null }, { tokens_per_second: null }], 'the old column is no longer written');
+    db.close();
   });
 
   it('snapshots per-backend stats, cache counters and the newest rows first', () => {
@@ -95,41 +123,57 @@ describe('metrics recorder', () => {
     recorder.close();
   });
 
-  it('computes the same per-backend stats in SQL as aggregateByBackend does over the rows', () => {
+  it('counts rows still queued (the disk refuses them) with the same definitions as written ones', () => {
     const dbPath = freshDb();
-    const recorder = open(dbPath);
+    const recorder = open(dbPath, { busyTimeoutMs: 20 });
     const rows = variedRows(3000);
-    rows.forEach((row, index) => {
-      recorder.record(row);
-      if (index % 500 === 0) recorder.flush();
-    });
-    recorder.flush();
-    recorder.record(requestRow({ ts: T0, backend: 'offload', model: 'queued-model', e2eMs: 1 }));
-    const expected = aggregateByBackend(recorder.rows(), { pricePerMillionTokens: 1 });
-    assert.equal(expected.length, 2);
-    assert.deepEqual(recorder.snapshot().backends, expected);
+    rows.slice(0, 1000).forEach((row) => recorder.record(row));
+    assert.equal(recorder.flush(), true);
+    const holder = new Database(dbPath);
+    holder.exec('BEGIN EXCLUSIVE');
+    let whileQueued: MetricsSnapshot;
+    try {
+      rows.slice(1000).forEach((row) => recorder.record(row));
+      assert.equal(recorder.flush(), false, 'the lock keeps 2000 rows queued');
+      whileQueued = recorder.snapshot({ recent: 3000 });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    assert.equal(recorder.flush(), true);
+    const written = recorder.snapshot({ recent: 3000 });
+    const primary = rows.filter((row) => row.shadowOf === undefined).length;
+    assert.equal(written.backends.reduce((sum, stats) => sum + stats.requests, 0) + written.beforeRouting.requests, primary);
+    // Sums of two stores add up in another order: equal to the last bits, not bit for bit.
+    assert.deepEqual(rounded(statsOf(whileQueued)), rounded(statsOf(written)));
+    assert.deepEqual(whileQueued.recent, written.recent);
     recorder.close();
   });
 
-  it('keeps its per-backend stats current across writes, outcome updates and other writers', () => {
+  it('gives the same statistics for its rows as a fresh store given those rows (updates, other writers)', () => {
     const dbPath = freshDb();
     const recorder = open(dbPath);
     const rows = variedRows(400);
-    const check = (why: string) =>
-      assert.deepEqual(recorder.snapshot().backends, aggregateByBackend(recorder.rows(), { pricePerMillionTokens: 1 }), why);
+    const check = (why: string) => {
+      const fresh = open(':memory:');
+      for (const row of recorder.rows()) fresh.record(row);
+      assert.deepEqual(statsOf(recorder.snapshot()), statsOf(fresh.snapshot()), why);
+      fresh.close();
+    };
     rows.slice(0, 200).forEach((row) => recorder.record(row));
     check('first snapshot');
     rows.slice(200).forEach((row) => recorder.record(row));
     check('after more rows');
-    const shownIds = rows.filter((row) => row.outcome === 'shown').map((row) => row.id);
+    const shownIds = rows.filter((row) => row.outcome === 'shown' && row.backend !== null && row.shadowOf === undefined).map((row) => row.id);
+    const before = recorder.snapshot();
     recorder.updateOutcome(shownIds[0] ?? '', 'accepted', 4);
-    recorder.updateOutcome(shownIds[1] ?? '', 'partial', 2);
+    recorder.update(shownIds[1] ?? '', { outcome: 'partial', acceptedChars: 2, displayed: 1, survival30s: 0.5 });
     recorder.updateOutcome(shownIds[2] ?? '', 'rejected');
-    check('after outcome updates that only move counters');
-    recorder.updateOutcome(shownIds[3] ?? '', 'error');
-    check('after an update that removes a generation from the latency summaries');
     recorder.updateOutcome('unknown-id', 'accepted');
-    check('after an update of an unknown row');
+    check('after outcome updates');
+    const after = recorder.snapshot();
+    const accepted = (snapshot: MetricsSnapshot) => snapshot.backends.reduce((sum, stats) => sum + stats.accepted + stats.partiallyAccepted, 0);
+    assert.equal(accepted(after), accepted(before) + 2);
     const other = new Database(dbPath);
     other
       .prepare(
@@ -141,18 +185,20 @@ describe('metrics recorder', () => {
     other.close();
     check('after another connection wrote');
     assert.ok(recorder.rows().some((row) => row.id === 'from-another-window'));
+    assert.ok(recorder.snapshot().languages.includes('go'));
     recorder.close();
   });
 
   it('drops pruned rows from its stats', () => {
     let now = T0;
     const recorder = open(':memory:', { now: () => now });
+    const all = { sinceMs: 0 };
     recorder.record(requestRow({ ts: T0 - 29 * DAY }));
     recorder.record(requestRow({ ts: T0 - DAY }));
-    assert.equal(recorder.snapshot().backends[0]?.requests, 2);
+    assert.equal(recorder.snapshot(all).backends[0]?.requests, 2);
     now += 2 * DAY;
     recorder.record(requestRow({ ts: now }));
-    assert.equal(recorder.snapshot().backends[0]?.requests, 2, 'one aged out, one arrived');
+    assert.equal(recorder.snapshot(all).backends[0]?.requests, 2, 'one aged out, one arrived');
     recorder.close();
   });
 
@@ -166,12 +212,18 @@ describe('metrics recorder', () => {
     recorder.record(queued);
     recorder.updateOutcome(queued.id, 'partial', 7);
     recorder.updateOutcome(written.id, 'accepted', 12);
+    recorder.update(written.id, { displayed: 1, shownChars: 20, survival30s: 0.9 });
+    recorder.update(written.id, { survival120s: 0.7 });
+    recorder.update(queued.id, { syntaxError: 1 });
     recorder.updateOutcome('no-such-request', 'rejected');
     recorder.close();
     const reopened = open(dbPath);
     const byId = new Map(reopened.snapshot().recent.map((row) => [row.id, row]));
     assert.deepEqual([byId.get(written.id)?.outcome, byId.get(written.id)?.acceptedChars], ['accepted', 12]);
     assert.deepEqual([byId.get(queued.id)?.outcome, byId.get(queued.id)?.acceptedChars], ['partial', 7]);
+    const patched = byId.get(written.id);
+    assert.deepEqual([patched?.displayed, patched?.shownChars, patched?.survival30s, patched?.survival120s], [1, 20, 0.9, 0.7], 'later patches keep earlier ones');
+    assert.equal(byId.get(queued.id)?.syntaxError, 1);
     assert.equal(reopened.snapshot().backends[0]?.acceptanceRate, 1);
     reopened.close();
   });
@@ -214,7 +266,7 @@ describe('metrics recorder', () => {
     first.record(requestRow({ id: 'new', ts: T0 - 1 * DAY }));
     first.close();
     const later = open(dbPath, { now: () => T0 + 15 * DAY });
-    assert.deepEqual(later.snapshot().recent.map((row) => row.id), ['new']);
+    assert.deepEqual(later.snapshot({ sinceMs: 0 }).recent.map((row) => row.id), ['new']);
     later.close();
     const db = new Database(dbPath, { readonly: true });
     assert.deepEqual(db.prepare('SELECT id FROM requests').all(), [{ id: 'new' }]);
@@ -310,10 +362,86 @@ describe('metrics recorder', () => {
     }
   });
 
+  it('exports the rows of a window and filters, oldest first, queued ones included', () => {
+    const dbPath = freshDb();
+    const recorder = open(dbPath, { busyTimeoutMs: 20 });
+    recorder.record(requestRow({ id: 'old', ts: T0 - 2 * DAY }));
+    recorder.record(requestRow({ id: 'py', ts: T0 - 30, language: 'python' }));
+    recorder.record(requestRow({ id: 'explain', ts: T0 - 20, task: 'explain', outcome: 'answered' }));
+    recorder.flush();
+    const holder = new Database(dbPath);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      recorder.record(requestRow({ id: 'queued', ts: T0 - 10, language: 'python' }));
+      recorder.updateOutcome('py', 'accepted', 3);
+      assert.deepEqual(recorder.rows().map((row) => row.id), ['py', 'explain', 'queued'], 'default: the last 24 hours');
+      assert.equal(recorder.rows().find((row) => row.id === 'py')?.outcome, 'accepted', 'queued updates applied');
+      assert.deepEqual(recorder.rows({ sinceMs: 0 }).map((row) => row.id), ['old', 'py', 'explain', 'queued']);
+      assert.deepEqual(recorder.rows({ language: 'python' }).map((row) => row.id), ['py', 'queued']);
+      assert.deepEqual(recorder.rows({ task: 'explain', backend: 'local' }).map((row) => row.id), ['explain']);
+      assert.deepEqual(recorder.rows({ untilMs: T0 - 20 }).map((row) => row.id), ['py']);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    recorder.close();
+  });
+
+  it('resets: deletes every stored and queued row, and says how many', () => {
+    const dbPath = freshDb();
+    const recorder = open(dbPath);
+    recorder.record(requestRow({ ts: T0 - 29 * DAY }));
+    recorder.record(requestRow({ ts: T0 - 1 }));
+    recorder.flush();
+    recorder.record(requestRow({ ts: T0 }));
+    assert.equal(recorder.reset(), 3);
+    assert.deepEqual(recorder.rows({ sinceMs: 0 }), []);
+    assert.deepEqual(recorder.snapshot().backends, []);
+    recorder.close();
+    assert.equal(countRows(dbPath, 'requests'), 0);
+  });
+
+  it('logs and drops an update it cannot store, keeping the row as it was', () => {
+    const recorder = open(':memory:');
+    recorder.record(requestRow({ id: 'kept', ts: T0 }));
+    recorder.update('kept', { survival30s: Number.NaN });
+    recorder.update('kept', { ts: 5 } as unknown as Parameters<typeof recorder.update>[1]);
+    assert.equal(recorder.snapshot().recent[0]?.survival30s, undefined);
+    assert.equal(recorder.snapshot().recent[0]?.ts, T0);
+    assert.match(recorder.memoryLog.messages('error').join('\n'), /survival30s must be a finite number.*\n.*ts cannot be updated/s);
+    recorder.close();
+  });
+
+  it('upgrades a database of the previous schema, reading its rows back without the new fields', () => {
+    const dbPath = freshDb();
+    const old = new Database(dbPath);
+    for (const migration of METRICS_MIGRATIONS.slice(0, 3)) migration.up(old);
+    old.pragma('user_version = 3');
+    old
+      .prepare(
+        `INSERT INTO requests (id, ts, task, language, policy, decision, backend, model, cache_tier,
+           prompt_tokens, completion_tokens, token_source, ttft_ms, e2e_ms, tokens_per_second, outcome,
+           accepted_chars, error_class, fallback_reason)
+         VALUES ('v3', ?, 'completion', 'go', 'auto', 'x', 'local', 'bundled', 'none', 10, 5, 'server',
+           40, 90, 55.5, 'shown', NULL, NULL, NULL)`,
+      )
+      .run(T0 - 1);
+    old.close();
+    const recorder = open(dbPath);
+    const [row] = recorder.rows();
+    assert.deepEqual(row, {
+      id: 'v3', ts: T0 - 1, task: 'completion', language: 'go', policy: 'auto', decision: 'x', backend: 'local',
+      model: 'bundled', cacheTier: 'none', promptTokens: 10, completionTokens: 5, tokenSource: 'server',
+      ttftMs: 40, e2eMs: 90, outcome: 'shown', acceptedChars: null, errorClass: null, fallbackReason: null,
+    });
+    assert.equal(recorder.snapshot().backends[0]?.costUsd, 0, 'unpriced old rows add nothing');
+    recorder.close();
+  });
+
   it('opens in memory for :memory: with the default settings', () => {
     const recorder = openMetricsRecorder({
       dbPath: ':memory:',
-      config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: DEFAULT_CONFIG.offload.pricePerMillionTokens },
+      config: testMetricsConfig(),
       cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
       log: memoryLogger(),
     });
@@ -336,7 +464,7 @@ function variedRows(count: number): RequestRow[] {
   return Array.from({ length: count }, (_, i) =>
     requestRow({
       id: `varied-${i}`,
-      ts: T0 - 10 * DAY + i * 1000,
+      ts: T0 - DAY / 2 + i * 1000,
       backend: next() < 0.05 ? null : pick(['local', 'offload'] as const),
       model: pick(['bundled', 'codellama-7b', 'qwen2.5-coder']),
       cacheTier: pick(tiers),
@@ -345,8 +473,42 @@ function variedRows(count: number): RequestRow[] {
       completionTokens: maybe(Math.floor(next() * 64)),
       ttftMs: maybe(next() * 400),
       e2eMs: maybe(next() * 3000),
-      tokensPerSecond: maybe(next() * 120),
+      errorClass: next() < 0.1 ? 'TimeoutError' : null,
       fallbackReason: next() < 0.1 ? 'offload timed out' : null,
+      task: pick(['completion', 'completion', 'explain'] as const),
+      language: pick(['typescript', 'python', 'go']),
+      ...optional('tpotMs', next() * 40),
+      ...optional('decodeTokensPerSecond', next() * 120),
+      ...optional('promptTokensPerSecond', next() * 4000),
+      ...optional('itl', { count: 5, meanMs: next() * 30, p50Ms: 10, p95Ms: 40, maxMs: 90 }),
+      ...optional('costUsd', next() / 1000),
+      ...optional('displayed', 1),
+      ...optional('shownChars', Math.floor(next() * 80)),
+      ...optional('typedChars', Math.floor(next() * 80)),
+      ...optional('acceptedChars', Math.floor(next() * 80)),
+      ...optional('survival30s', next()),
+      ...optional('syntaxError', next() < 0.5 ? 1 : 0),
+      ...optional('feedback', next() < 0.5 ? 1 : -1),
+      ...optional('grounding', next()),
+      ...(next() < 0.05 ? { shadowOf: 'some-shown-row', comparedWith: 'typed' as const, shadowSimilarity: next(), shownSimilarity: next() } : {}),
     }),
   );
+  /** Half the time absent (unknown), as the producers leave them. */
+  function optional<K extends keyof RequestRow>(field: K, value: RequestRow[K]): Partial<RequestRow> {
+    return next() < 0.5 ? { [field]: value } : {};
+  }
+}
+
+/** Every number of `value` to 12 significant digits. */
+function rounded(value: unknown): unknown {
+  if (typeof value === 'number') return Number(value.toPrecision(12));
+  if (Array.isArray(value)) return value.map(rounded);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rounded(inner)]));
+  return value;
+}
+
+/** The snapshot's statistics, without what changes from call to call (time, memory). */
+function statsOf(snapshot: MetricsSnapshot) {
+  const { backends, byTask, beforeRouting, languages, shadow } = snapshot;
+  return { backends, byTask, beforeRouting, languages, shadow };
 }

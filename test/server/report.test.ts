@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG } from '../../server/src/config';
 import { silentLogger } from '../../server/src/logger';
 import { openMetricsRecorder } from '../../server/src/metrics/openMetricsRecorder';
 import { requestRow } from '../support/requestRow';
+import { testMetricsConfig } from '../support/metricsConfig';
 
 const CLI = join(__dirname, '../../dist/cli.js');
 
@@ -18,7 +18,7 @@ describe('tandem report', () => {
       const db = join(dir, 'metrics.db');
       const recorder = openMetricsRecorder({
         dbPath: db,
-        config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 },
+        config: testMetricsConfig(),
         cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
         log: silentLogger,
       });
@@ -28,7 +28,7 @@ describe('tandem report', () => {
 
       const table = spawnSync(process.execPath, [CLI, 'report', '--db', db], { encoding: 'utf8' });
       assert.equal(table.status, 0, table.stderr);
-      assert.match(table.stdout, /local\s+offload/);
+      assert.match(table.stdout, /local completion\s+offload completion/);
       assert.match(table.stdout, /codellama/);
 
       const json = spawnSync(process.execPath, [CLI, 'report', '--db', db, '--json'], { encoding: 'utf8' });

@@ -9,6 +9,7 @@ import { memoryLogger } from '../../server/src/logger';
 import { openMetricsRecorder } from '../../server/src/metrics/openMetricsRecorder';
 import { METRICS_MIGRATIONS } from '../../server/src/metrics/store';
 import { requestRow } from '../support/requestRow';
+import { testMetricsConfig } from '../support/metricsConfig';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-shadow-metrics-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -18,7 +19,7 @@ function open(dbPath: string) {
   const log = memoryLogger();
   const recorder = openMetricsRecorder({
     dbPath,
-    config: { storePrompts: false, retentionDays: 30, pricePerMillionTokens: 0 },
+    config: testMetricsConfig(),
     cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
     log,
     now: () => T0,
@@ -27,7 +28,11 @@ function open(dbPath: string) {
   return Object.assign(recorder, { memoryLog: log });
 }
 
+// Rows that carry their cost are stored as given (the recorder prices only rows without one).
+const PRICED = { costUsd: 0.001, costBasis: '{"kind":"none"}' };
+
 const shadowRow = requestRow({
+  ...PRICED,
   id: 'shadow-1',
   ts: T0 - 100,
   decision: 'shadow of shown-1',
@@ -49,7 +54,7 @@ describe('shadow rows in the metrics store', () => {
     METRICS_MIGRATIONS[0]?.up(old);
     old.pragma('user_version = 1');
     old.close();
-    const before = requestRow({ id: 'before', ts: T0 - 200 });
+    const before = requestRow({ ...PRICED, id: 'before', ts: T0 - 200 });
     const recorder = open(dbPath);
     assert.deepEqual(recorder.storage.warnings, []);
     recorder.record(before);

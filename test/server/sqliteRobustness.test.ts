@@ -15,6 +15,7 @@ import { openMetricsRecorder } from '../../server/src/metrics/openMetricsRecorde
 import type { Migration } from '../../server/src/storage/migrations';
 import { openDatabase } from '../../server/src/storage/sqlite';
 import { requestRow } from '../support/requestRow';
+import { testMetricsConfig } from '../support/metricsConfig';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-sqlite-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -202,7 +203,7 @@ describe('stores over damaged or locked files', () => {
     const log = memoryLogger();
     const recorder = openMetricsRecorder({
       dbPath: file,
-      config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 },
+      config: testMetricsConfig(),
       cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
       log,
     });
@@ -225,7 +226,7 @@ describe('stores over damaged or locked files', () => {
       const cache = openAnswerCache({ dbPath: path.join(dir, 'cache.db'), config: DISK_CACHE, log, busyTimeoutMs: 20 });
       const recorder = openMetricsRecorder({
         dbPath: path.join(dir, 'metrics.db'),
-        config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 },
+        config: testMetricsConfig(),
         cacheCounters: () => cache.counters(),
         log,
         busyTimeoutMs: 20,

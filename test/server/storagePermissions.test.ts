@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { DEFAULT_CONFIG } from '../../server/src/config';
 import { memoryLogger } from '../../server/src/logger';
 import { openMetricsRecorder } from '../../server/src/metrics/openMetricsRecorder';
 import { ensurePrivateDir } from '../../server/src/storage/privateFiles';
 import { TandemRuntime } from '../../server/src/runtime';
 import { openDatabase } from '../../server/src/storage/sqlite';
 import { requestRow } from '../support/requestRow';
+import { testMetricsConfig } from '../support/metricsConfig';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-perms-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -60,7 +60,7 @@ describe('storage permissions', { skip: process.platform === 'win32' ? 'POSIX pe
       assert.equal(modeOf(file), 0o644);
       const recorder = openMetricsRecorder({
         dbPath: file,
-        config: { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 },
+        config: testMetricsConfig(),
         cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
         log: memoryLogger(),
       });

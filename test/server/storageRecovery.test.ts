@@ -25,13 +25,14 @@ import { METRICS_MIGRATIONS, SqliteRowStore } from '../../server/src/metrics/sto
 import { openDatabase } from '../../server/src/storage/sqlite';
 import { requestRow } from '../support/requestRow';
 import { countRows } from '../support/sqliteRows';
+import { testMetricsConfig } from '../support/metricsConfig';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-recovery-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const freshDir = () => fs.mkdtempSync(path.join(root, `case-${++counter}-`));
 const T0 = Date.UTC(2025, 5, 1);
-const METRICS_CONFIG = { ...DEFAULT_CONFIG.metrics, pricePerMillionTokens: 0 };
+const METRICS_CONFIG = testMetricsConfig();
 const NO_COUNTERS = () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 });
 
 function clock(start = T0) {

@@ -19,7 +19,11 @@ export interface InProcessServer {
   close(): Promise<void>;
 }
 
-export async function startInProcessServer(settings: (offloadUrl: string) => unknown): Promise<InProcessServer> {
+/**
+ * `initialSettings`: sent in initializationOptions, for settings that only apply at start
+ * (cache, local models); `settings` follow as a configuration change.
+ */
+export async function startInProcessServer(settings: (offloadUrl: string) => unknown, initialSettings?: unknown): Promise<InProcessServer> {
   const offload = await FakeOpenAIServer.start({ flavor: 'vllm' });
   const storage = mkdtempSync(join(tmpdir(), 'tandem-inproc-'));
   const toServer = new PassThrough();
@@ -27,7 +31,7 @@ export async function startInProcessServer(settings: (offloadUrl: string) => unk
   const logs: string[] = [];
   startServer(createConnection(ProposedFeatures.all, new StreamMessageReader(toServer), new StreamMessageWriter(toClient)));
   const client = await TandemLspClient.connect(toClient, toServer, {
-    initializationOptions: { storagePath: storage },
+    initializationOptions: { storagePath: storage, ...(initialSettings === undefined ? {} : { settings: initialSettings }) },
     onLog: (line) => logs.push(line),
   });
   await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { tandem: settings(offload.baseUrl) } });

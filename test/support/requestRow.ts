@@ -20,7 +20,6 @@ export function requestRow(overrides: Partial<RequestRow> = {}): RequestRow {
     tokenSource: 'tokenizer',
     ttftMs: 50,
     e2eMs: 120,
-    tokensPerSecond: 80,
     outcome: 'shown',
     acceptedChars: null,
     errorClass: null,

@@ -82,7 +82,10 @@ describe('CompletionService: generation', () => {
     assert.equal(row.tokenSource, 'server');
     assert.equal(row.ttftMs, 20);
     assert.equal(row.e2eMs, 50);
-    assert.equal(row.tokensPerSecond, 200);
+    // metrics/definitions.ts: 10 tokens, TTFT 20 ms, E2E 50 ms, 100 prompt tokens.
+    assert.ok(Math.abs((row.tpotMs ?? 0) - 30 / 9) < 1e-9, 'TPOT = (50 − 20) / (10 − 1)');
+    assert.ok(Math.abs((row.decodeTokensPerSecond ?? 0) - 300) < 1e-9, 'decode = 9 / 0.03 s');
+    assert.ok(Math.abs((row.promptTokensPerSecond ?? 0) - 5000) < 1e-9, 'prompt = 100 / 0.02 s');
     assert.equal(row.outcome, 'shown');
     assert.equal(row.fallbackReason, 'offload timeout');
     assert.equal(row.errorClass, null);
@@ -177,7 +180,7 @@ describe('CompletionService: cache and typing along', () => {
     assert.equal(row?.cacheTier, 'l1');
     assert.equal(row?.backend, 'local');
     assert.equal(row?.promptTokens, null);
-    assert.equal(row?.tokensPerSecond, null);
+    assert.equal(row?.tpotMs, undefined, 'a cache hit generated nothing: no TPOT');
     assert.equal(row?.outcome, 'shown');
   });
 
@@ -211,8 +214,10 @@ describe('CompletionService: cache and typing along', () => {
     const result = await provide(service, typed, { line: 3, character: 16 });
     assert.equal(router.calls.length, 1);
     assert.equal(result.items[0]?.insertText, 'pi * r ** 2');
-    assert.equal(metrics.rows[1]?.cacheTier, 'typing');
-    assert.equal(metrics.rows[1]?.backend, 'local');
+    // The same suggestion: no new row, the item keeps its id, the typed characters go on its row.
+    assert.equal(result.items[0]?.command.arguments[0].requestId, 'req-1');
+    assert.equal(metrics.rows.length, 1);
+    assert.deepEqual(metrics.patches, [{ id: 'req-1', patch: { typedChars: 5 } }]);
     assert.equal(cache.counters().typingHits, 1);
   });
 });

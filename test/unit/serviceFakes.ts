@@ -10,8 +10,8 @@ import {
 } from '../../server/src/backends/backend';
 import type { AnswerCache, CachedAnswer, CacheCounters, CacheHit } from '../../server/src/cache/types';
 import { DEFAULT_CONFIG, mergeConfig, type FimTemplateId, type TandemConfig } from '../../server/src/config';
-import type { MetricsRecorder, RequestText } from '../../server/src/metrics/types';
-import { invalidRowReason } from '../../server/src/metrics/validateRow';
+import type { MetricsRecorder, RequestText, RowPatch } from '../../server/src/metrics/types';
+import { invalidPatchReason, invalidRowReason } from '../../server/src/metrics/validateRow';
 import type { BackendId, MetricsSnapshot, Outcome, RequestRow, Task } from '../../server/src/protocol';
 import type { GenerationRouter, RouteContext, RoutedGeneration } from '../../server/src/routing/types';
 
@@ -156,7 +156,10 @@ export class FakeMetrics implements MetricsRecorder {
   /** Why rows would be refused by the real recorder (validateRow.ts). */
   readonly invalid: string[] = [];
   readonly texts: Array<RequestText | undefined> = [];
+  /** Outcome changes, whichever of `update` or `updateOutcome` made them. */
   readonly updates: Array<{ id: string; outcome: Outcome; acceptedChars?: number }> = [];
+  /** Every `update` patch (an `updateOutcome` arrives here as one too, as in the real recorder). */
+  readonly patches: Array<{ id: string; patch: RowPatch }> = [];
   failNextRecord = false;
 
   constructor() {
@@ -173,11 +176,31 @@ export class FakeMetrics implements MetricsRecorder {
     this.rows.push(row);
     this.texts.push(text);
   }
+  update(id: string, patch: RowPatch): void {
+    const problem = invalidPatchReason(patch);
+    if (problem) this.invalid.push(`${id}: ${problem}`);
+    this.patches.push({ id, patch });
+    if (patch.outcome !== undefined) {
+      const acceptedChars = patch.acceptedChars ?? undefined;
+      this.updates.push({ id, outcome: patch.outcome, ...(acceptedChars !== undefined ? { acceptedChars } : {}) });
+    }
+  }
   updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void {
-    this.updates.push({ id, outcome, ...(acceptedChars !== undefined ? { acceptedChars } : {}) });
+    this.update(id, acceptedChars === undefined ? { outcome } : { outcome, acceptedChars });
   }
   snapshot(): MetricsSnapshot {
-    return { generatedAt: 0, backends: [], cache: { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }, recent: this.rows };
+    return {
+      generatedAt: 0,
+      window: { sinceMs: 0, untilMs: 0 },
+      filters: {},
+      backends: [],
+      byTask: [],
+      beforeRouting: { requests: 0, cancelled: 0, errors: 0 },
+      languages: [],
+      showEvents: false,
+      cache: { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 },
+      recent: this.rows,
+    };
   }
   onDidChange(): () => void {
     return () => undefined;
@@ -195,7 +218,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): TandemConfi
 /** Every RequestRow field, so a test can check a row is complete. */
 export const ROW_FIELDS: ReadonlyArray<keyof RequestRow> = [
   'id', 'ts', 'task', 'language', 'policy', 'decision', 'backend', 'model', 'cacheTier',
-  'promptTokens', 'completionTokens', 'tokenSource', 'ttftMs', 'e2eMs', 'tokensPerSecond',
+  'promptTokens', 'completionTokens', 'tokenSource', 'ttftMs', 'e2eMs',
   'outcome', 'acceptedChars', 'errorClass', 'fallbackReason',
 ];
 

@@ -18,6 +18,12 @@ function insert(document: string, offset: number, text: string): string {
 }
 
 describe('TypingAlong, literal rule (no offsets)', () => {
+  it('answers with the item id the completion was returned under', () => {
+    const typing = new TypingAlong();
+    typing.remember(uri, { prefix: 'x = ', suffix: '', completion: 'compute()', requestId: 'req-7#2' });
+    assert.equal(typing.lookup(uri, { prefix: 'x = com', suffix: '' })?.requestId, 'req-7#2');
+  });
+
   const shown = {
     prefix: 'function add(a: number, b: number) {\n  return ',
     suffix: '\n}\n',
@@ -43,12 +49,17 @@ describe('TypingAlong, literal rule (no offsets)', () => {
     }
   });
 
-  it('has nothing to serve when nothing, everything, or something else was typed', () => {
+  it('has nothing to serve when nothing, too much, or something else was typed', () => {
     const typing = new TypingAlong();
     typing.remember(uri, shown);
     const look = (prefix: string, suffix = shown.suffix) => typing.lookup(uri, { prefix, suffix });
     assert.equal(look(shown.prefix), undefined, 'nothing typed yet');
-    assert.equal(look(shown.prefix + shown.completion), undefined, 'all of it typed');
+    assert.deepEqual(
+      look(shown.prefix + shown.completion),
+      { text: '', typedLength: shown.completion.length, backend: 'local', model: 'bundled' },
+      'all of it typed: typed out, nothing left to serve',
+    );
+    assert.equal(look(`${shown.prefix + shown.completion} `), undefined, 'typed past its end');
     assert.equal(look(`${shown.prefix}b`), undefined, 'a different character');
     assert.equal(look(`${shown.prefix}a`, '\n}\n// new'), undefined, 'the suffix changed');
     const editedEarlier = shown.prefix.replace('add', 'sum') + 'a';

@@ -37,6 +37,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   source: TokenCountSource;
+  /** CPU time the local worker spent on this generation, ms (the local cost basis); absent when not measured. */
+  cpuMs?: number;
 }
 
 /** Timings the serving engine reported about itself (llama.cpp `timings`, Ollama eval_*). */

@@ -4,8 +4,10 @@
  *
  * A remembered completion matches a new cursor context when the user typed a proper prefix of
  * it right at the old cursor and nothing else changed in the compared context:
- *   new prefix = old prefix + typed, typed = completion[0..k) with 0 < k < completion.length,
+ *   new prefix = old prefix + typed, typed = completion[0..k) with 0 < k <= completion.length,
  *   new suffix = old suffix.
+ * k = completion.length (all of it typed) is a hit with nothing left to serve: the caller learns
+ * the suggestion was typed out, and asks a model for the next one.
  * Callers whose prefix is a sliding window (the last N characters) pass the absolute cursor
  * `offset`: then k = new offset − old offset and only the overlapping part of the two windows
  * must agree. Without offsets the rule above is applied literally.
@@ -28,14 +30,18 @@ export interface ShownCompletion extends TypingContext {
   completion: string;
   backend?: BackendId;
   model?: string;
+  /** The item id the suggestion was returned with: a hit answers under it, so typing along a
+   * suggestion stays one suggestion (one metrics row) however many characters are typed. */
+  requestId?: string;
 }
 
 export interface TypingAlongHit {
-  /** What is left of the completion after what the user typed. */
+  /** What is left of the completion after what the user typed; '' when all of it was typed. */
   text: string;
   typedLength: number;
   backend?: BackendId;
   model?: string;
+  requestId?: string;
 }
 
 /** An edit in the document, as offsets in the text before the edit. */
@@ -61,6 +67,7 @@ interface Entry {
   offset?: number;
   backend?: BackendId;
   model?: string;
+  requestId?: string;
 }
 
 export class TypingAlong {
@@ -88,13 +95,14 @@ export class TypingAlong {
       offset: shown.offset,
       backend: shown.backend,
       model: shown.model,
+      requestId: shown.requestId,
     };
     const entries = this.touch(uri);
     entries.unshift(entry);
     if (entries.length > this.maxPerDocument) entries.length = this.maxPerDocument;
   }
 
-  /** The rest of a remembered completion the user is typing along, newest first. */
+  /** The rest of a remembered completion the user is typing along (or typed out), newest first. */
   lookup(uri: string, context: TypingContext): TypingAlongHit | undefined {
     const entries = this.documents.get(uri);
     if (!entries || entries.length === 0) return undefined;
@@ -109,6 +117,7 @@ export class TypingAlong {
         typedLength,
         backend: entry.backend,
         model: entry.model,
+        ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
       };
     }
     return undefined;
@@ -153,7 +162,7 @@ export class TypingAlong {
       entry.offset !== undefined && context.offset !== undefined
         ? context.offset - entry.offset
         : context.prefix.length - entry.prefixLength;
-    if (typed <= 0 || typed >= entry.completion.length) return undefined;
+    if (typed <= 0 || typed > entry.completion.length) return undefined;
     if (!context.prefix.endsWith(entry.completion.slice(0, typed))) return undefined;
     const before = context.prefix.slice(0, context.prefix.length - typed);
     if (!windowed && before.length !== entry.prefixLength) return undefined;

@@ -5,7 +5,7 @@
  * reason); each failed attempt gets a row of its own, with an id derived from the request's.
  */
 import type { RequestRow } from '../protocol';
-import { failedAttemptsOf } from '../routing/failedAttempts';
+import { failedAttemptsOf, interruptedAttemptOf } from '../routing/failedAttempts';
 import type { FailedAttempt } from '../routing/types';
 
 const ROUTING_FAILED = 'routing failed';
@@ -24,7 +24,6 @@ export function failedAttemptRows(request: RequestRow, attempts: readonly Failed
     tokenSource: null,
     ttftMs: null,
     e2eMs: attempt.ranMs,
-    tokensPerSecond: null,
     outcome: 'error',
     acceptedChars: null,
     errorClass: attempt.errorClass,
@@ -33,11 +32,20 @@ export function failedAttemptRows(request: RequestRow, attempts: readonly Failed
 }
 
 /**
- * A request that failed as a whole is an error of the last backend it tried (not of no backend):
- * the fields for its own row, and rows for the attempts that failed before that one.
+ * A request that failed as a whole is an error of the last backend it tried (not of no backend);
+ * one cancelled while an attempt was running is a cancellation of that attempt's backend (the one
+ * it was waiting on). The fields for its own row, and rows for the attempts that failed on their
+ * own before that. Ended before any attempt began: no backend ("before routing").
  */
 export function routingFailedRows(request: RequestRow, error: unknown): { fields: Partial<RequestRow>; attemptRows: RequestRow[] } {
   const attempts = failedAttemptsOf(error);
+  const interrupted = interruptedAttemptOf(error);
+  if (interrupted) {
+    return {
+      fields: { decision: `${ROUTING_FAILED}: ended while ${interrupted.backend} was answering`, backend: interrupted.backend, model: interrupted.model },
+      attemptRows: failedAttemptRows(request, attempts, ROUTING_FAILED),
+    };
+  }
   const last = attempts.at(-1);
   return {
     fields: { decision: ROUTING_FAILED, ...(last ? { backend: last.backend, model: last.model } : {}) },

@@ -119,8 +119,9 @@ export class CandidateItems {
   items(target: CandidateTarget, backend: Backend, texts: readonly string[]): InlineItem[] {
     return texts.map((text, i) => {
       const itemId = candidateItemId(target.requestId, i + 1);
-      this.outcomes.trackCandidate(itemId, target.requestId, text.length);
-      this.shownContexts.set(itemId, { uri: target.uri, shown: { ...target.typing, completion: text, backend: backend.id, model: backend.model } });
+      this.outcomes.trackCandidate(itemId, target.requestId, text);
+      const shown = { ...target.typing, completion: text, backend: backend.id, model: backend.model, requestId: itemId };
+      this.shownContexts.set(itemId, { uri: target.uri, shown });
       if (this.shownContexts.size > REMEMBERED_CANDIDATES) {
         const oldest = this.shownContexts.keys().next().value;
         if (oldest !== undefined) this.shownContexts.delete(oldest);

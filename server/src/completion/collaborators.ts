@@ -16,14 +16,20 @@ export interface TypingContext {
 
 /**
  * Per-document "typing along" memory (cache/typingAlong.ts implements it): after a completion
- * was shown, typing its first characters is answered with the rest, with no model call.
+ * was shown, typing its first characters is answered with the rest, with no model call, under
+ * the id the suggestion was first returned with (one suggestion, one metrics row).
  */
 export interface TypingAlongStore {
+  /** `requestId`: the item id the suggestion was returned with (completion/items.ts). */
   remember(
     uri: string,
-    shown: TypingContext & { completion: string; backend?: BackendId; model?: string },
+    shown: TypingContext & { completion: string; backend?: BackendId; model?: string; requestId?: string },
   ): void;
-  lookup(uri: string, context: TypingContext): { text: string; backend?: BackendId; model?: string } | undefined;
+  /** `text`: the rest of the suggestion ('' when all of it was typed); `typedLength`: what was typed. */
+  lookup(
+    uri: string,
+    context: TypingContext,
+  ): { text: string; typedLength: number; backend?: BackendId; model?: string; requestId?: string } | undefined;
 }
 
 /**

@@ -11,10 +11,12 @@
  *
  * Metrics: a request gets a row once it passes context building. Requests superseded while
  * still debouncing never reached a backend and get none; they would otherwise drown the real
- * cancellations (one per keystroke).
+ * cancellations (one per keystroke). Typing along a returned suggestion gets none either: it is
+ * the same suggestion, answered under its id, and its row counts the typed characters
+ * (outcomes.ts). Accepted suggestions are followed for survival and syntax validity (quality/).
  */
 import { randomUUID } from 'node:crypto';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { BackendError, type Backend, type GenerateRequest } from '../backends/backend';
 import { cacheKey } from '../cache/cacheKey';
 import type { AnswerCache } from '../cache/types';
@@ -39,6 +41,8 @@ import { documentVerdict } from './privacy';
 import { buildCompletionRequest, cacheKeyParts } from './request';
 import { failedAttemptRows, routingFailedRows } from './attemptRows';
 import { emptyRow, failureFields, generationFields } from './rows';
+import { CompletionQuality } from './quality/completionQuality';
+import type { SurvivalClock } from './quality/survival';
 import { ShadowCompletions } from './shadow';
 import { requestSignal } from './signals';
 import { truncateAtStop } from './stops';
@@ -58,6 +62,8 @@ export interface CompletionServiceOptions {
   shadowRouting?: ShadowRouting;
   /** Snippets from other open files in prompts (crossFile/); none when absent. */
   crossFile?: CrossFileContext;
+  /** Survival and syntax validity of accepts (quality/) need the server's documents; off when absent. */
+  quality?: { document: (uri: string) => TextDocument | undefined; clock?: SurvivalClock };
 }
 
 export interface ProvideParams {
@@ -70,6 +76,7 @@ export interface ProvideParams {
 }
 
 export interface ProvideResult {
+  /** The row the result belongs to; for a typing-along hit, the id of the suggestion typed along. */
   requestId: string;
   items: InlineItem[];
   outcome: Outcome;
@@ -95,9 +102,11 @@ export class CompletionService {
   private readonly candidates: CandidateItems;
   private readonly newId: () => string;
   private readonly shadows: ShadowCompletions | undefined;
+  private readonly quality: CompletionQuality | undefined;
 
   constructor(private readonly options: CompletionServiceOptions) {
-    this.outcomes = new CompletionOutcomes(options.metrics);
+    this.quality = options.quality && new CompletionQuality({ ...options.quality, metrics: options.metrics, log: options.log });
+    this.outcomes = new CompletionOutcomes(options.metrics, (accepted) => void this.quality?.accepted(accepted));
     this.candidates = new CandidateItems(this.outcomes, options.typingAlong, options.log);
     this.newId = options.newId ?? randomUUID;
     const { shadowRouting: routing, metrics, config, log } = options;
@@ -143,7 +152,9 @@ export class CompletionService {
         row,
         invoked: params.invoked === true,
       };
-      const first = this.fromTypingAlong(job) ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));
+      // An explicit trigger asks for suggestions, not for the rest of the one being typed along.
+      const typingAlong = job.invoked ? undefined : this.fromTypingAlong(job);
+      const first = typingAlong ?? this.fromCache(job, config) ?? (await this.generate(job, config, limit));
       return job.invoked ? await this.withCandidates(job, first, config) : first;
     } finally {
       limit.dispose();
@@ -165,8 +176,14 @@ export class CompletionService {
     this.outcomes.didReject(requestId);
   }
 
+  /** Before the server applies a change to `document` (survival follows accepted text through it). */
+  documentWillChange(document: TextDocument, changes: readonly TextDocumentContentChangeEvent[]): void {
+    this.quality?.documentWillChange(document, changes);
+  }
+
   /** The document closed: its pending completion is of no use any more. */
   documentClosed(uri: string): void {
+    this.quality?.documentClosed(uri);
     this.inflight.abort(uri);
     this.debouncer.forget(uri);
     this.shadows?.documentClosed(uri);
@@ -176,20 +193,23 @@ export class CompletionService {
   dispose(): void {
     this.inflight.abortAll(new Error('The completion service is shutting down.'));
     this.shadows?.dispose();
+    this.quality?.dispose();
   }
 
+  /**
+   * The user is typing a returned suggestion: its rest, under the suggestion's own item id and
+   * with no new row (one suggestion, not one per character); the typed characters go on its row.
+   * Typed out (or only whitespace left): nothing to serve, the next suggestion is asked for.
+   */
   private fromTypingAlong(job: Job): ProvideResult | undefined {
     const { prefix, suffix, offset } = job.context;
     const hit = this.options.typingAlong.lookup(job.uri, { prefix, suffix, offset });
-    if (!hit || hit.text.trim() === '' || !hit.backend) return undefined;
+    if (!hit?.requestId || !hit.backend) return undefined;
+    this.outcomes.didTypeAlong(hit.requestId, hit.typedLength);
+    if (hit.text.trim() === '') return undefined;
     this.options.cache.countTypingHit();
-    return this.show(job, hit.text, hit.backend, {
-      decision: 'typing along a shown completion',
-      backend: hit.backend,
-      model: hit.model ?? null,
-      cacheTier: 'typing',
-      ...this.elapsed(job),
-    });
+    const item = inlineItem(hit.text, job.context.position, hit.requestId, hit.backend, hit.typedLength);
+    return { requestId: hit.requestId, items: [item], outcome: 'shown' };
   }
 
   private fromCache(job: Job, config: TandemConfig): ProvideResult | undefined {
@@ -312,12 +332,12 @@ export class CompletionService {
 
   private remember(job: Job, text: string, backend: Backend): void {
     const { prefix, suffix, offset } = job.context;
-    this.options.typingAlong.remember(job.uri, { prefix, suffix, offset, completion: text, backend: backend.id, model: backend.model });
+    this.options.typingAlong.remember(job.uri, { prefix, suffix, offset, completion: text, backend: backend.id, model: backend.model, requestId: job.id });
   }
 
   private show(job: Job, text: string, backend: BackendId, fields: Partial<RequestRow>, prompt?: string): ProvideResult {
-    this.record({ ...job.row, ...fields, outcome: 'shown' }, prompt === undefined ? undefined : { prompt, completion: text });
-    this.outcomes.track(job.id, text.length);
+    this.record({ ...job.row, ...fields, outcome: 'shown', shownChars: text.length }, prompt === undefined ? undefined : { prompt, completion: text });
+    this.outcomes.track(job.id, { text, uri: job.uri, languageId: job.context.languageId, offset: job.context.offset });
     return { requestId: job.id, items: [inlineItem(text, job.context.position, job.id, backend)], outcome: 'shown' };
   }
 

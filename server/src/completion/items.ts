@@ -23,8 +23,11 @@ export function candidateItemId(requestId: string, index: number): string {
   return index === 0 ? requestId : `${requestId}#${String(index + 1)}`;
 }
 
-/** `itemId`: the request id, or a candidate's id (candidateItemId). */
-export function inlineItem(text: string, position: Position, itemId: string, backend: BackendId): InlineItem {
+/**
+ * `itemId`: the request id, or a candidate's id (candidateItemId). `offset`: characters of the
+ * suggestion the user typed along before this item, which holds only the rest (typing along).
+ */
+export function inlineItem(text: string, position: Position, itemId: string, backend: BackendId, offset = 0): InlineItem {
   const at = { line: position.line, character: position.character };
   return {
     insertText: text,
@@ -32,7 +35,7 @@ export function inlineItem(text: string, position: Position, itemId: string, bac
     command: {
       title: 'Tandem: accepted',
       command: ACCEPT_COMMAND,
-      arguments: [{ requestId: itemId, backend, insertTextLength: text.length }],
+      arguments: [{ requestId: itemId, backend, insertTextLength: text.length, ...(offset > 0 ? { offset } : {}) }],
     },
   };
 }

@@ -2,6 +2,7 @@
 import { BackendError } from '../backends/backend';
 import type { Usage } from '../backends/backend';
 import type { Outcome, RequestRow, RoutingPolicy, Task } from '../protocol';
+import { requestTiming } from '../metrics/definitions';
 import type { RoutedGeneration } from '../routing/types';
 import { modelName } from './request';
 
@@ -21,7 +22,6 @@ export function emptyRow(id: string, task: Task, language: string, policy: Routi
     tokenSource: null,
     ttftMs: null,
     e2eMs: null,
-    tokensPerSecond: null,
     outcome: 'empty',
     acceptedChars: null,
     errorClass: null,
@@ -29,9 +29,22 @@ export function emptyRow(id: string, task: Task, language: string, policy: Routi
   };
 }
 
-/** The fields a generation fills in. Tokens/s is output tokens over E2E, per request. */
+/**
+ * The fields a generation fills in. TPOT, ITL and the speeds come from metrics/definitions.ts
+ * (the one definition); what the server measured itself and the local CPU time are copied as
+ * reported, and left out when unknown.
+ */
 export function generationFields(routed: RoutedGeneration, task: Task): Partial<RequestRow> {
   const usage: Usage = routed.usage;
+  const timing = requestTiming({
+    ttftMs: routed.ttftMs,
+    e2eMs: routed.e2eMs,
+    promptTokens: usage.promptTokens,
+    outputTokens: usage.completionTokens,
+    gapsMs: routed.chunkGapsMs,
+  });
+  const serverPromptMs = routed.serverTimings?.promptMs;
+  const serverDecodeMs = routed.serverTimings?.decodeMs;
   return {
     decision: routed.decision,
     backend: routed.backend.id,
@@ -41,8 +54,11 @@ export function generationFields(routed: RoutedGeneration, task: Task): Partial<
     tokenSource: usage.source,
     ttftMs: routed.ttftMs,
     e2eMs: routed.e2eMs,
-    tokensPerSecond: routed.e2eMs > 0 && usage.completionTokens > 0 ? usage.completionTokens / (routed.e2eMs / 1000) : null,
     fallbackReason: routed.fallbackReason ?? null,
+    ...timing,
+    ...(finite(serverPromptMs) ? { serverPromptMs } : {}),
+    ...(finite(serverDecodeMs) ? { serverDecodeMs } : {}),
+    ...(finite(usage.cpuMs) ? { cpuMs: usage.cpuMs } : {}),
   };
 }
 
@@ -56,4 +72,8 @@ export function failureFields(
     return { outcome: 'cancelled', errorClass: null };
   }
   return { outcome: 'error', errorClass: error instanceof Error ? error.name : 'UnknownError' };
+}
+
+function finite(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value);
 }

@@ -1,31 +1,41 @@
-/** Formats a metrics snapshot as the per-backend comparison table the demo and CLI print. */
+/**
+ * Formats a metrics snapshot as the comparison table the demo and `tandem report` print: one
+ * column per backend and task (metrics/definitions.ts and aggregateSql.ts define each figure).
+ */
 import type { BackendStats, LatencySummary, MetricsSnapshot, RequestRow } from '../protocol';
 
-const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : '—');
+const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 1 : 0)} ms` : '—');
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : '—');
-const pXX = (summary: LatencySummary, key: 'p50' | 'p95') => (summary.count > 0 ? ms(summary[key]) : '—');
+const usd = (value: number) => `$${value.toFixed(4)}`;
+const pair = (summary: LatencySummary) => (summary.count > 0 ? `${ms(summary.p50)} / ${ms(summary.p95)}` : '—');
 
 export function formatSummary(snapshot: MetricsSnapshot): string {
   const rows: Array<[string, (stats: BackendStats) => string]> = [
     ['model', (s) => s.model],
     ['requests', (s) => String(s.requests)],
-    ['errors / cancelled', (s) => `${s.errors} / ${s.cancelled}`],
+    ['errors / timeouts / cancelled', (s) => `${s.errors} / ${s.timeouts} / ${s.cancelled}`],
     ['fallbacks', (s) => String(s.fallbacks)],
     ['cache hit rate', (s) => pct(s.cacheHitRate)],
-    ['TTFT p50 / p95', (s) => `${pXX(s.ttftMs, 'p50')} / ${pXX(s.ttftMs, 'p95')}`],
-    ['E2E p50 / p95', (s) => `${pXX(s.e2eMs, 'p50')} / ${pXX(s.e2eMs, 'p95')}`],
-    ['tokens/s p50', (s) => (s.tokensPerSecond.count > 0 ? s.tokensPerSecond.p50.toFixed(1) : '—')],
-    ['shown / accepted / partial', (s) => `${s.shown} / ${s.accepted} / ${s.partiallyAccepted}`],
+    ['TTFT p50 / p95', (s) => pair(s.ttftMs)],
+    ['TPOT p50 / p95', (s) => pair(s.tpotMs)],
+    ['E2E p50 / p95', (s) => pair(s.e2eMs)],
+    ['decode tokens/s p50', (s) => (s.decodeTokensPerSecond.count > 0 ? s.decodeTokensPerSecond.p50.toFixed(1) : '—')],
+    [snapshot.showEvents ? 'shown / accepted / partial' : 'returned / accepted / partial', (s) => `${s.shown} / ${s.accepted} / ${s.partiallyAccepted}`],
     ['acceptance rate', (s) => pct(s.acceptanceRate)],
     ['tokens in / out', (s) => `${s.promptTokens} / ${s.completionTokens}`],
-    ['cost (USD)', (s) => s.costUsd.toFixed(4)],
+    ['cost (USD)', (s) => usd(s.costUsd)],
+    ['cost per 1k requests', (s) => usd(s.costPer1kRequests)],
   ];
-  const backends = snapshot.backends;
-  if (backends.length === 0) return 'No requests were recorded.';
-  const header = ['', ...backends.map((b) => b.backend)];
-  const table = [header, ...rows.map(([label, get]) => [label, ...backends.map(get)])];
+  const groups = snapshot.byTask;
+  if (groups.length === 0 && snapshot.beforeRouting.requests === 0) return 'No requests were recorded.';
+  const header = ['', ...groups.map((group) => `${group.backend} ${group.task}`)];
+  const table = [header, ...rows.map(([label, get]) => [label, ...groups.map(get)])];
   const widths = header.map((_, column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
   const lines = table.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  const before = snapshot.beforeRouting;
+  if (before.requests > 0) {
+    lines.push('', `before routing (no backend chosen): ${before.requests} requests, ${before.cancelled} cancelled, ${before.errors} errors`);
+  }
   const cache = snapshot.cache;
   lines.push('', `cache: L1 hits ${cache.l1Hits}, L2 hits ${cache.l2Hits}, typing-along hits ${cache.typingHits}, misses ${cache.misses}`);
   return lines.join('\n');

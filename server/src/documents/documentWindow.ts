@@ -9,7 +9,7 @@
  * per document and reason, instead of failing.
  */
 import type { Connection, DidChangeTextDocumentParams, TextDocumentItem } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { Logger } from '../logger';
 
 export interface DocumentWindowOptions {
@@ -34,6 +34,7 @@ export class DocumentWindow {
   private readonly missing = new Map<string, { reason: MissingReason; languageId: string }>();
   private readonly reported = new Set<string>();
   private readonly closeListeners: Array<(event: { document: TextDocument }) => void> = [];
+  private readonly changeListeners: Array<(document: TextDocument, changes: readonly TextDocumentContentChangeEvent[]) => void> = [];
   private readonly maxDocuments: number;
   private readonly maxTotalChars: number;
 
@@ -69,6 +70,14 @@ export class DocumentWindow {
     this.closeListeners.push(listener);
   }
 
+  /**
+   * Called with a kept document and a change, before the change is applied (the document still
+   * holds the old text, which the change's ranges refer to). Changes to documents not kept are not seen.
+   */
+  onWillChange(listener: (document: TextDocument, changes: readonly TextDocumentContentChangeEvent[]) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   /** Logs, once per document and reason, why a request found no document. */
   explainMissing(uri: string, log: Logger): void {
     const reason = this.missing.get(uri)?.reason;
@@ -99,6 +108,7 @@ export class DocumentWindow {
       if (full && before) this.open({ uri, languageId: before.languageId, version: params.textDocument.version, text: full.text });
       return;
     }
+    for (const listener of this.changeListeners) listener(document, params.contentChanges);
     this.totalChars -= document.getText().length;
     // update() edits `document` in place and returns it: `remove` below subtracts the new length.
     const updated = TextDocument.update(document, params.contentChanges, params.textDocument.version ?? document.version);

@@ -4,8 +4,8 @@ import type { Logger } from '../logger';
 import { openDatabase, reopenDatabaseFile } from '../storage/sqlite';
 import { describeError } from '../storage/sqliteErrors';
 import { SqliteMetricsRecorder, type MetricsConfig } from './recorder';
-import { MemoryRowStore, type RowStore } from './rowStore';
-import { METRICS_MIGRATIONS, SqliteRowStore } from './store';
+import { UnavailableRowStore, type RowStore } from './rowStore';
+import { METRICS_MIGRATIONS, openMemoryRowStore, SqliteRowStore } from './store';
 
 export interface OpenMetricsRecorderOptions {
   /** A file path (conventionally `<storage>/metrics.db`) or ':memory:'. */
@@ -33,9 +33,14 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
     now,
   });
   const warnings = [...opened.warnings];
-  let store: RowStore = new MemoryRowStore();
+  let store: RowStore = new UnavailableRowStore();
   let persistent = false;
-  if (opened.db) {
+  if (!opened.db) {
+    // Every statistic is SQL (aggregateSql.ts): without SQLite there is nothing to count with.
+    const message = 'Request metrics are not recorded in this session: SQLite cannot run in this process.';
+    options.log.warn(message);
+    warnings.push(message);
+  } else {
     try {
       store = new SqliteRowStore(opened.db);
       persistent = opened.persistent;
@@ -46,6 +51,7 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
       options.log.warn(message);
       warnings.push(message);
       opened.db.close();
+      store = inMemoryOrNothing();
     }
   }
   return new SqliteMetricsRecorder(store, {
@@ -66,5 +72,13 @@ function reopenStore(dbPath: string, busyTimeoutMs: number | undefined): RowStor
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+function inMemoryOrNothing(): RowStore {
+  try {
+    return openMemoryRowStore();
+  } catch {
+    return new UnavailableRowStore();
   }
 }

@@ -1,16 +1,17 @@
 /**
- * Rows and outcome updates waiting to be written. Bounded: while the database stays locked, the
+ * Rows and row updates waiting to be written. Bounded: while the database stays locked, the
  * oldest entries are dropped beyond `maxPending`, with a warning (not one per dropped row).
  */
 import type { Logger } from '../logger';
 import type { RequestRow } from '../protocol';
-import { applyUpdate, type OutcomeUpdate, type StoredRequest, type WriteBatch } from './rowStore';
+import { applyPatch, type RowUpdate, type StoredRequest, type WriteBatch } from './rowStore';
+import type { RowPatch } from './types';
 
 const WARN_EVERY_DROPS = 1000;
 
 export class PendingQueue {
   private inserts: StoredRequest[] = [];
-  private updates: OutcomeUpdate[] = [];
+  private updates: RowUpdate[] = [];
   private dropped = 0;
 
   constructor(
@@ -22,16 +23,21 @@ export class PendingQueue {
     return this.inserts.length + this.updates.length;
   }
 
+  /** Queued rows, oldest first. */
+  get rows(): StoredRequest[] {
+    return this.inserts;
+  }
+
   add(request: StoredRequest): void {
     this.inserts.push(request);
     this.dropOverflow();
   }
 
   /** An update to a queued row is folded into it; otherwise it waits for its own write. */
-  update(update: OutcomeUpdate): void {
-    const queued = this.inserts.find((request) => request.row.id === update.id);
-    if (queued) queued.row = applyUpdate(queued.row, update);
-    else this.updates.push(update);
+  update(id: string, patch: RowPatch): void {
+    const queued = this.inserts.find((request) => request.row.id === id);
+    if (queued) queued.row = applyPatch(queued.row, patch);
+    else this.updates.push({ id, patch });
     this.dropOverflow();
   }
 
@@ -45,23 +51,12 @@ export class PendingQueue {
     this.updates = [];
   }
 
-  rowsSince(sinceMs: number): RequestRow[] {
-    return this.inserts.map((request) => request.row).filter((row) => row.ts >= sinceMs);
-  }
-
-  /** Stored rows with queued updates applied, plus queued rows since `sinceMs`; oldest first. */
-  mergeInto(stored: readonly RequestRow[], sinceMs: number): RequestRow[] {
-    const queued = this.rowsSince(sinceMs);
-    if (queued.length === 0 && this.updates.length === 0) return [...stored];
-    const pendingUpdates = new Map(this.updates.map((update) => [update.id, update]));
-    const queuedIds = new Set(queued.map((row) => row.id));
-    const rows = stored
-      .filter((row) => !queuedIds.has(row.id))
-      .map((row) => {
-        const update = pendingUpdates.get(row.id);
-        return update ? applyUpdate(row, update) : row;
-      });
-    return [...rows, ...queued].sort((a, b) => a.ts - b.ts);
+  /** Stored rows with the queued updates applied (in the order they were made). */
+  withUpdates(stored: readonly RequestRow[]): RequestRow[] {
+    if (this.updates.length === 0) return [...stored];
+    const byId = new Map<string, RowPatch[]>();
+    for (const { id, patch } of this.updates) byId.set(id, [...(byId.get(id) ?? []), patch]);
+    return stored.map((row) => (byId.get(row.id) ?? []).reduce(applyPatch, row));
   }
 
   private dropOverflow(): void {

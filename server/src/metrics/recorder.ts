@@ -6,37 +6,61 @@
  * When the database is busy (another process holds the write lock) or the disk refuses the write
  * for now (full, I/O error, read-only, cannot open: see isTransientError) the queue waits, with a
  * growing back-off up to 30 s, and is written once the disk takes it again; snapshots still
- * include queued rows. The queue holds at most `maxPending` rows and updates (default
+ * include queued rows (written to an in-memory database with the same schema, so they are
+ * counted by the same SQL). The queue holds at most `maxPending` rows and updates (default
  * MAX_PENDING_ROWS); beyond that the oldest are dropped, with a warning. Errors that say the
  * handle itself is stale (read-only, cannot open, I/O error) reopen the file before the next
  * attempt. Only damage that no retry can fix (corruption, a missing table) moves the session to
- * an in-memory row store, with one warning saying so.
+ * an in-memory SQLite store, with one warning saying so.
  */
 import { sha256Hex } from '../cache/cacheKey';
 import type { CacheCounters } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
-import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, PromptTrace, RequestRow, ShadowStats } from '../protocol';
+import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, PromptTrace, RequestRow } from '../protocol';
+import { redactOptional } from '../redact';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
 import { describeError, isRetryableError, isRowError, needsReopen } from '../storage/sqliteErrors';
-import { LiveTally } from './liveTally';
+import { priceRow, type CostBasis } from './cost';
 import { PendingQueue } from './pendingQueue';
-import { MemoryRowStore, type RowStore, type StoredRequest } from './rowStore';
+import { UnavailableRowStore, type RowQuery, type RowStore, type StoredRequest } from './rowStore';
 import { shadowStats } from './shadowStats';
-import { finishTallies, mergeTallies, tallyRows, type Tallies } from './tally';
-import type { MetricsRecorder, RequestText } from './types';
-import { invalidRowReason } from './validateRow';
-import { redactOptional } from '../redact';
+import { openMemoryRowStore } from './store';
+import { emptyAggregate, finishAggregate, mergeAggregates, type StoreAggregate } from './tally';
+import type { MetricsRecorder, RequestText, RowPatch } from './types';
+import { invalidPatchReason, invalidRowReason } from './validateRow';
+import { DAY_MS, snapshotWindow } from './window';
 
-export type MetricsConfig = TandemConfig['metrics'] & { pricePerMillionTokens: number };
+/** Told of every recorded row (validated, priced, redacted) and every later patch of one. */
+export interface RecordListener {
+  recorded(row: RequestRow): void;
+  updated(id: string, patch: RowPatch): void;
+}
 
-const DAY_MS = 24 * 3600 * 1000;
+/**
+ * The metrics settings plus what the recorder needs from elsewhere: the prices rows are costed
+ * with (cost.ts costBasisOf) and whether the editor reports displayed completions (the LSP
+ * client's `reportsShownCompletions`; false for the CLI).
+ */
+export type MetricsConfig = TandemConfig['metrics'] & { cost: CostBasis; showEvents: boolean };
+
 const PRUNE_EVERY_MS = 3600 * 1000;
 const DEFAULT_RECENT = 50;
 /** Rows and outcome updates kept queued while the disk refuses writes (about 1 KB each). */
 export const MAX_PENDING_ROWS = 10_000;
+/** Rows kept by the in-memory store that replaces a damaged file for the rest of the session. */
+const MEMORY_MAX_ROWS = 50_000;
 const NO_CACHE_COUNTERS: CacheCounters = { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 };
+
+/** What one store yields for a snapshot. */
+interface StoreView {
+  aggregate: StoreAggregate;
+  recent: RequestRow[];
+  shadows: RequestRow[];
+}
+
+const EMPTY_VIEW: StoreView = { aggregate: emptyAggregate(), recent: [], shadows: [] };
 
 export interface RecorderOptions {
   config: MetricsConfig;
@@ -58,11 +82,13 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   private config: MetricsConfig;
   private store: RowStore;
   private readonly pending: PendingQueue;
-  private readonly live = new LiveTally();
+  /** An in-memory database the queued rows are copied into, to count them with the same SQL. */
+  private scratch: RowStore | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  private readonly recordListeners = new Set<RecordListener>();
   private readonly busy: FailureReporter;
   private reopenBeforeWrite = false;
   private readonly flushDelayMs: number;
@@ -94,59 +120,117 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
         this.log.error(`Request row not recorded: ${problem}.`);
         return;
       }
-      this.pending.add(this.toStored(withRedactedText(row), text));
+      const priced = row.costUsd === undefined ? { ...row, ...priceRow(row, this.config.cost) } : row;
+      const stored = this.toStored(withRedactedText(priced), text);
+      this.pending.add(stored);
+      this.tellRecordListeners((listener) => listener.recorded(stored.row));
       this.changed();
     } catch (error) {
       this.log.error(`Recording request ${String(row?.id)} failed: ${describeError(error)}`);
     }
   }
 
-  updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void {
+  update(id: string, patch: RowPatch): void {
     if (this.closed) return;
     try {
-      this.pending.update({ id, outcome, acceptedChars });
+      const problem = invalidPatchReason(patch);
+      if (problem) {
+        this.log.error(`Update of request ${id} not recorded: ${problem}.`);
+        return;
+      }
+      this.pending.update(id, patch);
+      this.tellRecordListeners((listener) => listener.updated(id, patch));
       this.changed();
     } catch (error) {
       this.log.error(`Updating request ${id} failed: ${describeError(error)}`);
     }
   }
 
+  updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void {
+    this.update(id, acceptedChars === undefined ? { outcome } : { outcome, acceptedChars });
+  }
+
   snapshot(params: MetricsSnapshotParams = {}): MetricsSnapshot {
     const now = this.options.now();
-    const windowStart = now - this.config.retentionDays * DAY_MS;
-    const sinceMs = params.sinceMs ?? windowStart;
+    const window = snapshotWindow(params, now, this.config.retentionDays);
+    const filters = definedFilters(params);
+    const query: RowQuery = { ...window, ...filters };
     const recent = Math.max(0, Math.floor(params.recent ?? DEFAULT_RECENT));
-    // While backing off from a locked database, queued rows are merged in instead of waiting.
+    // While backing off from a locked database, queued rows are counted from memory instead.
     if (this.busy.canTry()) this.flush();
-    const stored = this.readStored(params.sinceMs === undefined ? undefined : sinceMs, windowStart, recent);
-    // Queued outcome updates of rows already written show in `recent` at once and in the
-    // per-backend stats once written.
-    const queued = this.pending.rowsSince(sinceMs);
-    // The live tally must not absorb queued rows: copy it before merging them in.
-    const tallies =
-      queued.length === 0
-        ? stored.tallies
-        : mergeTallies(mergeTallies(new Map(), stored.tallies), tallyRows(queued));
+    const stored = this.readView(this.store, query, recent, 'the snapshot shows queued rows only');
+    const queued = this.pending.rows.length > 0 ? this.readView(this.scratchWithQueued(), query, recent, 'the snapshot leaves queued rows out') : EMPTY_VIEW;
+    const aggregate = mergeAggregates(stored.aggregate, queued.aggregate);
+    const shadow = shadowStats(mergeById(stored.shadows, queued.shadows));
     return {
       generatedAt: now,
-      backends: finishTallies(tallies, this.config.pricePerMillionTokens),
+      window: { sinceMs: window.sinceMs, untilMs: window.untilMs ?? now },
+      filters,
+      ...finishAggregate(aggregate, this.config.showEvents),
+      beforeRouting: aggregate.beforeRouting,
+      languages: aggregate.languages,
+      showEvents: this.config.showEvents,
+      memory: processMemory(),
       cache: this.cacheCounters(),
-      recent: recent === 0 ? [] : this.pending.mergeInto(stored.recent, sinceMs).reverse().slice(0, recent),
-      ...this.shadowSummary(sinceMs, queued),
+      // Queued updates of rows already written show here at once, in the statistics once written.
+      recent: this.newestFirst(this.pending.withUpdates(stored.recent), queued.recent).slice(0, recent),
+      ...(shadow.length > 0 ? { shadow } : {}),
     };
   }
 
-  /** Every retained row (or those since `sinceMs`), oldest first: for exports and reports. */
-  rows(sinceMs?: number): RequestRow[] {
+  /** The rows a snapshot with `params` covers (default window, filters), oldest first: for exports. */
+  rows(params: MetricsSnapshotParams = {}): RequestRow[] {
     this.flush();
-    const since = sinceMs ?? this.options.now() - this.config.retentionDays * DAY_MS;
+    const query: RowQuery = { ...snapshotWindow(params, this.options.now(), this.config.retentionDays), ...definedFilters(params) };
     let stored: RequestRow[] = [];
     try {
-      stored = this.store.rowsSince(since);
+      stored = this.pending.withUpdates(this.store.rows(query));
     } catch (error) {
       this.log.warn(`Reading request metrics failed (${describeError(error)}); returning queued rows only.`);
     }
-    return this.pending.mergeInto(stored, since);
+    let queued: RequestRow[] = [];
+    if (this.pending.rows.length > 0) {
+      try {
+        queued = this.scratchWithQueued().rows(query);
+      } catch (error) {
+        this.log.warn(`Reading queued request metrics failed (${describeError(error)}); returning stored rows only.`);
+      }
+    }
+    return this.newestFirst(stored.reverse(), queued.reverse()).reverse();
+  }
+
+  /**
+   * Deletes every stored and queued row (the panel's reset, after the user confirmed); returns
+   * how many. Throws when the database refuses the delete, so the user sees that it failed.
+   */
+  reset(): number {
+    if (this.closed) return 0;
+    let stored: number;
+    try {
+      stored = this.store.deleteAll();
+    } catch (error) {
+      throw new Error(`Resetting request metrics failed (${describeError(error)}); nothing was deleted.`);
+    }
+    const deleted = stored + this.pending.rows.length;
+    this.pending.clear();
+    this.changed();
+    return deleted;
+  }
+
+  /** Each row as stored and each later patch, synchronously (the live Prometheus feed, H5). */
+  onDidRecord(listener: RecordListener): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
+  }
+
+  private tellRecordListeners(tell: (listener: RecordListener) => void): void {
+    for (const listener of this.recordListeners) {
+      try {
+        tell(listener);
+      } catch (error) {
+        this.log.error(`A metrics record listener failed: ${describeError(error)}`);
+      }
+    }
   }
 
   onDidChange(listener: () => void): () => void {
@@ -156,7 +240,6 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
 
   /** Applies changed settings; text columns are filled only for rows recorded from now on. */
   configure(config: MetricsConfig): void {
-    if (config.retentionDays !== this.config.retentionDays) this.live.invalidate();
     this.config = { ...config };
   }
 
@@ -168,13 +251,11 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     const batch = this.pending.batch();
     try {
       if (this.reopenBeforeWrite) this.reopen();
-      this.live.beforeWrite(batch, (id) => this.store.factsOf(id));
       this.store.write(batch);
     } catch (error) {
       return this.writeFailed(error);
     }
     this.pending.clear();
-    this.live.afterWrite(batch);
     this.busy.succeeded('Writing request metrics');
     this.prune();
     return true;
@@ -186,6 +267,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     this.flush();
     this.closed = true;
     this.listeners.clear();
+    this.recordListeners.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size > 0) {
@@ -196,6 +278,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     }
     try {
       this.store.close();
+      this.scratch?.close();
     } catch (error) {
       this.log.warn(`Closing the metrics database failed (${describeError(error)}).`);
     }
@@ -208,7 +291,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       this.scheduleFlush();
       return false;
     }
-    if (isRowError(error) || this.store instanceof MemoryRowStore) {
+    if (isRowError(error) || this.store.inMemory) {
       // invalidRowReason lets only bindable rows in, so this is a bug: report it, keep going.
       const count = this.pending.size;
       this.log.error(`${count} request metric write(s) refused and dropped: ${describeError(error)}`);
@@ -227,7 +310,6 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     const stale = this.store;
     this.store = fresh;
     this.reopenBeforeWrite = false;
-    this.live.invalidate();
     try {
       stale.close();
     } catch {
@@ -248,44 +330,38 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     };
   }
 
-  /** `sinceMs` undefined: the default window, served by the live tally. */
-  private readStored(
-    sinceMs: number | undefined,
-    windowStart: number,
-    recent: number,
-  ): { tallies: Tallies; recent: RequestRow[] } {
+  /** What `store` holds for `query`; empty (with a warning saying `otherwise`) when reading fails. */
+  private readView(store: RowStore, query: RowQuery, recent: number, otherwise: string): StoreView {
     try {
-      const tallies =
-        sinceMs === undefined
-          ? this.live.current(windowStart, this.store.changedElsewhere(), (since) => this.store.tally(since))
-          : this.store.tally(sinceMs);
-      return { tallies, recent: this.store.recent(sinceMs ?? windowStart, recent).reverse() };
+      return { aggregate: store.aggregate(query), recent: store.recent(query, recent), shadows: store.shadowRows(query) };
     } catch (error) {
-      this.log.warn(
-        `Reading request metrics failed (${describeError(error)}); the snapshot shows queued rows only.`,
-      );
-      return { tallies: new Map(), recent: [] };
+      this.log.warn(`Reading request metrics failed (${describeError(error)}); ${otherwise}.`);
+      return EMPTY_VIEW;
     }
   }
 
-  /** Shadow rows are recorded once, complete, and never updated: stored and queued ones add up. */
-  private shadowSummary(sinceMs: number, queued: readonly RequestRow[]): { shadow?: ShadowStats[] } {
-    const rows = new Map<string, RequestRow>();
-    try {
-      for (const row of this.store.shadowRows(sinceMs)) rows.set(row.id, row);
-    } catch (error) {
-      this.log.warn(`Reading shadow comparisons failed (${describeError(error)}); the snapshot shows queued ones only.`);
-    }
-    for (const row of queued) if (row.shadowOf != null) rows.set(row.id, row);
-    const shadow = shadowStats(rows.values());
-    return shadow.length > 0 ? { shadow } : {};
+  /** The scratch store holding exactly the queued rows (their queued updates folded in). */
+  private scratchWithQueued(): RowStore {
+    this.scratch ??= this.memoryStore();
+    this.scratch.deleteAll();
+    this.scratch.write({ inserts: this.pending.rows, updates: [] });
+    return this.scratch;
+  }
+
+  /** Stored and queued rows, each newest first, as one list newest first; a queued row replaces
+   * a stored one of the same id (it will, once written). */
+  private newestFirst(stored: readonly RequestRow[], queued: readonly RequestRow[]): RequestRow[] {
+    if (queued.length === 0) return [...stored];
+    const queuedIds = new Set(queued.map((row) => row.id));
+    // Stable sort: at equal ts the queued (newer) rows stay first.
+    return [...queued, ...stored.filter((row) => !queuedIds.has(row.id))].sort((a, b) => b.ts - a.ts);
   }
 
   private prune(): void {
     const now = this.options.now();
     if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
     try {
-      if (this.store.deleteOlderThan(now - this.config.retentionDays * DAY_MS) > 0) this.live.invalidate();
+      this.store.deleteOlderThan(now - this.config.retentionDays * DAY_MS);
       this.lastPruneAt = now;
     } catch (error) {
       // Pruning waits for the next hour when the disk refuses it; only damage goes to memory.
@@ -299,13 +375,22 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
         'for the rest of this session and will be lost when the server stops.',
     );
     const failed = this.store;
-    this.store = new MemoryRowStore();
+    this.store = this.memoryStore();
     this.reopenBeforeWrite = false;
-    this.live.invalidate();
     try {
       failed.close();
     } catch {
       // The failure that matters was reported above.
+    }
+  }
+
+  /** SQLite in memory; nothing at all when SQLite cannot run in this process. */
+  private memoryStore(): RowStore {
+    try {
+      return openMemoryRowStore({ maxRows: MEMORY_MAX_ROWS });
+    } catch (error) {
+      this.log.warn(`SQLite cannot run in memory either (${describeError(error)}); request metrics are not kept.`);
+      return new UnavailableRowStore();
     }
   }
 
@@ -349,4 +434,24 @@ function withRedactedText(row: RequestRow): RequestRow {
 /** A prompt trace as stored when prompt text must not be kept: its sources without their text. */
 function withoutText(trace: PromptTrace): PromptTrace {
   return { ...trace, sources: trace.sources.map(({ text: _text, ...source }) => source) };
+}
+
+/** The params' filters that are set (the snapshot echoes them). */
+function definedFilters(params: MetricsSnapshotParams): MetricsSnapshot['filters'] {
+  return {
+    ...(params.task !== undefined ? { task: params.task } : {}),
+    ...(params.language !== undefined ? { language: params.language } : {}),
+    ...(params.backend !== undefined ? { backend: params.backend } : {}),
+  };
+}
+
+function mergeById(stored: readonly RequestRow[], queued: readonly RequestRow[]): RequestRow[] {
+  const rows = new Map<string, RequestRow>();
+  for (const row of [...stored, ...queued]) rows.set(row.id, row);
+  return [...rows.values()];
+}
+
+function processMemory(): MetricsSnapshot['memory'] {
+  const usage = process.memoryUsage();
+  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external };
 }

@@ -1,10 +1,11 @@
 /**
- * Where request rows live: SQLite (store.ts) normally, or plain memory (below) when SQLite cannot
- * run in this process at all. The recorder talks only to this interface.
+ * Where request rows live: SQLite (store.ts) normally, a SQLite database in memory after the file
+ * failed for good, and nowhere (UnavailableRowStore) when SQLite cannot run in this process at
+ * all. The recorder talks only to this interface.
  */
-import type { Outcome, RequestRow } from '../protocol';
-import type { RowFacts } from './liveTally';
-import { tallyRows, type Tallies } from './tally';
+import type { BackendId, RequestRow, Task } from '../protocol';
+import { emptyAggregate, type StoreAggregate } from './tally';
+import type { RowPatch } from './types';
 
 export interface StoredRequest {
   row: RequestRow;
@@ -16,109 +17,78 @@ export interface StoredRequest {
   completion: string | null;
 }
 
-export interface OutcomeUpdate {
+export interface RowUpdate {
   id: string;
-  outcome: Outcome;
-  acceptedChars?: number;
+  patch: RowPatch;
 }
 
 export interface WriteBatch {
   inserts: readonly StoredRequest[];
-  updates: readonly OutcomeUpdate[];
+  updates: readonly RowUpdate[];
+}
+
+/** Which rows a read covers: ts in [sinceMs, untilMs), and the filters that are set. */
+export interface RowQuery {
+  sinceMs: number;
+  untilMs?: number;
+  task?: Task;
+  language?: string;
+  backend?: BackendId;
 }
 
 export interface RowStore {
+  /** True for a store that does not outlive the process. */
+  readonly inMemory: boolean;
   /** All of it or nothing; inserts first, so an update may target a row of the same batch. */
   write(batch: WriteBatch): void;
-  /** Rows with ts >= sinceMs, oldest first (for exports; snapshots use `tally` and `recent`). */
-  rowsSince(sinceMs: number): RequestRow[];
-  /** Per-backend counts, sums and latency values of rows with ts >= sinceMs. */
-  tally(sinceMs: number): Tallies;
-  /** The newest `limit` rows with ts >= sinceMs, newest first. */
-  recent(sinceMs: number, limit: number): RequestRow[];
-  /** Shadow rows (those with `shadowOf`) with ts >= sinceMs, oldest first. */
-  shadowRows(sinceMs: number): RequestRow[];
+  /** Rows matching `query`, oldest first (exports). */
+  rows(query: RowQuery): RequestRow[];
+  /** The newest `limit` rows matching `query`, newest first. */
+  recent(query: RowQuery, limit: number): RequestRow[];
+  /** Shadow rows (those with `shadowOf`) matching `query`, oldest first. */
+  shadowRows(query: RowQuery): RequestRow[];
+  /** Per-(backend, task) statistics of the primary rows matching `query` (aggregateSql.ts). */
+  aggregate(query: RowQuery): StoreAggregate;
   /** Deletes rows with ts < beforeMs; returns how many. */
   deleteOlderThan(beforeMs: number): number;
-  /** What a row's outcome update needs to know about it; undefined for an unknown id. */
-  factsOf(id: string): RowFacts | undefined;
-  /** True when another connection wrote since the last call (always false in memory). */
-  changedElsewhere(): boolean;
+  /** Deletes every row; returns how many. */
+  deleteAll(): number;
   close(): void;
 }
 
-export function applyUpdate(row: RequestRow, update: OutcomeUpdate): RequestRow {
-  return {
-    ...row,
-    outcome: update.outcome,
-    acceptedChars: update.acceptedChars ?? row.acceptedChars,
-  };
+/** The row with `patch` applied: fields the patch leaves out (or sets undefined) keep their value. */
+export function applyPatch(row: RequestRow, patch: RowPatch): RequestRow {
+  const patched: RequestRow = { ...row };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value !== undefined) (patched as unknown as Record<string, unknown>)[field] = value;
+  }
+  return patched;
 }
 
-/** Keeps the newest `maxRows` rows in memory; used only when SQLite is unavailable. */
-export class MemoryRowStore implements RowStore {
-  private rows: RequestRow[] = [];
-  private readonly byId = new Map<string, number>();
-
-  constructor(private readonly maxRows = 50_000) {}
-
-  write(batch: WriteBatch): void {
-    for (const { row } of batch.inserts) {
-      const index = this.byId.get(row.id);
-      if (index === undefined) {
-        this.byId.set(row.id, this.rows.length);
-        this.rows.push({ ...row });
-      } else {
-        this.rows[index] = { ...row };
-      }
-    }
-    for (const update of batch.updates) {
-      const index = this.byId.get(update.id);
-      const row = index === undefined ? undefined : this.rows[index];
-      if (index !== undefined && row) this.rows[index] = applyUpdate(row, update);
-    }
-    if (this.rows.length > this.maxRows) this.keep(this.rows.slice(-this.maxRows));
+/**
+ * Used only when SQLite cannot run in this process at all (its native module did not load):
+ * rows are not kept, and snapshots are empty, rather than counted by a second definition.
+ */
+export class UnavailableRowStore implements RowStore {
+  readonly inMemory = true;
+  write(): void {}
+  rows(): RequestRow[] {
+    return [];
   }
-
-  rowsSince(sinceMs: number): RequestRow[] {
-    return this.rows.filter((row) => row.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
+  recent(): RequestRow[] {
+    return [];
   }
-
-  tally(sinceMs: number): Tallies {
-    return tallyRows(this.rowsSince(sinceMs));
+  shadowRows(): RequestRow[] {
+    return [];
   }
-
-  recent(sinceMs: number, limit: number): RequestRow[] {
-    return limit > 0 ? this.rowsSince(sinceMs).slice(-limit).reverse() : [];
+  aggregate(): StoreAggregate {
+    return emptyAggregate();
   }
-
-  shadowRows(sinceMs: number): RequestRow[] {
-    return this.rowsSince(sinceMs).filter((row) => row.shadowOf != null);
+  deleteOlderThan(): number {
+    return 0;
   }
-
-  deleteOlderThan(beforeMs: number): number {
-    const before = this.rows.length;
-    this.keep(this.rows.filter((row) => row.ts >= beforeMs));
-    return before - this.rows.length;
+  deleteAll(): number {
+    return 0;
   }
-
-  factsOf(id: string): RowFacts | undefined {
-    const index = this.byId.get(id);
-    const row = index === undefined ? undefined : this.rows[index];
-    return row && { ts: row.ts, backend: row.backend, cacheTier: row.cacheTier, outcome: row.outcome };
-  }
-
-  changedElsewhere(): boolean {
-    return false;
-  }
-
-  close(): void {
-    this.keep([]);
-  }
-
-  private keep(rows: RequestRow[]): void {
-    this.rows = rows;
-    this.byId.clear();
-    rows.forEach((row, index) => this.byId.set(row.id, index));
-  }
+  close(): void {}
 }

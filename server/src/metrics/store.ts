@@ -1,13 +1,16 @@
 /**
- * The SQLite `requests` table: one row per request with every RequestRow field, plus hashes of
- * the prompt and completion. The text columns stay NULL unless `metrics.storePrompts` is on.
+ * The SQLite `requests` table: one row per request with every RequestRow field (columns.ts maps
+ * them), plus hashes of the prompt and completion. The text columns stay NULL unless
+ * `metrics.storePrompts` is on. Statistics are computed by the SQL in aggregateSql.ts.
  */
-import type Database from 'better-sqlite3';
-import type { BackendId, RequestRow } from '../protocol';
-import type { Migration } from '../storage/migrations';
-import type { RowFacts } from './liveTally';
-import type { OutcomeUpdate, RowStore, StoredRequest, WriteBatch } from './rowStore';
-import { GENERATED_OUTCOMES, SHOWN_OUTCOMES, tallyOf, type Tallies } from './tally';
+import Database from 'better-sqlite3';
+import type { RequestRow } from '../protocol';
+import { migrate, type Migration } from '../storage/migrations';
+import { AggregateStatements, QUERY_WHERE, queryParams, type QueryParams } from './aggregateSql';
+import { columnOf, COLUMNS, columnValues, fromSelected, SELECT_LIST } from './columns';
+import type { RowQuery, RowStore, RowUpdate, StoredRequest, WriteBatch } from './rowStore';
+import type { StoreAggregate } from './tally';
+import { ROW_PATCH_FIELDS } from './types';
 
 export const METRICS_MIGRATIONS: readonly Migration[] = [
   {
@@ -66,198 +69,159 @@ export const METRICS_MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE requests ADD COLUMN prompt_trace TEXT;');
     },
   },
+  {
+    name: 'add timing, cost and quality columns',
+    // RequestRow's optional fields of issue 11 (columns.ts); all NULL for older rows. The index
+    // covers the snapshot's list of languages (aggregateSql.ts).
+    up(db) {
+      db.exec(`
+        ALTER TABLE requests ADD COLUMN tpot_ms REAL;
+        ALTER TABLE requests ADD COLUMN decode_tokens_per_second REAL;
+        ALTER TABLE requests ADD COLUMN prompt_tokens_per_second REAL;
+        ALTER TABLE requests ADD COLUMN itl_count INTEGER;
+        ALTER TABLE requests ADD COLUMN itl_mean_ms REAL;
+        ALTER TABLE requests ADD COLUMN itl_p50_ms REAL;
+        ALTER TABLE requests ADD COLUMN itl_p95_ms REAL;
+        ALTER TABLE requests ADD COLUMN itl_max_ms REAL;
+        ALTER TABLE requests ADD COLUMN server_prompt_ms REAL;
+        ALTER TABLE requests ADD COLUMN server_decode_ms REAL;
+        ALTER TABLE requests ADD COLUMN cpu_ms REAL;
+        ALTER TABLE requests ADD COLUMN cost_usd REAL;
+        ALTER TABLE requests ADD COLUMN cost_basis TEXT;
+        ALTER TABLE requests ADD COLUMN displayed INTEGER;
+        ALTER TABLE requests ADD COLUMN shown_chars INTEGER;
+        ALTER TABLE requests ADD COLUMN typed_chars INTEGER;
+        ALTER TABLE requests ADD COLUMN survival_30s REAL;
+        ALTER TABLE requests ADD COLUMN survival_120s REAL;
+        ALTER TABLE requests ADD COLUMN syntax_error INTEGER;
+        ALTER TABLE requests ADD COLUMN feedback INTEGER;
+        ALTER TABLE requests ADD COLUMN grounding REAL;
+        CREATE INDEX requests_ts_language ON requests (ts, language);
+      `);
+    },
+  },
 ];
 
-/**
- * The optional RequestRow fields (shadow rows only). A row read back leaves them out when NULL,
- * so every other row reads back exactly as it was recorded.
- */
-const SHADOW_COLUMNS = [
-  ['shadowOf', 'shadow_of'],
-  ['comparedWith', 'compared_with'],
-  ['shadowSimilarity', 'shadow_similarity'],
-  ['shownSimilarity', 'shown_similarity'],
-  ['shadowFirstLineMatch', 'shadow_first_line_match'],
-  ['shownFirstLineMatch', 'shown_first_line_match'],
-] as const satisfies ReadonlyArray<readonly [keyof RequestRow, string]>;
-
-/** RequestRow field → column, in one place so insert and select cannot drift apart. */
-const COLUMNS = [
-  ['id', 'id'],
-  ['ts', 'ts'],
-  ['task', 'task'],
-  ['language', 'language'],
-  ['policy', 'policy'],
-  ['decision', 'decision'],
-  ['backend', 'backend'],
-  ['model', 'model'],
-  ['cacheTier', 'cache_tier'],
-  ['promptTokens', 'prompt_tokens'],
-  ['completionTokens', 'completion_tokens'],
-  ['tokenSource', 'token_source'],
-  ['ttftMs', 'ttft_ms'],
-  ['e2eMs', 'e2e_ms'],
-  ['tokensPerSecond', 'tokens_per_second'],
-  ['outcome', 'outcome'],
-  ['acceptedChars', 'accepted_chars'],
-  ['errorClass', 'error_class'],
-  ['fallbackReason', 'fallback_reason'],
-  ...SHADOW_COLUMNS,
-] as const satisfies ReadonlyArray<readonly [keyof RequestRow, string]>;
-
-/** SQL spelling of the definitions in tally.ts (tallyRows is the reference; a test compares). */
-const sqlList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-
-const COUNTS_SQL = `
-  SELECT backend,
-    COUNT(*) AS requests,
-    TOTAL(outcome = 'error') AS errors,
-    TOTAL(outcome = 'cancelled') AS cancelled,
-    TOTAL(fallback_reason IS NOT NULL) AS fallbacks,
-    TOTAL(cache_tier != 'none') AS cacheHits,
-    TOTAL(outcome IN (${sqlList(SHOWN_OUTCOMES)})) AS shown,
-    TOTAL(outcome = 'accepted') AS accepted,
-    TOTAL(outcome = 'partial') AS partiallyAccepted,
-    TOTAL(CASE WHEN cache_tier = 'none' THEN prompt_tokens END) AS promptTokens,
-    TOTAL(CASE WHEN cache_tier = 'none' THEN completion_tokens END) AS completionTokens
-  FROM requests WHERE ts >= ? AND backend IS NOT NULL
-  GROUP BY backend`;
-
-const LATENCIES_SQL = `
-  SELECT backend, ttft_ms, e2e_ms, tokens_per_second FROM requests
-  WHERE ts >= ? AND backend IS NOT NULL AND cache_tier = 'none'
-    AND outcome IN (${sqlList(GENERATED_OUTCOMES)})`;
-
-interface CountsRow {
-  backend: BackendId;
-  requests: number;
-  errors: number;
-  cancelled: number;
-  fallbacks: number;
-  cacheHits: number;
-  shown: number;
-  accepted: number;
-  partiallyAccepted: number;
-  promptTokens: number;
-  completionTokens: number;
-}
-
-type LatencyTuple = [BackendId, number | null, number | null, number | null];
-
 const EXTRA_COLUMNS = ['prompt_hash', 'completion_hash', 'prompt', 'completion', 'prompt_trace'] as const;
+const SELECT_ROW = `${SELECT_LIST}, prompt_trace AS promptTrace`;
+
+export interface SqliteRowStoreOptions {
+  /** Keep at most this many rows (the newest): for a store in memory, which has no disk to fill. */
+  maxRows?: number;
+}
 
 export class SqliteRowStore implements RowStore {
   private readonly insert: Database.Statement<unknown[]>;
-  private readonly update: Database.Statement<unknown[]>;
-  private readonly selectSince: Database.Statement<[number], RequestRow>;
-  private readonly selectRecent: Database.Statement<[number, number], RequestRow>;
-  private readonly countsByBackend: Database.Statement<[number], CountsRow>;
-  private readonly modelsByBackend: Database.Statement<[number], { backend: BackendId; model: string }>;
-  private readonly latencies: Database.Statement<[number], LatencyTuple>;
+  private readonly update: Database.Statement<[Record<string, unknown>]>;
+  private readonly selectRows: Database.Statement<[QueryParams], Record<string, unknown>>;
+  private readonly selectRecent: Database.Statement<[QueryParams & { limit: number }], Record<string, unknown>>;
+  private readonly selectShadows: Database.Statement<[QueryParams], Record<string, unknown>>;
+  private readonly aggregates: AggregateStatements;
   private readonly deleteBefore: Database.Statement<[number]>;
-  private readonly selectFacts: Database.Statement<[string], RowFacts>;
-  private readonly selectShadows: Database.Statement<[number], RequestRow>;
+  private readonly deleteEvery: Database.Statement<[]>;
+  private readonly trimTo: Database.Statement<[number]>;
   private readonly writeInTransaction: (batch: WriteBatch) => void;
-  private dataVersion: number | undefined;
+  private insertedSinceTrim = 0;
 
-  constructor(private readonly db: Database.Database) {
-    const names = [...COLUMNS.map(([, column]) => column), ...EXTRA_COLUMNS];
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: SqliteRowStoreOptions = {},
+  ) {
+    const names = [...COLUMNS.map(({ column }) => column), ...EXTRA_COLUMNS];
     // A repeated id (a caller bug) replaces the row rather than failing the whole batch.
     this.insert = db.prepare(
       `INSERT OR REPLACE INTO requests (${names.join(', ')})
        VALUES (${names.map(() => '?').join(', ')})`,
     );
-    this.update = db.prepare(
-      `UPDATE requests SET outcome = ?, accepted_chars = COALESCE(?, accepted_chars) WHERE id = ?`,
-    );
-    const selectList = [...COLUMNS.map(([field, column]) => `${column} AS ${field}`), 'prompt_trace AS promptTrace'].join(', ');
-    this.selectSince = db.prepare(
-      `SELECT ${selectList} FROM requests WHERE ts >= ? ORDER BY ts ASC, rowid ASC`,
-    );
+    // A field the patch leaves out binds NULL and keeps the stored value.
+    const assignments = ROW_PATCH_FIELDS.map((field) => `${columnOf(field)} = COALESCE(@${field}, ${columnOf(field)})`);
+    this.update = db.prepare(`UPDATE requests SET ${assignments.join(', ')} WHERE id = @id`);
+    this.selectRows = db.prepare(`SELECT ${SELECT_ROW} FROM requests WHERE ${QUERY_WHERE} ORDER BY ts ASC, rowid ASC`);
     this.selectRecent = db.prepare(
-      `SELECT ${selectList} FROM requests WHERE ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`,
+      `SELECT ${SELECT_ROW} FROM requests WHERE ${QUERY_WHERE} ORDER BY ts DESC, rowid DESC LIMIT @limit`,
     );
-    this.countsByBackend = db.prepare(COUNTS_SQL);
-    this.modelsByBackend = db.prepare(
-      `SELECT DISTINCT backend, model FROM requests
-       WHERE ts >= ? AND backend IS NOT NULL AND model IS NOT NULL`,
-    );
-    this.latencies = db.prepare(LATENCIES_SQL).raw() as unknown as Database.Statement<[number], LatencyTuple>;
-    this.deleteBefore = db.prepare('DELETE FROM requests WHERE ts < ?');
-    this.selectFacts = db.prepare(
-      'SELECT ts, backend, cache_tier AS cacheTier, outcome FROM requests WHERE id = ?',
-    );
+    // Partial index requests_shadow: the few shadow rows without scanning the whole window.
     this.selectShadows = db.prepare(
-      `SELECT ${selectList} FROM requests WHERE shadow_of IS NOT NULL AND ts >= ? ORDER BY ts ASC, rowid ASC`,
+      `SELECT ${SELECT_ROW} FROM requests WHERE shadow_of IS NOT NULL AND ${QUERY_WHERE} ORDER BY ts ASC, rowid ASC`,
+    );
+    this.aggregates = new AggregateStatements(db);
+    this.deleteBefore = db.prepare('DELETE FROM requests WHERE ts < ?');
+    this.deleteEvery = db.prepare('DELETE FROM requests');
+    this.trimTo = db.prepare(
+      'DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests ORDER BY ts DESC, rowid DESC LIMIT -1 OFFSET ?)',
     );
     this.writeInTransaction = db.transaction((batch: WriteBatch) => {
       for (const request of batch.inserts) this.insert.run(...insertValues(request));
-      for (const change of batch.updates) this.update.run(...updateValues(change));
+      for (const change of batch.updates) this.update.run(updateValues(change));
     });
+  }
+
+  get inMemory(): boolean {
+    return this.db.memory;
   }
 
   write(batch: WriteBatch): void {
     if (batch.inserts.length === 0 && batch.updates.length === 0) return;
     this.writeInTransaction(batch);
+    this.trimIfDue(batch.inserts.length);
   }
 
-  rowsSince(sinceMs: number): RequestRow[] {
-    return this.selectSince.all(sinceMs).map(withoutNullOptionals);
+  rows(query: RowQuery): RequestRow[] {
+    return this.selectRows.all(queryParams(query)).map(readRow);
   }
 
-  recent(sinceMs: number, limit: number): RequestRow[] {
-    return limit > 0 ? this.selectRecent.all(sinceMs, limit).map(withoutNullOptionals) : [];
+  recent(query: RowQuery, limit: number): RequestRow[] {
+    return limit > 0 ? this.selectRecent.all({ ...queryParams(query), limit }).map(readRow) : [];
   }
 
-  shadowRows(sinceMs: number): RequestRow[] {
-    return this.selectShadows.all(sinceMs).map(withoutNullOptionals);
+  shadowRows(query: RowQuery): RequestRow[] {
+    return this.selectShadows.all(queryParams(query)).map(readRow);
   }
 
-  /** Counts and sums in SQL, latency values as raw tuples: no row objects for large windows. */
-  tally(sinceMs: number): Tallies {
-    const tallies: Tallies = new Map();
-    for (const counts of this.countsByBackend.all(sinceMs)) {
-      const { backend, ...numbers } = counts;
-      Object.assign(tallyOf(tallies, backend), numbers);
-    }
-    for (const { backend, model } of this.modelsByBackend.all(sinceMs)) {
-      tallyOf(tallies, backend).models.add(model);
-    }
-    for (const [backend, ttftMs, e2eMs, tokensPerSecond] of this.latencies.iterate(sinceMs)) {
-      const tally = tallyOf(tallies, backend);
-      if (ttftMs !== null) tally.ttftMs.push(ttftMs);
-      if (e2eMs !== null) tally.e2eMs.push(e2eMs);
-      if (tokensPerSecond !== null) tally.tokensPerSecond.push(tokensPerSecond);
-    }
-    return tallies;
+  aggregate(query: RowQuery): StoreAggregate {
+    return this.aggregates.run(query);
   }
 
   deleteOlderThan(beforeMs: number): number {
     return this.deleteBefore.run(beforeMs).changes;
   }
 
-  factsOf(id: string): RowFacts | undefined {
-    return this.selectFacts.get(id);
-  }
-
-  changedElsewhere(): boolean {
-    // data_version moves only when another connection commits, never for our own writes.
-    const version = this.db.pragma('data_version', { simple: true }) as number;
-    const changed = version !== this.dataVersion;
-    this.dataVersion = version;
-    return changed;
+  deleteAll(): number {
+    return this.deleteEvery.run().changes;
   }
 
   close(): void {
     this.db.close();
   }
+
+  /** Trims in steps of a tenth of the cap, so the count is not re-read on every write. */
+  private trimIfDue(inserted: number): void {
+    const maxRows = this.options.maxRows;
+    if (maxRows === undefined) return;
+    this.insertedSinceTrim += inserted;
+    if (this.insertedSinceTrim < Math.max(1, maxRows / 10)) return;
+    this.insertedSinceTrim = 0;
+    this.trimTo.run(maxRows);
+  }
 }
 
-function withoutNullOptionals(row: RequestRow): RequestRow {
-  const record = row as unknown as Record<string, unknown>;
-  for (const [field] of SHADOW_COLUMNS) if (record[field] === null) delete record[field];
-  record.promptTrace = typeof record.promptTrace === 'string' ? parseTrace(record.promptTrace) : undefined;
-  if (record.promptTrace === undefined) delete record.promptTrace;
+/** A store in a fresh in-memory database with the full schema; throws when SQLite cannot run. */
+export function openMemoryRowStore(options: SqliteRowStoreOptions = {}): SqliteRowStore {
+  const db = new Database(':memory:');
+  try {
+    migrate(db, METRICS_MIGRATIONS);
+    return new SqliteRowStore(db, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function readRow(selected: Record<string, unknown>): RequestRow {
+  const { promptTrace, ...rest } = selected;
+  const row = fromSelected(rest);
+  const trace = typeof promptTrace === 'string' ? parseTrace(promptTrace) : undefined;
+  if (trace !== undefined) row.promptTrace = trace as RequestRow['promptTrace'];
   return row;
 }
 
@@ -272,8 +236,7 @@ function parseTrace(json: string): unknown {
 
 function insertValues(request: StoredRequest): unknown[] {
   return [
-    // `?? null`: a caller that left a field out at run time must not fail the batch.
-    ...COLUMNS.map(([field]) => request.row[field] ?? null),
+    ...columnValues(request.row),
     request.promptHash,
     request.completionHash,
     request.prompt,
@@ -282,6 +245,8 @@ function insertValues(request: StoredRequest): unknown[] {
   ];
 }
 
-function updateValues(change: OutcomeUpdate): unknown[] {
-  return [change.outcome, change.acceptedChars ?? null, change.id];
+function updateValues(change: RowUpdate): Record<string, unknown> {
+  const values: Record<string, unknown> = { id: change.id };
+  for (const field of ROW_PATCH_FIELDS) values[field] = change.patch[field] ?? null;
+  return values;
 }

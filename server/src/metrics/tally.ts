@@ -1,168 +1,171 @@
 /**
- * The intermediate form of per-backend statistics: counts, sums and the raw latency values.
- * Tallies can be built from rows in JS (tallyRows) or by SQL in the store, merged (rows still
- * queued for writing + rows on disk), and finished into BackendStats. The definitions of each
- * statistic live here, once, for both paths:
- * - latency and speed cover non-cached successful generations only (GENERATED, cache tier
- *   'none'): a cache hit says nothing about the backend's speed, and errors and cancellations
- *   have no complete timing;
- * - shown counts every completion that reached the screen (SHOWN: its outcome may have moved on
- *   to accepted, partial or rejected); acceptance rate = (accepted + partial) / shown;
- * - token sums and cost count only tokens a backend processed (cache tier 'none');
- * - rows with no backend (failed before routing chose one) belong to no backend.
+ * The intermediate form of the per-backend statistics: counts, sums and raw latency values of one
+ * group of rows (backend × task). The store computes them in SQL (aggregateSql.ts holds every
+ * definition, once); tallies from different row stores (the database and the rows still queued
+ * for it) are merged here, and finished into the protocol's BackendStats. Nothing here looks at a
+ * row: the only aggregation path is the SQL.
  */
-import type { BackendId, BackendStats, Outcome, RequestRow } from '../protocol';
-import { requestCostUsd } from './cost';
+import type { BackendId, BackendStats, BeforeRoutingStats, Task } from '../protocol';
 import { summarize } from './percentiles';
 
-export const GENERATED_OUTCOMES: readonly Outcome[] = [
-  'shown',
+/** Counts and sums, named as the SQL in aggregateSql.ts names its columns. */
+export const COUNT_FIELDS = [
+  'requests',
+  'errors',
+  'timeouts',
+  'cancelled',
+  'fallbacks',
+  'cacheHits',
+  'returned',
+  'displayed',
   'accepted',
-  'partial',
+  'partiallyAccepted',
+  'typedOut',
   'rejected',
-  'empty',
-  'answered',
-];
-export const SHOWN_OUTCOMES: readonly Outcome[] = ['shown', 'accepted', 'partial', 'rejected'];
-const GENERATED: ReadonlySet<Outcome> = new Set(GENERATED_OUTCOMES);
-const SHOWN: ReadonlySet<Outcome> = new Set(SHOWN_OUTCOMES);
+  'shownChars',
+  'acceptedChars',
+  'typedChars',
+  'survival30sCount',
+  'survival30sSum',
+  'survival120sCount',
+  'survival120sSum',
+  'syntaxChecked',
+  'syntaxErrors',
+  'feedbackUp',
+  'feedbackDown',
+  'groundingCount',
+  'groundingSum',
+  'promptTokens',
+  'completionTokens',
+  'costUsd',
+] as const;
 
-export interface BackendTally {
-  backend: BackendId;
-  models: Set<string>;
-  requests: number;
-  errors: number;
-  cancelled: number;
-  fallbacks: number;
-  cacheHits: number;
-  shown: number;
-  accepted: number;
-  partiallyAccepted: number;
-  promptTokens: number;
-  completionTokens: number;
-  ttftMs: number[];
-  e2eMs: number[];
-  tokensPerSecond: number[];
+/** The latency and speed values summarized into percentiles. */
+export const LATENCY_FIELDS = ['ttftMs', 'tpotMs', 'itlMs', 'e2eMs', 'decodeTokensPerSecond', 'promptTokensPerSecond'] as const;
+
+export type CountField = (typeof COUNT_FIELDS)[number];
+export type LatencyField = (typeof LATENCY_FIELDS)[number];
+
+export type GroupTally = { backend: BackendId; task: Task; models: Set<string> } & Record<CountField, number> &
+  Record<LatencyField, number[]>;
+
+/** What one row store yields for one window. */
+export interface StoreAggregate {
+  groups: GroupTally[];
+  beforeRouting: BeforeRoutingStats;
+  languages: string[];
 }
 
-export type Tallies = Map<BackendId, BackendTally>;
-
-export function emptyTally(backend: BackendId): BackendTally {
-  return {
-    backend,
-    models: new Set(),
-    requests: 0,
-    errors: 0,
-    cancelled: 0,
-    fallbacks: 0,
-    cacheHits: 0,
-    shown: 0,
-    accepted: 0,
-    partiallyAccepted: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    ttftMs: [],
-    e2eMs: [],
-    tokensPerSecond: [],
-  };
-}
-
-export function tallyOf(tallies: Tallies, backend: BackendId): BackendTally {
-  let tally = tallies.get(backend);
-  if (!tally) {
-    tally = emptyTally(backend);
-    tallies.set(backend, tally);
-  }
+export function emptyTally(backend: BackendId, task: Task): GroupTally {
+  const tally = { backend, task, models: new Set<string>() } as GroupTally;
+  for (const field of COUNT_FIELDS) tally[field] = 0;
+  for (const field of LATENCY_FIELDS) tally[field] = [];
   return tally;
 }
 
-export function tallyRows(rows: Iterable<RequestRow>, into: Tallies = new Map()): Tallies {
-  for (const row of rows) {
-    if (row.backend === null) continue;
-    const tally = tallyOf(into, row.backend);
-    if (row.model) tally.models.add(row.model);
-    tally.requests++;
-    countOutcome(tally, row.outcome, 1);
-    if (row.fallbackReason !== null) tally.fallbacks++;
-    if (row.cacheTier !== 'none') {
-      tally.cacheHits++;
-      continue;
-    }
-    tally.promptTokens += row.promptTokens ?? 0;
-    tally.completionTokens += row.completionTokens ?? 0;
-    if (!GENERATED.has(row.outcome)) continue;
-    if (row.ttftMs !== null) tally.ttftMs.push(row.ttftMs);
-    if (row.e2eMs !== null) tally.e2eMs.push(row.e2eMs);
-    if (row.tokensPerSecond !== null) tally.tokensPerSecond.push(row.tokensPerSecond);
-  }
+export function emptyAggregate(): StoreAggregate {
+  return { groups: [], beforeRouting: { requests: 0, cancelled: 0, errors: 0 }, languages: [] };
+}
+
+/** Adds `more` into `into` and returns it. */
+export function mergeTally(into: GroupTally, more: GroupTally): GroupTally {
+  for (const model of more.models) into.models.add(model);
+  for (const field of COUNT_FIELDS) into[field] += more[field];
+  for (const field of LATENCY_FIELDS) for (const value of more[field]) into[field].push(value);
   return into;
 }
 
-/** The counters that depend on a row's outcome; `sign` -1 takes a row's outcome back out. */
-export function countOutcome(tally: BackendTally, outcome: Outcome, sign: 1 | -1): void {
-  if (outcome === 'error') tally.errors += sign;
-  if (outcome === 'cancelled') tally.cancelled += sign;
-  if (SHOWN.has(outcome)) tally.shown += sign;
-  if (outcome === 'accepted') tally.accepted += sign;
-  if (outcome === 'partial') tally.partiallyAccepted += sign;
-}
-
-export function isGenerated(outcome: Outcome): boolean {
-  return GENERATED.has(outcome);
-}
-
-/** Adds `extra` into `into` and returns it. */
-export function mergeTallies(into: Tallies, extra: Tallies): Tallies {
-  for (const [backend, more] of extra) {
-    const tally = tallyOf(into, backend);
-    for (const model of more.models) tally.models.add(model);
-    tally.requests += more.requests;
-    tally.errors += more.errors;
-    tally.cancelled += more.cancelled;
-    tally.fallbacks += more.fallbacks;
-    tally.cacheHits += more.cacheHits;
-    tally.shown += more.shown;
-    tally.accepted += more.accepted;
-    tally.partiallyAccepted += more.partiallyAccepted;
-    tally.promptTokens += more.promptTokens;
-    tally.completionTokens += more.completionTokens;
-    for (const value of more.ttftMs) tally.ttftMs.push(value);
-    for (const value of more.e2eMs) tally.e2eMs.push(value);
-    for (const value of more.tokensPerSecond) tally.tokensPerSecond.push(value);
+/** The groups of both, one per (backend, task); neither input is changed. */
+export function mergeAggregates(a: StoreAggregate, b: StoreAggregate): StoreAggregate {
+  const groups = new Map<string, GroupTally>();
+  for (const group of [...a.groups, ...b.groups]) {
+    const key = `${group.backend}\u0000${group.task}`;
+    const into = groups.get(key) ?? emptyTally(group.backend, group.task);
+    groups.set(key, mergeTally(into, group));
   }
-  return into;
+  return {
+    groups: [...groups.values()],
+    beforeRouting: {
+      requests: a.beforeRouting.requests + b.beforeRouting.requests,
+      cancelled: a.beforeRouting.cancelled + b.beforeRouting.cancelled,
+      errors: a.beforeRouting.errors + b.beforeRouting.errors,
+    },
+    languages: [...new Set([...a.languages, ...b.languages])].sort(),
+  };
 }
 
-/** One entry per backend, sorted by backend id. */
-export function finishTallies(tallies: Tallies, pricePerMillionTokens: number): BackendStats[] {
-  return [...tallies.values()]
-    .sort((a, b) => a.backend.localeCompare(b.backend))
-    .map((tally) => ({
-      backend: tally.backend,
-      // One backend may have served several models over the window; name them all.
-      model: [...tally.models].sort().join(', '),
-      requests: tally.requests,
-      errors: tally.errors,
-      cancelled: tally.cancelled,
-      fallbacks: tally.fallbacks,
-      cacheHits: tally.cacheHits,
-      cacheHitRate: ratio(tally.cacheHits, tally.requests),
-      ttftMs: summarize(tally.ttftMs),
-      e2eMs: summarize(tally.e2eMs),
-      tokensPerSecond: summarize(tally.tokensPerSecond),
-      shown: tally.shown,
-      accepted: tally.accepted,
-      partiallyAccepted: tally.partiallyAccepted,
-      acceptanceRate: ratio(tally.accepted + tally.partiallyAccepted, tally.shown),
-      promptTokens: tally.promptTokens,
-      completionTokens: tally.completionTokens,
-      costUsd: requestCostUsd(
-        tally.backend,
-        tally.promptTokens,
-        tally.completionTokens,
-        pricePerMillionTokens,
-      ),
-    }));
+export interface FinishedStats {
+  /** Per backend, both tasks together (task 'all'), sorted by backend. */
+  backends: BackendStats[];
+  /** Per backend and task, sorted by backend then task. */
+  byTask: BackendStats[];
+}
+
+/** `showEvents`: the editor reports displays, so acceptance is over displayed, not returned. */
+export function finishAggregate(aggregate: StoreAggregate, showEvents: boolean): FinishedStats {
+  const byTask = [...aggregate.groups].sort(
+    (a, b) => a.backend.localeCompare(b.backend) || a.task.localeCompare(b.task),
+  );
+  const perBackend = new Map<BackendId, GroupTally>();
+  for (const group of byTask) {
+    // The task of a merged tally is not read: finishTally labels it 'all'.
+    const into = perBackend.get(group.backend) ?? emptyTally(group.backend, group.task);
+    perBackend.set(group.backend, mergeTally(into, group));
+  }
+  return {
+    backends: [...perBackend.values()].map((tally) => finishTally(tally, 'all', showEvents)),
+    byTask: byTask.map((tally) => finishTally(tally, tally.task, showEvents)),
+  };
+}
+
+function finishTally(tally: GroupTally, task: Task | 'all', showEvents: boolean): BackendStats {
+  const shown = showEvents ? tally.displayed : tally.returned;
+  return {
+    backend: tally.backend,
+    task,
+    // One backend may have served several models over the window; name them all.
+    model: [...tally.models].sort().join(', '),
+    requests: tally.requests,
+    errors: tally.errors,
+    timeouts: tally.timeouts,
+    cancelled: tally.cancelled,
+    fallbacks: tally.fallbacks,
+    cacheHits: tally.cacheHits,
+    cacheHitRate: ratio(tally.cacheHits, tally.requests),
+    ttftMs: summarize(tally.ttftMs),
+    tpotMs: summarize(tally.tpotMs),
+    itlMs: summarize(tally.itlMs),
+    e2eMs: summarize(tally.e2eMs),
+    decodeTokensPerSecond: summarize(tally.decodeTokensPerSecond),
+    promptTokensPerSecond: summarize(tally.promptTokensPerSecond),
+    returned: tally.returned,
+    shown,
+    accepted: tally.accepted,
+    partiallyAccepted: tally.partiallyAccepted,
+    typedOut: tally.typedOut,
+    rejected: tally.rejected,
+    acceptanceRate: ratio(tally.accepted + tally.partiallyAccepted, shown),
+    shownChars: tally.shownChars,
+    acceptedChars: tally.acceptedChars,
+    typedChars: tally.typedChars,
+    charAcceptanceRate: ratio(tally.acceptedChars, tally.shownChars),
+    survival30s: mean(tally.survival30sCount, tally.survival30sSum),
+    survival120s: mean(tally.survival120sCount, tally.survival120sSum),
+    syntaxChecked: tally.syntaxChecked,
+    syntaxErrors: tally.syntaxErrors,
+    feedbackUp: tally.feedbackUp,
+    feedbackDown: tally.feedbackDown,
+    grounding: mean(tally.groundingCount, tally.groundingSum),
+    promptTokens: tally.promptTokens,
+    completionTokens: tally.completionTokens,
+    costUsd: tally.costUsd,
+    costPer1kRequests: ratio(1000 * tally.costUsd, tally.requests),
+    costPer1kAcceptedChars: ratio(1000 * tally.costUsd, tally.acceptedChars),
+  };
+}
+
+function mean(count: number, sum: number): { count: number; mean: number } {
+  return { count, mean: ratio(sum, count) };
 }
 
 function ratio(part: number, whole: number): number {

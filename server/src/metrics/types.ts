@@ -6,10 +6,30 @@ export interface RequestText {
   completion: string;
 }
 
+/** The RequestRow fields that may change after a row was recorded (outcome and quality). */
+export const ROW_PATCH_FIELDS = [
+  'outcome',
+  'acceptedChars',
+  'displayed',
+  'shownChars',
+  'typedChars',
+  'survival30s',
+  'survival120s',
+  'syntaxError',
+  'feedback',
+  'grounding',
+] as const satisfies ReadonlyArray<keyof RequestRow>;
+
+/** A later change to a recorded row; fields left out keep their stored value. */
+export type RowPatch = Partial<Pick<RequestRow, (typeof ROW_PATCH_FIELDS)[number]>>;
+
 export interface MetricsRecorder {
-  /** One row per request. `text` is stored only when `metrics.storePrompts` is on; else hashes. */
+  /** One row per request. `text` is stored only when `metrics.storePrompts` is on; else hashes.
+   * A row without `costUsd` is priced by the recorder (metrics/cost.ts). */
   record(row: RequestRow, text?: RequestText): void;
-  /** Later outcome of a shown completion (accepted, partial, rejected). */
+  /** Later facts about a recorded row (outcome, display, quality). An unknown id is ignored. */
+  update(id: string, patch: RowPatch): void;
+  /** Later outcome of a shown completion (accepted, partial, rejected): `update` of those two fields. */
   updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void;
   snapshot(params?: MetricsSnapshotParams): MetricsSnapshot;
   /** Called (throttled by the caller) when rows change. */

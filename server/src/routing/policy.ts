@@ -26,6 +26,11 @@ export interface PolicyInput {
   latencyMs: (backend: Backend) => number | undefined;
   /** The request's time budget: `auto` avoids a backend whose recent latency exceeds it. */
   budgetMs: number;
+  /**
+   * Learned auto routing (learned/learnedRouting.ts): given the usable backends in the fixed
+   * rule's order, the one to try first and why, or undefined to keep the fixed rule.
+   */
+  learned?: (order: readonly Backend[]) => { backend: Backend; reason: string } | undefined;
 }
 
 export interface RoutePlan {
@@ -66,6 +71,12 @@ export function planRoute(input: PolicyInput): RoutePlan {
   const wantsOffload = context.task === 'explain' || context.multiline;
   const what = context.task === 'explain' ? 'explain' : context.multiline ? 'multi-line' : 'single-line';
   if (!wantsOffload || !offload || !offloadUse.ok) {
+    // A short single-line completion: local by rule, but learned routing may prefer offload.
+    if (localUse.ok && !wantsOffload && offload && offloadUse.ok) {
+      const learned = input.learned?.([local, offload]);
+      if (learned?.backend === offload) return { order: [offload, local], decision: learned.reason };
+      if (learned) return { order: [local], decision: learned.reason };
+    }
     if (localUse.ok) {
       const why = wantsOffload ? ` (offload ${offloadUse.why})` : '';
       return { order: [local], decision: `auto: ${what} → local${why}`, ...(wantsOffload ? passedOver(offload, offloadUse) : {}) };
@@ -86,7 +97,10 @@ export function planRoute(input: PolicyInput): RoutePlan {
       decision: `auto: ${what} → local (offload recent ${Math.round(offloadLatency)} ms > budget ${input.budgetMs} ms)`,
     };
   }
-  return { order: localUse.ok ? [offload, local] : [offload], decision: `auto: ${what} → offload` };
+  const order = localUse.ok ? [offload, local] : [offload];
+  const learned = order.length > 1 ? input.learned?.(order) : undefined;
+  if (learned) return { order: [learned.backend, ...order.filter((backend) => backend !== learned.backend)], decision: learned.reason };
+  return { order, decision: `auto: ${what} → offload` };
 }
 
 /** A configured offload that could not be asked; not configuring one is no fallback. */

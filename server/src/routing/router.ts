@@ -39,7 +39,7 @@ import type { BackendId, BreakerState, Task } from '../protocol';
 import { measureAttempt, type Attempt, type AttemptLimits } from './attempt';
 import { CircuitBreaker } from './circuitBreaker';
 import { offloadBudget } from './deadline';
-import { attachFailedAttempts } from './failedAttempts';
+import { attachFailedAttempts, attachInterruptedAttempt, type InterruptedAttempt } from './failedAttempts';
 import { describeHedge, hedgeRecord, runHedged, type HedgeOutcome } from './hedge';
 import { LatencyTracker } from './latencyTracker';
 import { planRoute, type RoutePlan, type Usability } from './policy';
@@ -70,10 +70,25 @@ interface Run {
   emitted: boolean;
   fallbackReason?: string;
   lastError?: BackendError;
-  /** Every attempt that failed on its own, in order. */
+  /** Every attempt that failed on its own (or ran into the caller's deadline), in order. */
   failures: FailedAttempt[];
+  /** Every attempt started, in order: what the request was waiting on when it ended. */
+  attempts: StartedAttempt[];
   /** First-token and stall budgets of an offload attempt that has a fallback behind it. */
   offloadLimits?: AttemptLimits;
+}
+
+/**
+ * One attempt of a run. Settled when it answered or its failure was noted; an abort leaves it
+ * open, and the end of the run decides what it was (a timeout of its backend, or the attempt a
+ * cancelled request was waiting on).
+ */
+interface StartedAttempt {
+  backend: Backend;
+  began: number;
+  /** The signal the attempt ran under: the caller's, or a hedge leg's own. */
+  signal: AbortSignal;
+  settled: boolean;
 }
 
 export class Router implements GenerationRouter, ShadowRouting {
@@ -147,6 +162,7 @@ export class Router implements GenerationRouter, ShadowRouting {
       started: this.now(),
       emitted: false,
       failures: [],
+      attempts: [],
       ...(plan.passedOver ? { fallbackReason: plan.passedOver } : {}),
     };
     const [first, second] = plan.order;
@@ -159,8 +175,30 @@ export class Router implements GenerationRouter, ShadowRouting {
       }
       return await this.sequential(plan.order, plan.decision, run);
     } catch (error) {
-      throw attachFailedAttempts(error, run.failures);
+      const interrupted = this.interrupted(run, error);
+      throw attachInterruptedAttempt(attachFailedAttempts(error, run.failures), interrupted);
     }
+  }
+
+  /**
+   * The attempts still open when the request ended with `error`, and what they were (issue 11: a
+   * request that ended during an attempt belongs to that attempt's backend, never to none). A
+   * hedge leg its rival stopped is not one of them. At the caller's deadline each is a timeout
+   * of its backend, noted once (here or in runOn, whichever comes first: a hedge's legs wind
+   * down after the run has ended). At a cancellation the first is what the request was waiting
+   * on; returned for its row.
+   */
+  private interrupted(run: Run, error: unknown): InterruptedAttempt | undefined {
+    const open = run.attempts.filter(
+      (attempt) => !attempt.settled && (!attempt.signal.aborted || attempt.signal.reason === run.signal.reason),
+    );
+    if (run.signal.aborted && isDeadline(run.signal.reason) && error instanceof BackendError) {
+      for (const attempt of open) this.settleFailed(run, attempt, error);
+      return undefined;
+    }
+    const waited = open[0];
+    if (!waited || !isCancellation(error)) return undefined;
+    return { backend: waited.backend.id, model: modelOf(waited.backend, run.context.task), ranMs: this.now() - waited.began };
   }
 
   /**
@@ -188,7 +226,7 @@ export class Router implements GenerationRouter, ShadowRouting {
   /** ShadowRouting: one backend, no fallback; used for shadow requests. */
   async generateOn(backend: Backend, context: RouteContext, build: Build, signal: AbortSignal): Promise<RoutedGeneration> {
     if (!this.breaker(backend.id).canRequest()) throw new NoBackendError(`The ${backend.id} backend's breaker is open.`);
-    const run: Run = { context, build, signal, onText: undefined, started: this.now(), emitted: false, failures: [] };
+    const run: Run = { context, build, signal, onText: undefined, started: this.now(), emitted: false, failures: [], attempts: [] };
     const attempt = await this.runOn(backend, run, signal, () => {});
     return { ...attempt, decision: `${backend.id} only` };
   }
@@ -271,8 +309,11 @@ export class Router implements GenerationRouter, ShadowRouting {
     const breaker = this.breaker(backend.id);
     const began = this.now();
     const limits = backend.id === 'offload' ? run.offloadLimits : undefined;
+    const tracked: StartedAttempt = { backend, began, signal, settled: false };
+    run.attempts.push(tracked);
     try {
       const attempt = await measureAttempt({ backend, request: run.build(backend), signal, started: run.started, now: this.now, onText, limits });
+      tracked.settled = true;
       breaker.recordSuccess();
       this.latency.record(backend.id, run.context.task, attempt.e2eMs);
       this.ownLatency.record(backend.id, run.context.task, this.now() - began);
@@ -281,25 +322,29 @@ export class Router implements GenerationRouter, ShadowRouting {
       if (signal.aborted && isDeadline(signal.reason)) {
         const timeout = abortError(signal, error);
         if (backend.id === 'offload') breaker.recordFailure();
-        this.noteAttempt(run, backend, timeout, began);
+        this.settleFailed(run, tracked, timeout);
         throw timeout;
       }
+      // Left open: the run's end says what it was waiting on (interrupted()).
       if (signal.aborted || isCancellation(error)) throw asCancelled(error);
       const failure = asBackendError(error, backend);
       if (failure.kind !== 'bad-request' && !(failure instanceof WarmingUpError)) breaker.recordFailure();
       this.options.log.warn(`Backend ${backend.id} failed (${failure.kind}): ${failure.message}`);
-      this.noteAttempt(run, backend, failure, began);
+      this.settleFailed(run, tracked, failure);
       throw failure;
     }
   }
 
-  private noteAttempt(run: Run, backend: Backend, failure: BackendError, began: number): void {
+  /** Notes a failed attempt once: one row of its backend. */
+  private settleFailed(run: Run, attempt: StartedAttempt, failure: BackendError): void {
+    if (attempt.settled) return;
+    attempt.settled = true;
     run.failures.push({
-      backend: backend.id,
-      model: backend.modelFor?.(run.context.task) ?? backend.model,
+      backend: attempt.backend.id,
+      model: modelOf(attempt.backend, run.context.task),
       errorClass: failure.name,
       message: failure.message,
-      ranMs: this.now() - began,
+      ranMs: this.now() - attempt.began,
     });
   }
 
@@ -347,6 +392,10 @@ export class Router implements GenerationRouter, ShadowRouting {
     }
     return breaker;
   }
+}
+
+function modelOf(backend: Backend, task: Task): string {
+  return backend.modelFor?.(task) ?? backend.model;
 }
 
 /** An untitled document's text must not leave the machine: the `local` policy, whatever is set. */

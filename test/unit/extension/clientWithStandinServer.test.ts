@@ -8,7 +8,8 @@
  * run is the code-server e2e suite.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SERVER_DOWN_MESSAGE } from '../../../extension/src/serverDown';
@@ -84,6 +85,8 @@ describe('Tandem client against a stand-in server', () => {
     assert.equal(init.offloadApiKeyInOptions, undefined);
     assert.equal(init.offloadApiKeyFromEnv, undefined);
     assert.deepEqual(init.inlineCompletionCapability, { dynamicRegistration: false });
+    // The fake VS Code accepts the provider's event hooks, so the editor reports what it displays.
+    assert.equal(init.reportsShownCompletions, true);
   });
 
   it('pushes the tandem settings section on configuration sync', async () => {
@@ -176,26 +179,69 @@ describe('Tandem client against a stand-in server', () => {
     assert.deepEqual(fake.messages.at(-1), ['info', 'Select the code you want Tandem to explain first.']);
   });
 
-  it('fills the performance panel from the snapshot after the handshake and ignores unknown messages', async () => {
+  it('fills the performance panel with the snapshot and rows for the filters the page asks with', async () => {
     await vscode.commands.executeCommand('tandem.openPerformancePanel');
     const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.performance');
+    assert.match(panel.webview.html, /dist\/webview\/panel\.js/);
     panel.sendFromWebview({ type: 'bogus' });
     panel.sendFromWebview('ready');
     assert.equal(panel.posted.length, 0);
     panel.sendFromWebview({ type: 'ready' });
-    await until('a snapshot in the panel', () => panel.posted.some((message: any) => message.type === 'panel/snapshot'));
-    const view = panel.posted.find((message: any) => message.type === 'panel/snapshot').view;
-    assert.deepEqual(
-      view.columns.map((column: any) => [column.backend, column.used]),
-      [
-        ['local', true],
-        ['offload', false],
-      ],
-    );
-    assert.equal(view.recent[0].outcome, 'accepted');
-    assert.deepEqual(recordsOf('metricsSnapshot').at(-1), { recent: 50 });
+    await until('the status in the panel', () => panel.posted.some((message: any) => message.type === 'panel/status'));
     const status = panel.posted.find((message: any) => message.type === 'panel/status').status;
     assert.equal(status.headline, 'Policy auto · local ready · offload disabled');
+    panel.sendFromWebview({ type: 'panel/refresh', filters: { range: '1h', task: 'completion' } });
+    await until('data in the panel', () => panel.posted.some((message: any) => message.type === 'panel/data'));
+    const data = panel.posted.find((message: any) => message.type === 'panel/data').data;
+    assert.equal(data.snapshot.backends[0].backend, 'local');
+    assert.equal(data.rows[0].outcome, 'accepted');
+    assert.equal(data.totalRows, 1);
+    const params = recordsOf('metricsSnapshot').at(-1);
+    assert.equal(params.task, 'completion');
+    assert.equal(params.recent, 0);
+    assert.ok(Math.abs(Date.now() - 3_600_000 - params.sinceMs) < 60_000, 'the last hour');
+    assert.deepEqual(recordsOf('metricsRows').at(-1), params);
+  });
+
+  it('exports the rows through a save dialog, and resets only after the modal warning is confirmed', async () => {
+    const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.performance');
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-export-'));
+    const target = join(dir, 'rows.csv');
+    const window = vscode.window as any;
+    const saveDialog = window.showSaveDialog;
+    const warning = window.showWarningMessage;
+    const writeFile = vscode.workspace.fs.writeFile;
+    try {
+      window.showSaveDialog = async () => vscode.Uri.file(target);
+      (vscode.workspace.fs as any).writeFile = async (uri: any, bytes: Uint8Array) => writeFileSync(uri.fsPath, bytes);
+      panel.sendFromWebview({ type: 'panel/export', format: 'csv', filters: { range: 'all' } });
+      await until('the export notice', () => panel.posted.some((message: any) => message.type === 'panel/notice'));
+      const csv = readFileSync(target, 'utf8').split('\r\n');
+      assert.match(csv[0]!, /^id,ts,task,language,/);
+      assert.match(csv[1]!, /^req-1,1700000000000,completion,python,/);
+      assert.equal(recordsOf('metricsRows').at(-1).sinceMs, 0);
+
+      const resetsBefore = recordsOf('metricsReset').length;
+      window.showWarningMessage = async () => undefined;
+      panel.sendFromWebview({ type: 'panel/reset' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(recordsOf('metricsReset').length, resetsBefore, 'dismissing the warning deletes nothing');
+      let asked: any[] = [];
+      window.showWarningMessage = async (...args: any[]) => {
+        asked = args;
+        return 'Delete All Metrics';
+      };
+      panel.sendFromWebview({ type: 'panel/reset' });
+      await until('the reset', () => recordsOf('metricsReset').length > resetsBefore);
+      assert.deepEqual(recordsOf('metricsReset').at(-1), { confirm: true });
+      assert.equal(asked[1].modal, true);
+      await until('the reset notice', () => panel.posted.some((message: any) => message.message === 'Deleted 1 request rows.'));
+    } finally {
+      window.showSaveDialog = saveDialog;
+      window.showWarningMessage = warning;
+      (vscode.workspace.fs as any).writeFile = writeFile;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the API key in secret storage, restarts the server with it in its environment and never logs it', async () => {
@@ -222,7 +268,7 @@ describe('Tandem client against a stand-in server', () => {
     assert.equal(result, undefined);
 
     const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.performance');
-    panel.sendFromWebview({ type: 'panel/refresh' });
+    panel.sendFromWebview({ type: 'panel/refresh', filters: { range: '24h' } });
     await until('the panel to say the server is down', () => panel.posted.at(-1)?.message === SERVER_DOWN_MESSAGE);
   });
 });

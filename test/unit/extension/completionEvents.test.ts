@@ -42,6 +42,16 @@ describe('CompletionEventTracker', () => {
     assert.equal(tracker.rejected(item('b')), false);
   });
 
+  it('counts from the start of the suggestion for the rest served while typing along (offset)', () => {
+    const tracker = new CompletionEventTracker();
+    const rest = { ...item('r1', 15), offset: 5 }; // 5 of 20 typed: the server answered with the other 15
+    assert.equal(tracker.shown(item('r1')), true);
+    assert.equal(tracker.shown(rest), false, 'the same suggestion: shown once');
+    assert.equal(tracker.partiallyAccepted(rest, 3), 8, '5 typed + 3 accepted');
+    assert.equal(tracker.partiallyAccepted(item('r1'), 8), undefined, 'the same point, seen on the earlier item');
+    assert.equal(tracker.accepted(rest), 20);
+  });
+
   it('forgets the oldest items beyond its bound', () => {
     const tracker = new CompletionEventTracker();
     tracker.shown(item('first'));
@@ -58,6 +68,9 @@ describe('isCompletionItemData', () => {
     assert.equal(isCompletionItemData({ requestId: '', backend: 'local', insertTextLength: 1 }), false);
     assert.equal(isCompletionItemData({ requestId: 'x', backend: 'cloud', insertTextLength: 1 }), false);
     assert.equal(isCompletionItemData({ requestId: 'x', backend: 'local', insertTextLength: 1.5 }), false);
+    assert.equal(isCompletionItemData({ requestId: 'x', backend: 'local', insertTextLength: 1, offset: 4 }), true);
+    assert.equal(isCompletionItemData({ requestId: 'x', backend: 'local', insertTextLength: 1, offset: -1 }), false);
+    assert.equal(isCompletionItemData({ requestId: 'x', backend: 'local', insertTextLength: 1, offset: '4' }), false);
     assert.equal(isCompletionItemData({ requestId: 'x', backend: 'local' }), false);
     assert.equal(isCompletionItemData(null), false);
     assert.equal(isCompletionItemData('r1'), false);

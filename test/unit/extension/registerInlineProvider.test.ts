@@ -34,15 +34,17 @@ describe('registerInlineProvider', () => {
   it('registers the provider with its event hooks where the API proposal is enabled', () => {
     const languages = fakeLanguages(true);
     const logged: string[] = [];
-    registerInlineProvider(languages, [{ scheme: 'file' }], provider, { info: (line: string) => logged.push(line) });
+    const registration = registerInlineProvider(languages, [{ scheme: 'file' }], provider, { info: (line: string) => logged.push(line) });
     assert.deepEqual(languages.registered, [provider]);
     assert.deepEqual(logged, []);
+    assert.equal(registration.reportsShownCompletions, true, 'the server is told "shown" means displayed');
   });
 
   it('falls back to a plain provider that still completes where VS Code refuses the hooks', async () => {
     const languages = fakeLanguages(false);
     const logged: string[] = [];
-    registerInlineProvider(languages, [{ scheme: 'file' }], provider, { info: (line: string) => logged.push(line) });
+    const registration = registerInlineProvider(languages, [{ scheme: 'file' }], provider, { info: (line: string) => logged.push(line) });
+    assert.equal(registration.reportsShownCompletions, false, 'no show events: the server says "returned"');
     assert.equal(languages.registered.length, 1);
     const plain = languages.registered[0]!;
     assert.notEqual(plain, provider);

@@ -245,7 +245,12 @@ export class LocalBackend implements Backend {
       const { firstTokenMs, decodeMs, steps, evaluatedPromptTokens } = reply.timings;
       channel.push({
         type: 'done',
-        usage: { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, source: 'tokenizer' },
+        usage: {
+          promptTokens: reply.promptTokens,
+          completionTokens: reply.completionTokens,
+          source: 'tokenizer',
+          ...(reply.cpuMs !== undefined ? { cpuMs: reply.cpuMs } : {}),
+        },
         finishReason: reply.finishReason,
         serverTimings: {
           // As llama.cpp's prompt_n: the tokens evaluated, not those whose KV was reused.

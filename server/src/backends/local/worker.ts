@@ -12,6 +12,7 @@ import { format } from 'node:util';
 import { env } from '@huggingface/transformers';
 import type { Task } from '../../protocol';
 import { ModelLoadError } from '../backend';
+import { startCpuClock } from './cpuTime';
 import { BadRequestError, countTokens, runGeneration, type GenerateMessage } from './generation';
 import { ModelHost, type LoadedModel } from './modelHost';
 import type { ClientSettings, FromWorker, SerializedError, ToWorker } from './workerProtocol';
@@ -103,8 +104,10 @@ async function handleGenerate(client: Client, message: GenerateMessage, received
     const loaded = await load(message.client, client, message.task);
     if (isAborted()) return cancelled();
     const queuedMs = performance.now() - receivedAt;
+    // Around the generation only: queueing and model loading are not this request's work.
+    const cpuMs = startCpuClock();
     const result = await runGeneration(loaded, message, isAborted, (text) => post({ type: 'delta', id: message.id, text }));
-    post({ type: 'done', id: message.id, ...result, timings: { ...result.timings, queuedMs } });
+    post({ type: 'done', id: message.id, ...result, cpuMs: cpuMs(), timings: { ...result.timings, queuedMs } });
   } catch (error) {
     post({ type: 'error', id: message.id, error: serialize(error) });
   }

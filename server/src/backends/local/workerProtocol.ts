@@ -116,6 +116,9 @@ export type RequestReply =
       completionTokens: number;
       finishReason: 'stop' | 'length' | 'cancelled';
       timings: WorkerTimings;
+      /** User + system CPU time of the process during the generation, ms (cpuTime.ts); absent
+       * when nothing ran (cancelled while queued). */
+      cpuMs?: number;
     }
   | { type: 'count'; id: number; tokens: number }
   | { type: 'error'; id: number; error: SerializedError };

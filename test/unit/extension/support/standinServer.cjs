@@ -43,6 +43,7 @@ connection.onInitialize((params) => {
       offloadApiKeyInOptions: init.offloadApiKey,
       offloadApiKeyFromEnv: apiKey,
       inlineCompletionCapability: params.capabilities.textDocument?.inlineCompletion,
+      reportsShownCompletions: init.reportsShownCompletions,
     },
   });
   return { capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, inlineCompletionProvider: true } };
@@ -111,6 +112,24 @@ connection.onRequest('tandem/metrics/snapshot', (params) => {
       },
     ],
   };
+});
+
+// The panel's export and charts read the rows; its reset deletes them (after the host confirmed).
+connection.onRequest('tandem/metrics/rows', (params) => {
+  record({ metricsRows: params });
+  return [
+    {
+      id: 'req-1', ts: 1_700_000_000_000, task: 'completion', language: 'python', policy: 'auto', decision: 'local',
+      backend: 'local', model: 'standin-local', cacheTier: 'none', promptTokens: 100, completionTokens: 10,
+      tokenSource: 'server', ttftMs: 20, e2eMs: 60, outcome: 'accepted', acceptedChars: 12,
+      errorClass: null, fallbackReason: null, costUsd: 0,
+    },
+  ];
+});
+
+connection.onRequest('tandem/metrics/reset', (params) => {
+  record({ metricsReset: params });
+  return { deleted: 1 };
 });
 
 connection.onDidChangeConfiguration((change) => record({ didChangeConfiguration: change.settings }));
