@@ -22,6 +22,7 @@ import { costBasisOf, withoutCostSettings } from './metrics/cost';
 import { openMetricsRecorder } from './metrics/openMetricsRecorder';
 import { PrometheusEndpoint } from './metrics/prometheusEndpoint';
 import { PromLiveFeed } from './metrics/promLiveFeed';
+import { LearnedRoutingFeed } from './routing/learned/profileFeed';
 import { TandemPromMetrics } from './metrics/promRegistry';
 import type { MetricsConfig, SqliteMetricsRecorder } from './metrics/recorder';
 import type {
@@ -92,6 +93,8 @@ export class TandemRuntime {
     for (const warning of [...this.cache.storage.warnings, ...this.metrics.storage.warnings]) this.log.warn(warning);
     const promMetrics = new TandemPromMetrics({ memory: () => process.memoryUsage() });
     this.metrics.onDidRecord(new PromLiveFeed(promMetrics));
+    // Learned auto routing learns each answer's cost and the user's verdicts from the rows.
+    this.metrics.onDidRecord(new LearnedRoutingFeed(() => this.router.learned));
     this.prometheus = new PrometheusEndpoint(promMetrics, this.log);
     void this.prometheus.configure(this.config.metrics.prometheusPort);
     const services = {

@@ -56,7 +56,8 @@ describe('CompletionService: generation', () => {
     assert.equal(call.request.suffix, undefined);
     assert.equal(call.request.stop[0], '\n', 'single-line after `return `');
     const { budgetMs, ...route } = call.context;
-    assert.deepEqual(route, { task: 'completion', multiline: false, language: 'python' });
+    // requestId and promptChars (prefix + suffix) feed learned routing (issue 15).
+    assert.deepEqual(route, { task: 'completion', multiline: false, language: 'python', requestId: 'req-1', promptChars: SOURCE.length });
     // The deadline left for routing (issue 10): within the completion timeout, minus what was spent.
     assert.ok(budgetMs !== undefined && budgetMs > 0 && budgetMs <= testConfig().completion.timeoutMs);
   });

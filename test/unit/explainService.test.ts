@@ -76,7 +76,14 @@ describe('ExplainService', () => {
     await explain();
     const call = router.calls[0];
     assert.ok(call);
-    assert.deepEqual(call.context, { task: 'explain', multiline: true, language: 'python', budgetMs: testConfig().explain.timeoutMs });
+    assert.deepEqual(call.context, {
+      task: 'explain',
+      multiline: true,
+      language: 'python',
+      requestId: 'explain-1',
+      promptChars: call.request.prompt.length,
+      budgetMs: testConfig().explain.timeoutMs,
+    });
     assert.equal(call.request.task, 'explain');
     assert.equal(call.request.prompt, CODE);
     assert.equal(call.request.maxTokens, 256);

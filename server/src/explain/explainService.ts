@@ -96,10 +96,18 @@ export class ExplainService {
     const language = request.document.languageId;
     const privacy = explainPrivacy(request.document.uri, language, config.completion);
     const selected = selectCode(request.document, request.range, config.explain.maxInputChars);
+    const id = this.newId();
     const job: Job = {
       request,
       selected,
-      route: { task: 'explain', multiline: true, language, ...(privacy.localOnly ? { localOnly: true } : {}) },
+      route: {
+        task: 'explain',
+        multiline: true,
+        language,
+        requestId: id,
+        promptChars: selected.code.length,
+        ...(privacy.localOnly ? { localOnly: true } : {}),
+      },
       // Chat backends read `messages`; the local encoder-decoder reads `prompt`, the raw code.
       // Rendered up front: a missing template is a packaging fault, not a backend failure.
       generation: {
@@ -110,7 +118,7 @@ export class ExplainService {
         temperature: EXPLAIN_TEMPERATURE,
         stop: [],
       },
-      row: emptyRow(this.newId(), 'explain', language, config.routing.policy),
+      row: emptyRow(id, 'explain', language, config.routing.policy),
       started: performance.now(),
     };
     return this.fromCache(job) ?? this.answer(job, await this.generate(job, config));

@@ -42,6 +42,9 @@ import { offloadBudget } from './deadline';
 import { attachFailedAttempts, attachInterruptedAttempt, type InterruptedAttempt } from './failedAttempts';
 import { describeHedge, hedgeRecord, runHedged, type HedgeOutcome } from './hedge';
 import { LatencyTracker } from './latencyTracker';
+import { bucketOf } from './learned/buckets';
+import { learnedOptionsOf } from './learned/fromConfig';
+import { LearnedRouting } from './learned/learnedRouting';
 import { planRoute, type RoutePlan, type Usability } from './policy';
 import { shadowTarget } from './shadowTarget';
 import type { FailedAttempt, GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from './types';
@@ -52,7 +55,13 @@ export interface RouterOptions {
   config: () => TandemConfig;
   log: Logger;
   now?: () => number;
+  /** Uniform in [0, 1) for learned routing's exploration; default Math.random. */
+  random?: () => number;
 }
+
+/** A request's plan is reused by its later calls within this time (a completion lasts seconds). */
+const PLAN_REUSE_MS = 30_000;
+const REMEMBERED_PLANS = 256;
 
 /** No backend could be tried at all (none configured, all down or breakers open). */
 export class NoBackendError extends UnavailableError {}
@@ -100,11 +109,16 @@ export class Router implements GenerationRouter, ShadowRouting {
   private readonly ownLatency = new LatencyTracker();
   private readonly breakerListeners = new Set<(backend: BackendId, state: BreakerState) => void>();
   private readonly now: () => number;
+  private readonly plans = new Map<string, { plan: RoutePlan; at: number }>();
+
+  /** Learned `auto` routing (learned/): estimates per bucket, fed by attempts here and by verdicts. */
+  readonly learned: LearnedRouting;
 
   constructor(private readonly options: RouterOptions) {
     this.local = options.local;
     this.offload = options.offload;
     this.now = options.now ?? (() => performance.now());
+    this.learned = new LearnedRouting({ ...learnedOptionsOf(options.config().routing), now: this.now, random: options.random ?? Math.random });
   }
 
   /** Swaps the offload backend (configuration changed); its breaker starts closed. */
@@ -136,9 +150,30 @@ export class Router implements GenerationRouter, ShadowRouting {
     return this.plan(context).order[0];
   }
 
+  /**
+   * The plan of a request is made once: the cache lookup (firstChoice), the generation and the
+   * candidates of one request id share it, so learned routing's exploration cannot send the
+   * lookup to one backend and the generation to the other, and each request is one decision.
+   */
   private plan(context: RouteContext): RoutePlan {
+    const id = context.requestId;
+    const known = id === undefined ? undefined : this.plans.get(id);
+    if (known && this.now() - known.at < PLAN_REUSE_MS) return known.plan;
+    const plan = this.freshPlan(context);
+    if (id !== undefined) {
+      this.plans.set(id, { plan, at: this.now() });
+      if (this.plans.size > REMEMBERED_PLANS) this.plans.delete(this.plans.keys().next().value as string);
+    }
+    return plan;
+  }
+
+  private freshPlan(context: RouteContext): RoutePlan {
     const config = this.options.config();
+    const learning = config.routing.objective !== 'fixed';
+    if (learning) this.learned.configure(learnedOptionsOf(config.routing));
+    const bucket = bucketOf(context);
     return planRoute({
+      ...(learning ? { learned: (order: readonly Backend[]) => this.learnedChoice(bucket, order) } : {}),
       policy: policyFor(context, config),
       context,
       local: this.local,
@@ -315,6 +350,7 @@ export class Router implements GenerationRouter, ShadowRouting {
       const attempt = await measureAttempt({ backend, request: run.build(backend), signal, started: run.started, now: this.now, onText, limits });
       tracked.settled = true;
       breaker.recordSuccess();
+      this.learned.observeAttempt(bucketOf(run.context), backend.id, { ok: true, ttftMs: attempt.ttftMs, e2eMs: attempt.e2eMs });
       this.latency.record(backend.id, run.context.task, attempt.e2eMs);
       this.ownLatency.record(backend.id, run.context.task, this.now() - began);
       return attempt;
@@ -335,10 +371,18 @@ export class Router implements GenerationRouter, ShadowRouting {
     }
   }
 
+  /** Learned routing's pick among the usable backends (fixed rule's order), as a plan entry. */
+  private learnedChoice(bucket: string, order: readonly Backend[]): { backend: Backend; reason: string } | undefined {
+    const choice = this.learned.choose(bucket, order.map((backend) => backend.id));
+    const backend = choice && order.find((candidate) => candidate.id === choice.backend);
+    return choice && backend ? { backend, reason: choice.reason } : undefined;
+  }
+
   /** Notes a failed attempt once: one row of its backend. */
   private settleFailed(run: Run, attempt: StartedAttempt, failure: BackendError): void {
     if (attempt.settled) return;
     attempt.settled = true;
+    this.learned.observeAttempt(bucketOf(run.context), attempt.backend.id, { ok: false });
     run.failures.push({
       backend: attempt.backend.id,
       model: modelOf(attempt.backend, run.context.task),
@@ -356,6 +400,8 @@ export class Router implements GenerationRouter, ShadowRouting {
   }
 
   private routed(attempt: Attempt, decision: string, run: Run, hedge?: RoutedGeneration['hedge']): RoutedGeneration {
+    // The answer the user will judge: its verdict teaches learned routing about this backend.
+    if (run.context.requestId !== undefined) this.learned.trackAnswer(run.context.requestId, bucketOf(run.context), attempt.backend.id);
     return {
       ...attempt,
       decision,

@@ -13,6 +13,10 @@ export interface RouteContext {
   language: string;
   /** The text must not leave the machine (an untitled document): the `local` policy applies. */
   localOnly?: boolean;
+  /** The metrics row's id: learned routing (learned/) attributes the later verdict to this answer. */
+  requestId?: string;
+  /** Characters of the text the prompt is built from (prefix + suffix, or the selection). */
+  promptChars?: number;
   /**
    * Time left until the caller's deadline when `generate` is called, in ms. Offload's
    * first-token and stall budgets are derived from it (deadline.ts). Default: the task's whole

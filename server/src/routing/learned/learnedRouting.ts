@@ -91,7 +91,8 @@ class BackendEvidence {
 
 export class LearnedRouting {
   private readonly evidence = new Map<string, BackendEvidence>();
-  private readonly answers = new Map<string, { bucket: string; backend: BackendId }>();
+  /** Answers kept (bounded) after their verdict too: a shadow row names its primary's id. */
+  private readonly answers = new Map<string, { bucket: string; backend: BackendId; shownChars?: number; judged?: boolean }>();
   /** 1 = explored, 0 = exploited, most recent last. */
   private readonly recentDecisions: number[] = [];
   private explored = 0;
@@ -129,11 +130,30 @@ export class LearnedRouting {
     }
   }
 
+  /** The answer's metrics row was recorded: its length (for partial accepts) and its cost. */
+  observeRecorded(requestId: string, row: { shownChars?: number; costUsd?: number }): void {
+    const answer = this.answers.get(requestId);
+    if (!answer) return;
+    if (row.shownChars !== undefined) answer.shownChars = row.shownChars;
+    if (row.costUsd !== undefined) this.observeCost(answer.bucket, answer.backend, row.costUsd);
+  }
+
+  /** The bucket a tracked answer was routed in. */
+  bucketOfAnswer(requestId: string): string | undefined {
+    return this.answers.get(requestId)?.bucket;
+  }
+
+  /** Characters of a tracked answer as shown, when known. */
+  shownCharsOf(requestId: string): number | undefined {
+    return this.answers.get(requestId)?.shownChars;
+  }
+
   /** How useful the answer turned out, 0..1 (accepted share of characters; thumbs up = 1). */
   observeVerdict(requestId: string, useful: number): void {
     const answer = this.answers.get(requestId);
-    if (!answer || !Number.isFinite(useful)) return;
-    this.answers.delete(requestId);
+    // The first verdict counts (an accept after a reject is the user changing course, not news).
+    if (!answer || answer.judged || !Number.isFinite(useful)) return;
+    answer.judged = true;
     this.of(answer.bucket, answer.backend).useful.observe(useful, this.options.now());
   }
 
@@ -150,13 +170,19 @@ export class LearnedRouting {
 
   /**
    * The backend for a request in `bucket` among `candidates` (usable ones, first = the fixed
-   * rule's choice), or undefined when the fixed rule should decide: one candidate, or nothing
-   * measured yet (and no exploration this time).
+   * rule's choice), or undefined when the fixed rule should decide: one candidate, or the rule's
+   * choice not measured recently.
    */
   choose(bucket: string, candidates: readonly BackendId[]): Choice | undefined {
     if (candidates.length < 2) return undefined;
     const now = this.options.now();
     const views = candidates.map((backend) => this.view(bucket, backend, now));
+    // The fixed rule's choice not measured recently (never, or its evidence faded): it decides,
+    // which measures it; learning only moves requests away from a backend it has measured.
+    if ((views[0] as CandidateView).estimate === undefined) {
+      this.decided(0);
+      return undefined;
+    }
     const known = views.filter((view) => view.estimate !== undefined);
     const allowed = known.filter((view) => this.withinLimits(view));
     const greedy = best(allowed, (view) => utility(this.options.objective, view.estimate as Estimate));
@@ -170,8 +196,6 @@ export class LearnedRouting {
       return { backend: sampled.backend, explored: true, reason: `auto: ${sampled.backend} (exploring: ${describe(sampled)}; best estimate ${exploit.backend}: ${describe(exploit)})` };
     }
     this.decided(0);
-    // Nothing measured: the fixed rule decides, in its own words.
-    if (known.length === 0) return undefined;
     const reason = greedy
       ? `auto: ${exploit.backend} (${describe(exploit)}${compare(exploit, views)})`
       : unmeasured
