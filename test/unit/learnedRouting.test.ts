@@ -10,6 +10,9 @@ import { DecayedBeta, DecayedSamples } from '../../server/src/routing/learned/de
 import { OBJECTIVE_PRESETS, utility } from '../../server/src/routing/learned/objective';
 import { sampleBeta } from '../../server/src/routing/learned/betaSample';
 import { seededRandom } from '../../server/src/seededRandom';
+import { LearnedRouting } from '../../server/src/routing/learned/learnedRouting';
+import { LearnedRoutingFeed, usefulness } from '../../server/src/routing/learned/profileFeed';
+import { requestRow } from '../support/requestRow';
 import { settledAt, share, simulate, type ScriptedBackend } from './learnedRoutingSimulation';
 
 const FAST_RARELY_ACCEPTED: ScriptedBackend = { ttftMs: 40, e2eMs: 90, acceptRate: 0.05 };
@@ -107,5 +110,45 @@ describe('learned routing: simulations', () => {
       limits: { maxTtftMs: 0, maxCostPerRequest: 0.001 },
     });
     assert.ok(share(run.choices, 'local', 100) >= 0.9);
+  });
+});
+
+describe('learned routing: verdicts from the metrics rows', () => {
+  it('usefulness of a patch: accepted 1, partial by characters, rejected 0, typed out 1, thumbs', () => {
+    assert.equal(usefulness({ outcome: 'accepted', acceptedChars: 12 }, 12), 1);
+    assert.equal(usefulness({ outcome: 'partial', acceptedChars: 3 }, 12), 0.25);
+    assert.equal(usefulness({ outcome: 'partial', acceptedChars: 3 }, undefined), 1);
+    assert.equal(usefulness({ outcome: 'rejected' }, 12), 0);
+    assert.equal(usefulness({ typedChars: 12 }, 12), 1);
+    assert.equal(usefulness({ typedChars: 5 }, 12), undefined, 'typing along is not yet a verdict');
+    assert.equal(usefulness({ displayed: 1 }, 12), undefined);
+    assert.equal(usefulness({ feedback: 1 }, undefined), 1);
+    assert.equal(usefulness({ feedback: -1 }, undefined), 0);
+  });
+
+  it('the feed charges cost and verdicts to the backend that answered, once; shadows to their own backend', () => {
+    const now = 0;
+    const learned = new LearnedRouting({
+      objective: OBJECTIVE_PRESETS.balanced,
+      limits: { maxTtftMs: 0, maxCostPerRequest: 0 },
+      explorationRate: 0,
+      halfLifeMs: 60_000,
+      usefulHalfLifeMs: 3_600_000,
+      now: () => now,
+      random: seededRandom(1),
+    });
+    const feed = new LearnedRoutingFeed(() => learned);
+    const bucket = 'completion/python/single-line/≤256';
+    learned.trackAnswer('a', bucket, 'offload');
+    feed.recorded(requestRow({ id: 'a', backend: 'offload', shownChars: 20, costUsd: 0.002 }));
+    feed.updated('a', { outcome: 'partial', acceptedChars: 5 });
+    feed.updated('a', { outcome: 'accepted', acceptedChars: 20 });
+    learned.trackAnswer('s', bucket, 'local');
+    feed.recorded(requestRow({ id: 's', backend: 'local', shadowOf: 'a', shadowFirstLineMatch: 0 }));
+    const estimates = new Map(learned.estimates().map((estimate) => [estimate.backend, estimate]));
+    // Beta(1, 3) prior + one verdict of 0.25: (1 + 0.25) / (4 + 1).
+    assert.equal(estimates.get('offload')?.useful, 1.25 / 5);
+    assert.equal(estimates.get('offload')?.costUsd, 0.002);
+    assert.equal(estimates.get('local')?.useful, 1 / 5);
   });
 });
