@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Backend, GenerateRequest } from '../../server/src/backends/backend';
 import { cacheKey } from '../../server/src/cache/cacheKey';
-import { cacheKeyParts } from '../../server/src/completion/request';
+import { cacheKeyParts } from '../../server/src/pipeline/cacheKeyParts';
 
 const request: GenerateRequest = { task: 'completion', prompt: 'def f(', maxTokens: 16, temperature: 0, stop: ['\n'] };
 

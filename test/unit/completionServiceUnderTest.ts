@@ -5,7 +5,7 @@
  * Not a test file itself.
  */
 import { TypingAlong } from '../../server/src/cache/typingAlong';
-import type { FirstChoice } from '../../server/src/completion/collaborators';
+import type { FirstChoice } from '../../server/src/pipeline/firstChoice';
 import { CompletionService } from '../../server/src/completion/completionService';
 import type { TandemConfig } from '../../server/src/config';
 import { memoryLogger } from '../../server/src/logger';

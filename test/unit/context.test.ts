@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import {
-  BinaryContentError,
-  buildCompletionContext,
-  InvalidPositionError,
-} from '../../server/src/completion/context';
-import { looksBinary } from '../../server/src/completion/binary';
+import { BinaryContentError, buildCompletionContext } from '../../server/src/completion/context';
+import { looksBinary } from '../../server/src/pipeline/binary';
+import { InvalidPositionError } from '../../server/src/pipeline/documentPosition';
 
 const limits = { maxPrefixChars: 4000, maxSuffixChars: 1500 };
 const doc = (text: string, languageId = 'python') => TextDocument.create('file:///t.py', languageId, 1, text);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TimeoutError } from '../../server/src/backends/backend';
 import { InflightRequests, SupersededError } from '../../server/src/completion/inflight';
-import { requestSignal } from '../../server/src/completion/signals';
+import { requestSignal } from '../../server/src/pipeline/signals';
 
 describe('InflightRequests', () => {
   it('a newer request for the same document aborts the older one', () => {

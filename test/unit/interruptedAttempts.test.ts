@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledError, TimeoutError, UnavailableError, type Backend } from '../../server/src/backends/backend';
-import { routingFailedRows } from '../../server/src/completion/attemptRows';
-import { emptyRow, failureFields } from '../../server/src/completion/rows';
+import { routingFailedRows } from '../../server/src/pipeline/attemptRows';
+import { emptyRow, failureFields } from '../../server/src/pipeline/rows';
 import { DEFAULT_CONFIG, mergeConfig } from '../../server/src/config';
 import { memoryLogger } from '../../server/src/logger';
 import type { RequestRow } from '../../server/src/protocol';

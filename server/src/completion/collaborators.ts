@@ -1,11 +1,9 @@
 /**
- * The small interfaces the completion and explain services depend on, beyond the lead's
- * GenerationRouter / AnswerCache / MetricsRecorder. Kept here so the services do not reach into
+ * The small interfaces the completion service depends on, beyond GenerationRouter / AnswerCache /
+ * MetricsRecorder (the first-choice question is pipeline/firstChoice.ts). Kept here so the services do not reach into
  * other modules' classes: the server wires the real implementations in, tests pass fakes.
  */
-import type { Backend } from '../backends/backend';
 import type { BackendId } from '../protocol';
-import type { RouteContext } from '../routing/types';
 
 export interface TypingContext {
   prefix: string;
@@ -31,10 +29,3 @@ export interface TypingAlongStore {
     context: TypingContext,
   ): { text: string; typedLength: number; backend?: BackendId; model?: string; requestId?: string } | undefined;
 }
-
-/**
- * Which backend the router would try first for a context, without running anything. The cache
- * is keyed per backend (each formats its prompt differently), so the services look up the
- * answer the first-choice backend gave before; the router can answer from its pure planRoute.
- */
-export type FirstChoice = (context: RouteContext) => Backend | undefined;

@@ -5,7 +5,8 @@
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position } from '../protocol';
-import { looksBinary } from './binary';
+import { looksBinary } from '../pipeline/binary';
+import { locate, RequestInputError } from '../pipeline/documentPosition';
 import type { CrossFileBlocks } from './crossFile/crossFileContext';
 import { classifyCursor, SITUATION_PREFIX_CHARS, type CursorSituation } from './syntax/situation';
 
@@ -40,14 +41,7 @@ export interface ContextLimits {
 const BINARY_SAMPLE_CHARS = 2000;
 
 /** The request cannot produce a completion; the server answers it with an empty result. */
-export class CompletionContextError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-export class InvalidPositionError extends CompletionContextError {}
+export class CompletionContextError extends RequestInputError {}
 
 export class BinaryContentError extends CompletionContextError {}
 
@@ -86,33 +80,6 @@ export function buildCompletionContext(
   };
 }
 
-/**
- * Validates the position (TextDocument.offsetAt silently clamps, which would complete at a
- * place the user is not) and returns offsets of the cursor and of its line.
- */
-export function locate(
-  document: TextDocument,
-  position: Position,
-): { offset: number; lineStart: number; lineEnd: number } {
-  const { line, character } = position;
-  if (!Number.isInteger(line) || !Number.isInteger(character) || line < 0 || character < 0) {
-    throw new InvalidPositionError(`Invalid position ${describe(position)} in ${document.uri}.`);
-  }
-  if (line >= document.lineCount) {
-    throw new InvalidPositionError(
-      `Position ${describe(position)} is past the last line (${document.lineCount}) of ${document.uri}.`,
-    );
-  }
-  const lineStart = document.offsetAt({ line, character: 0 });
-  const lineEnd = document.offsetAt({ line, character: Number.MAX_SAFE_INTEGER });
-  if (character > lineEnd - lineStart) {
-    throw new InvalidPositionError(
-      `Position ${describe(position)} is past the end of line ${line} (length ${lineEnd - lineStart}) in ${document.uri}.`,
-    );
-  }
-  return { offset: lineStart + character, lineStart, lineEnd };
-}
-
 /** Moves a cut point forward to the next line start, unless the window holds no line break. */
 function cutForwardToLineStart(text: string, start: number, limit: number): number {
   if (start <= 0) return 0;
@@ -125,8 +92,4 @@ function cutBackToLineEnd(text: string, end: number, limit: number): number {
   if (end >= text.length) return text.length;
   const newline = text.lastIndexOf('\n', end);
   return newline >= limit ? newline : end;
-}
-
-function describe(position: Position): string {
-  return `${String(position.line)}:${String(position.character)}`;
 }

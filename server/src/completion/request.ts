@@ -4,7 +4,6 @@
  * for whichever backend it tries, and the cache key is computed from that same request.
  */
 import type { Backend, GenerateRequest } from '../backends/backend';
-import type { CacheKeyParts } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { CompletionContext } from './context';
 import type { CursorKind } from './syntax/situation';
@@ -51,22 +50,4 @@ export function fitToBackend(
 ): { prefix: string; suffix: string } {
   if (budgetChars === undefined) return { prefix: context.prefix, suffix: context.suffix };
   return fitPrefixSuffix(context.prefix, context.suffix, budgetChars);
-}
-
-export function cacheKeyParts(backend: Backend, request: GenerateRequest): CacheKeyParts {
-  return {
-    backend: backend.id,
-    // The decoding variant rides on the model name: same model, different answers.
-    model: [modelName(backend, request.task), backend.decodingFor?.(request.task)].filter(Boolean).join('+'),
-    prompt: request.messages ? `${request.prompt}\n${JSON.stringify(request.messages)}` : request.prompt,
-    ...(request.suffix !== undefined ? { suffix: request.suffix } : {}),
-    maxTokens: request.maxTokens,
-    temperature: request.temperature,
-    stop: request.stop,
-  };
-}
-
-/** The model that answers a task on a backend (local uses one model per task). */
-export function modelName(backend: Backend, task: GenerateRequest['task']): string {
-  return backend.modelFor?.(task) ?? backend.model;
 }

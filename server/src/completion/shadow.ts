@@ -20,13 +20,14 @@ import type { Backend, GenerateRequest } from '../backends/backend';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
-import type { BackendId, RequestRow } from '../protocol';
-import type { RouteContext, ShadowRouting } from '../routing/types';
+import type { RequestRow } from '../protocol';
+import type { ShadowRouting } from '../routing/types';
 import type { CompletionContext } from './context';
-import { postProcess, type FilterContext } from './filters';
+import { postProcess } from './filters';
 import { SupersededError } from './inflight';
-import { modelName } from './request';
-import { emptyRow, failureFields, generationFields } from './rows';
+import type { CompletionObserver, ShownCompletion } from './observers';
+import { modelName } from '../pipeline/cacheKeyParts';
+import { emptyRow, failureFields, generationFields } from '../pipeline/rows';
 import {
   acceptedReference,
   anchorAt,
@@ -36,26 +37,11 @@ import {
   type Anchor,
   type Written,
 } from './shadowComparison';
-import { requestSignal } from './signals';
+import { requestSignal } from '../pipeline/signals';
 import { truncateAtStop } from './stops';
 
 const MAX_IN_FLIGHT = 2;
 const MAX_WAITING = 100;
-
-/** A completion that was just shown, with what a shadow needs to ask the same question. */
-export interface ShownCompletion {
-  requestId: string;
-  uri: string;
-  context: CompletionContext;
-  filter: FilterContext;
-  route: RouteContext;
-  /** The backend whose answer was shown. */
-  backend: BackendId;
-  /** The shown text, after post-processing. */
-  text: string;
-  /** Formats the request for a backend, exactly as the shown request was formatted. */
-  build: (backend: Backend) => GenerateRequest;
-}
 
 export interface ShadowCompletionsOptions {
   routing: ShadowRouting;
@@ -76,15 +62,17 @@ interface Shadow {
   answer?: RequestText;
 }
 
-export class ShadowCompletions {
+/** An observer of the completion path (observers.ts): each of its steps is one method here. */
+export class ShadowCompletions implements CompletionObserver {
   /** Insertion-ordered: the oldest waiting shadow is evicted first. */
   private readonly byDocument = new Map<string, Shadow>();
   private running = 0;
 
   constructor(private readonly options: ShadowCompletionsOptions) {}
 
-  /** Call when `shown` was returned to the client: maybe starts its shadow. */
-  start(shown: ShownCompletion): void {
+  /** `shown` was returned to the client: maybe starts its shadow (not for a cached answer). */
+  shown(shown: ShownCompletion): void {
+    if (shown.source !== 'generation') return;
     const config = this.options.config();
     if (!isSampled(shown.requestId, config.routing.shadowRate) || this.running >= MAX_IN_FLIGHT) return;
     const target = this.options.routing.shadowTarget(shown.route, shown.backend);
@@ -108,7 +96,7 @@ export class ShadowCompletions {
   }
 
   /** A later request's context shows what the user typed where the completion was shown. */
-  observe(uri: string, context: { prefix: string; offset: number }): void {
+  contextBuilt(uri: string, context: Pick<CompletionContext, 'prefix' | 'offset'>): void {
     const shadow = this.byDocument.get(uri);
     if (shadow?.state !== 'answered') return;
     const typed = writtenSince(shadow.anchor, context);

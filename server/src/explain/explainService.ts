@@ -1,26 +1,25 @@
 /**
  * "Explain this code": the selection → chat messages (for offload chat models) and the raw
- * code (the local encoder-decoder reads only that) → cache → router, streaming deltas to the
- * client as they arrive → cache → one metrics row → the result.
+ * code (the local encoder-decoder reads only that) → the answer pipeline (pipeline/: cache,
+ * router streaming deltas to the client as they arrive, cache, one metrics row) → the result.
  *
- * Cache lookups use the backend the router would try first, as for completions (see
- * completionService.ts). A cache hit is streamed as one delta, so the client has one path.
+ * A cache hit is streamed as one delta, so the client has one path; an empty cached answer is a
+ * miss. The answer is trimmed before it is cached, shown and recorded.
  */
 import { randomUUID } from 'node:crypto';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { BackendError, CancelledError, type Backend, type GenerateRequest } from '../backends/backend';
-import { cacheKey } from '../cache/cacheKey';
 import type { AnswerCache } from '../cache/types';
-import type { FirstChoice } from '../completion/collaborators';
-import { cacheKeyParts, modelName } from '../completion/request';
-import { failedAttemptRows, routingFailedRows } from '../completion/attemptRows';
-import { emptyRow, failureFields, generationFields } from '../completion/rows';
-import { requestSignal } from '../completion/signals';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { MetricsRecorder, RequestText } from '../metrics/types';
+import { AnswerPipeline, describeError, type AnswerTask, type CachedAnswerFound, type GeneratedAnswer } from '../pipeline/answerPipeline';
+import { modelName } from '../pipeline/cacheKeyParts';
+import type { FirstChoice } from '../pipeline/firstChoice';
+import { emptyRow } from '../pipeline/rows';
+import { requestSignal } from '../pipeline/signals';
 import type { ExplainFeedbackParams, ExplainResult, ExplainStreamParams, Range, RequestRow } from '../protocol';
-import type { GenerationRouter, RouteContext, RoutedGeneration } from '../routing/types';
+import type { GenerationRouter } from '../routing/types';
 import { explainPrivacy } from './explainPrivacy';
 import { AnsweredExplanations } from './feedback';
 import { groundingScore } from './grounding';
@@ -59,14 +58,11 @@ export interface ExplainRequest {
   onDelta: (params: ExplainStreamParams) => void;
 }
 
-/** Everything one request carries through the pipeline. */
+/** What one request's steps share. */
 interface Job {
   request: ExplainRequest;
   selected: SelectedCode;
-  route: RouteContext;
-  generation: GenerateRequest;
   row: RequestRow;
-  started: number;
 }
 
 /** Temperature 0: explanations should be reproducible, and so cacheable. */
@@ -80,10 +76,13 @@ export class ExplainService {
   private readonly prompts: ExplainPrompts;
   private readonly newId: () => string;
   private readonly answered = new AnsweredExplanations();
+  private readonly pipeline: AnswerPipeline;
 
   constructor(private readonly options: ExplainServiceOptions) {
     this.prompts = new ExplainPrompts(options.promptsDir);
     this.newId = options.newId ?? randomUUID;
+    const { router, firstChoice, cache, metrics, log } = options;
+    this.pipeline = new AnswerPipeline({ router, firstChoice, cache, metrics, log, task: 'explain' });
   }
 
   /**
@@ -97,9 +96,21 @@ export class ExplainService {
     const privacy = explainPrivacy(request.document.uri, language, config.completion);
     const selected = selectCode(request.document, request.range, config.explain.maxInputChars);
     const id = this.newId();
-    const job: Job = {
-      request,
-      selected,
+    // Chat backends read `messages`; the local encoder-decoder reads `prompt`, the raw code.
+    // Rendered up front: a missing template is a packaging fault, not a backend failure.
+    const generation: GenerateRequest = {
+      task: 'explain',
+      prompt: selected.code,
+      messages: this.prompts.messages({ language, ...selected }),
+      maxTokens: config.explain.maxTokens,
+      temperature: EXPLAIN_TEMPERATURE,
+      stop: [],
+    };
+    const job: Job = { request, selected, row: emptyRow(id, 'explain', language, config.routing.policy) };
+    // The one explain timer: the LSP layer passes cancellation only (a second timer there used to
+    // win the race and turn every timeout into "Explain was cancelled.").
+    const limit = requestSignal([request.signal], config.explain.timeoutMs, 'Explaining');
+    const task: AnswerTask<ExplainResult> = {
       route: {
         task: 'explain',
         multiline: true,
@@ -108,20 +119,27 @@ export class ExplainService {
         promptChars: selected.code.length,
         ...(privacy.localOnly ? { localOnly: true } : {}),
       },
-      // Chat backends read `messages`; the local encoder-decoder reads `prompt`, the raw code.
-      // Rendered up front: a missing template is a packaging fault, not a backend failure.
-      generation: {
-        task: 'explain',
-        prompt: selected.code,
-        messages: this.prompts.messages({ language, ...selected }),
-        maxTokens: config.explain.maxTokens,
-        temperature: EXPLAIN_TEMPERATURE,
-        stop: [],
-      },
-      row: emptyRow(id, 'explain', language, config.routing.policy),
+      row: job.row,
       started: performance.now(),
+      limit,
+      prompt: () => generation,
+      budgetMs: () => config.explain.timeoutMs,
+      onText: (delta, _backend, reset) => request.onDelta({ streamId: request.streamId, delta, ...(reset ? { reset: true } : {}) }),
+      fromCache: (found) => this.fromCache(job, found),
+      cacheEntry: ({ routed }) => {
+        const text = routed.text.trim();
+        return text === '' ? undefined : { text, model: modelName(routed.backend, 'explain') };
+      },
+      fromGeneration: (generated) => this.answer(job, generated),
+      failed: (error, failure) => {
+        throw this.failure(error, failure.outcome === 'cancelled' ? 'cancelled' : limit.timedOut() ? 'timeout' : 'failed', config);
+      },
     };
-    return this.fromCache(job) ?? this.answer(job, await this.generate(job, config));
+    try {
+      return await this.pipeline.answer(task);
+    } finally {
+      limit.dispose();
+    }
   }
 
   /**
@@ -133,72 +151,27 @@ export class ExplainService {
     try {
       this.options.metrics.update(params.requestId, { feedback: params.rating });
     } catch (error) {
-      this.options.log.warn(`Recording explain feedback failed: ${describe(error)}`);
+      this.options.log.warn(`Recording explain feedback failed: ${describeError(error)}`);
     }
     return true;
   }
 
-  private fromCache(job: Job): ExplainResult | undefined {
-    const backend = this.options.firstChoice(job.route);
-    if (!backend) return undefined;
-    const hit = this.options.cache.get(cacheKey(cacheKeyParts(backend, job.generation)));
-    const text = hit?.value.text.trim();
-    if (!hit || !text) return undefined;
+  /** A cached explanation, streamed as one delta; an empty one is a miss. */
+  private fromCache(job: Job, { backend, hit, fields }: CachedAnswerFound): ExplainResult | undefined {
+    const text = hit.value.text.trim();
+    if (!text) return undefined;
     job.request.onDelta({ streamId: job.request.streamId, delta: text });
-    const elapsed = performance.now() - job.started;
-    // Cache hits cost no tokens: token fields stay null so cost and throughput are not inflated.
-    this.recordAnswer(job, text, {
-      ...job.row,
-      decision: `cache ${hit.tier} (${backend.id} answer)`,
-      backend: backend.id,
-      model: hit.value.model,
-      cacheTier: hit.tier,
-      ttftMs: elapsed,
-      e2eMs: elapsed,
-      outcome: 'answered',
-    });
+    this.recordAnswer(job, text, { ...job.row, ...fields, outcome: 'answered' });
+    const elapsed = fields.e2eMs ?? 0;
     const result = { requestId: job.row.id, text, backend: backend.id, model: hit.value.model, ttftMs: elapsed, e2eMs: elapsed };
     return { ...result, cacheTier: hit.tier, ...note(backend, job.selected) };
   }
 
-  private async generate(job: Job, config: TandemConfig): Promise<RoutedGeneration> {
-    const { request } = job;
-    // The one explain timer: the LSP layer passes cancellation only (a second timer there used to
-    // win the race and turn every timeout into "Explain was cancelled.").
-    const limit = requestSignal([request.signal], config.explain.timeoutMs, 'Explaining');
-    const route = { ...job.route, budgetMs: config.explain.timeoutMs };
-    try {
-      return await this.options.router.generate(route, () => job.generation, limit.signal, (delta, _backend, reset) =>
-        request.onDelta({ streamId: request.streamId, delta, ...(reset ? { reset: true } : {}) }),
-      );
-    } catch (error) {
-      const failure = failureFields(error, { timedOut: limit.timedOut(), aborted: limit.signal.aborted });
-      const { fields, attemptRows } = routingFailedRows(job.row, error);
-      for (const row of attemptRows) this.record(row);
-      this.record({ ...job.row, ...fields, ...failure });
-      throw this.failure(error, failure.outcome === 'cancelled' ? 'cancelled' : limit.timedOut() ? 'timeout' : 'failed', config);
-    } finally {
-      limit.dispose();
-    }
-  }
-
-  private answer(job: Job, routed: RoutedGeneration): ExplainResult {
+  private answer(job: Job, { routed, fields }: GeneratedAnswer): ExplainResult {
     const text = routed.text.trim();
-    const fields = generationFields(routed, 'explain');
-    for (const row of failedAttemptRows(job.row, routed.failedAttempts ?? [], routed.decision)) this.record(row);
     if (text === '') {
-      this.record({ ...job.row, ...fields, outcome: 'empty' });
+      this.pipeline.record({ ...job.row, ...fields, outcome: 'empty' });
       throw new ExplainFailedError(`The ${modelName(routed.backend, 'explain')} model returned no explanation; try a different selection.`);
-    }
-    if (routed.finishReason !== 'cancelled') {
-      this.options.cache.set(cacheKey(cacheKeyParts(routed.backend, job.generation)), {
-        text,
-        backend: routed.backend.id,
-        model: modelName(routed.backend, 'explain'),
-        createdAt: Date.now(),
-        promptTokens: routed.usage.promptTokens,
-        completionTokens: routed.usage.completionTokens,
-      });
     }
     this.recordAnswer(job, text, { ...job.row, ...fields, outcome: 'answered' }, { prompt: job.selected.code, completion: text });
     return {
@@ -223,7 +196,7 @@ export class ExplainService {
         { cause: error },
       );
     }
-    if (!(error instanceof BackendError)) this.options.log.error(`Explain failed unexpectedly: ${describe(error)}`);
+    if (!(error instanceof BackendError)) this.options.log.error(`Explain failed unexpectedly: ${describeError(error)}`);
     const reason = error instanceof Error ? error.message : String(error);
     return new ExplainFailedError(`No backend could explain this code: ${reason}`, { cause: error });
   }
@@ -231,17 +204,8 @@ export class ExplainService {
   /** An answered row, with its grounding score (grounding.ts), and its id open for feedback. */
   private recordAnswer(job: Job, text: string, row: RequestRow, requestText?: RequestText): void {
     const grounding = groundingScore(text, job.selected.code).score;
-    this.record(grounding === undefined ? row : { ...row, grounding }, requestText);
+    this.pipeline.record(grounding === undefined ? row : { ...row, grounding }, requestText);
     this.answered.add(row.id);
-  }
-
-  /** A metrics failure must not cost the user their answer; it is logged instead. */
-  private record(row: RequestRow, text?: RequestText): void {
-    try {
-      this.options.metrics.record(row, text);
-    } catch (error) {
-      this.options.log.warn(`Recording explain metrics failed: ${describe(error)}`);
-    }
   }
 }
 
@@ -250,10 +214,6 @@ function note(backend: Backend, selected: SelectedCode): { note?: string } {
   if (backend.id === 'local') parts.push(LOCAL_NOTE);
   if (selected.truncated) parts.push('The selection was longer than tandem.explain.maxInputChars; only its beginning was explained.');
   return parts.length > 0 ? { note: parts.join(' ') } : {};
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 /** 60000 → "60", 1500 → "1.5": the setting is in ms, people read seconds. */

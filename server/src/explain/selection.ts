@@ -4,8 +4,8 @@
  * slice is copied out of the document.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { looksBinary } from '../completion/binary';
-import { CompletionContextError, locate } from '../completion/context';
+import { looksBinary } from '../pipeline/binary';
+import { locate, RequestInputError } from '../pipeline/documentPosition';
 import type { Range } from '../protocol';
 
 /** The request cannot be answered as asked; the message says what to do instead. */
@@ -28,7 +28,7 @@ export function selectCode(document: TextDocument, range: Range, maxChars: numbe
     start = locate(document, range.start).offset;
     end = locate(document, range.end).offset;
   } catch (error) {
-    if (!(error instanceof CompletionContextError)) throw error;
+    if (!(error instanceof RequestInputError)) throw error;
     throw new ExplainInputError(`The selection is outside the document: ${error.message}`, { cause: error });
   }
   if (end < start) [start, end] = [end, start];

@@ -4,7 +4,7 @@ import type { Usage } from '../backends/backend';
 import type { Outcome, RequestRow, RoutingPolicy, Task } from '../protocol';
 import { requestTiming } from '../metrics/definitions';
 import type { RoutedGeneration } from '../routing/types';
-import { modelName } from './request';
+import { modelName } from './cacheKeyParts';
 
 export function emptyRow(id: string, task: Task, language: string, policy: RoutingPolicy): RequestRow {
   return {
