@@ -6,13 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import {
-  Methods,
-  type ExplainFeedbackParams,
-  type ExplainParams,
-  type ExplainResult,
-  type ExplainStreamParams,
-} from '../../server/src/protocol';
+import type { ExplainFeedbackParams, ExplainParams, ExplainStreamParams } from '../../server/src/protocol';
+import { Requests } from '../../server/src/protocolMessages';
 import { isCancellation } from './cancellation';
 import {
   applyExplainFailure,
@@ -79,7 +74,7 @@ export class ExplainView implements vscode.Disposable {
       streamId,
     };
     try {
-      const result = await this.client.sendRequest<ExplainResult>(Methods.explain, params, request.token);
+      const result = await this.client.sendRequest(Requests.explain, params, request.token);
       this.update(streamId, (state) => applyExplainResult(state, result));
     } catch (error) {
       if (!isCancellation(error)) this.client.output.warn('Explain failed.', error);
@@ -124,7 +119,7 @@ export class ExplainView implements vscode.Disposable {
     this.state = next;
     this.postState();
     const params: ExplainFeedbackParams = { requestId: next.requestId, rating };
-    this.client.sendRequest<null>(Methods.explainFeedback, params).catch((error: unknown) => {
+    this.client.sendRequest(Requests.explainFeedback, params).catch((error: unknown) => {
       this.client.output.warn('Explain feedback was not recorded.', error);
     });
   }

@@ -13,19 +13,14 @@
  * `--enable-proposed-api tandem-dev.tandem`). Elsewhere only full accepts are reported.
  */
 import * as vscode from 'vscode';
-import {
-  InlineCompletionRequest,
-  type InlineCompletionItem as LspInlineCompletionItem,
-  type InlineCompletionList as LspInlineCompletionList,
-} from 'vscode-languageclient/node';
-import { Methods, type CompletionAcceptParams, type CompletionEventParams, type CompletionItemData } from '../../server/src/protocol';
+import { InlineCompletionRequest } from 'vscode-languageclient/node';
+import type { CompletionAcceptParams, CompletionItemData } from '../../server/src/protocol';
+import { ClientNotifications } from '../../server/src/protocolMessages';
 import { isCancellation } from './cancellation';
 import { acceptedLengthOf, CompletionEventTracker, isCompletionItemData } from './completionEvents';
 import { completionsEnabled } from './config';
 import { mayRequestCompletion } from './completionPrivacy';
 import type { TandemClient } from './languageClient';
-
-type LspInlineCompletionResult = LspInlineCompletionItem[] | LspInlineCompletionList | null;
 
 export class TandemInlineCompletionProvider implements vscode.InlineCompletionItemProvider {
   private readonly tracker = new CompletionEventTracker();
@@ -50,7 +45,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     try {
       const params = code2ProtocolConverter.asInlineCompletionParams(document, position, context);
       // The token becomes `$/cancelRequest`, which the server turns into an AbortSignal.
-      const result = await this.client.sendRequest<LspInlineCompletionResult>(InlineCompletionRequest.method, params, token);
+      const result = await this.client.sendRequest(InlineCompletionRequest.type, params, token);
       if (token.isCancellationRequested || !result) return undefined;
       this.lastLoggedFailure = '';
       return await protocol2CodeConverter.asInlineCompletionResult(result, token);
@@ -65,7 +60,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
   handleDidShowCompletionItem(item: vscode.InlineCompletionItem, _updatedInsertText?: string): void {
     const data = dataOf(item);
     if (data && this.tracker.shown(data)) {
-      this.client.sendNotification(Methods.completionDidShow, { requestId: data.requestId } satisfies CompletionEventParams);
+      this.client.sendNotification(ClientNotifications.completionDidShow, { requestId: data.requestId });
     }
   }
 
@@ -81,7 +76,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
   handleDidRejectCompletionItem(item: vscode.InlineCompletionItem): void {
     const data = dataOf(item);
     if (data && this.tracker.rejected(data)) {
-      this.client.sendNotification(Methods.completionDidReject, { requestId: data.requestId } satisfies CompletionEventParams);
+      this.client.sendNotification(ClientNotifications.completionDidReject, { requestId: data.requestId });
     }
   }
 
@@ -97,7 +92,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
 
   private sendAccept(data: CompletionItemData, acceptedLength: number): void {
     const params: CompletionAcceptParams = { requestId: data.requestId, acceptedLength };
-    this.client.sendNotification(Methods.completionDidAccept, params);
+    this.client.sendNotification(ClientNotifications.completionDidAccept, params);
   }
 
   private logFailure(error: unknown): void {

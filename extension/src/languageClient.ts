@@ -17,16 +17,15 @@ import {
   TransportKind,
   type LanguageClientOptions,
   type Middleware,
+  type NotificationType,
+  type RequestParam,
+  type RequestType,
+  type RequestType0,
   type ServerOptions,
   type StaticFeature,
 } from 'vscode-languageclient/node';
-import {
-  Methods,
-  OFFLOAD_API_KEY_ENV,
-  type ExplainStreamParams,
-  type MetricsSnapshot,
-  type ServerStatus,
-} from '../../server/src/protocol';
+import { OFFLOAD_API_KEY_ENV, type ExplainStreamParams, type MetricsDidChangeParams, type ServerStatus } from '../../server/src/protocol';
+import { Requests, ServerNotifications } from '../../server/src/protocolMessages';
 import { buildInitializationOptions, maxFileBytes, serverSettings } from './config';
 import { DocumentSizeGate } from './documentSizeGate';
 import type { OffloadApiKeyStore } from './offloadApiKey';
@@ -81,7 +80,8 @@ export class TandemClient implements vscode.Disposable {
   private lifecycle: Promise<unknown> = Promise.resolve();
   private readonly stateEmitter = new vscode.EventEmitter<ClientState>();
   private readonly statusEmitter = new vscode.EventEmitter<ServerStatus | undefined>();
-  private readonly metricsEmitter = new vscode.EventEmitter<MetricsSnapshot>();
+  /** A signal only (see Methods.metricsDidChange): views fetch the snapshot they show. */
+  private readonly metricsEmitter = new vscode.EventEmitter<MetricsDidChangeParams>();
   private readonly explainEmitter = new vscode.EventEmitter<ExplainStreamParams>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Set before start (registerInlineProvider.ts): VS Code reports which completions it displayed. */
@@ -143,9 +143,9 @@ export class TandemClient implements vscode.Disposable {
       this.metricsEmitter,
       this.explainEmitter,
       this.client.onDidChangeState((event) => this.handleStateChange(event.newState)),
-      this.client.onNotification(Methods.statusDidChange, (status: ServerStatus) => this.setStatus(status)),
-      this.client.onNotification(Methods.metricsDidChange, (snapshot: MetricsSnapshot) => this.metricsEmitter.fire(snapshot)),
-      this.client.onNotification(Methods.explainDidStream, (params: ExplainStreamParams) => this.explainEmitter.fire(params)),
+      this.client.onNotification(ServerNotifications.statusDidChange, (status) => this.setStatus(status)),
+      this.client.onNotification(ServerNotifications.metricsDidChange, (change) => this.metricsEmitter.fire(change)),
+      this.client.onNotification(ServerNotifications.explainDidStream, (params) => this.explainEmitter.fire(params)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         output.info('The workspace is trusted now; restarting the server with offload and custom models allowed.');
         this.restart().catch((error: unknown) => output.error('Restart after granting workspace trust failed.', error));
@@ -198,20 +198,31 @@ export class TandemClient implements vscode.Disposable {
     });
   }
 
-  /** Sends a request; rejects with ServerNotRunningError at once when the server is down. */
-  sendRequest<R>(method: string, params: unknown, token?: vscode.CancellationToken): Promise<R> {
+  /**
+   * Sends a typed request (protocolMessages.ts `Requests`); rejects with ServerNotRunningError at
+   * once when the server is down.
+   */
+  sendRequest<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R>;
+  sendRequest<R>(type: RequestType0<R, void>, token?: vscode.CancellationToken): Promise<R>;
+  sendRequest<P, R>(
+    type: RequestType<P, R, void> | RequestType0<R, void>,
+    paramsOrToken?: P | vscode.CancellationToken,
+    token?: vscode.CancellationToken,
+  ): Promise<R> {
     if (!this.client.isRunning()) return Promise.reject(new ServerNotRunningError());
-    return this.client.sendRequest<R>(method, params, token);
+    if (type.numberOfParams === 0) return this.client.sendRequest(type as RequestType0<R, void>, paramsOrToken as vscode.CancellationToken | undefined);
+    return this.client.sendRequest(type as RequestType<P, R, void>, paramsOrToken as RequestParam<P>, token);
   }
 
-  /** Fire-and-forget; an event lost while the server is down is not worth an error. */
-  sendNotification(method: string, params: unknown): void {
+  /** Sends a typed notification (protocolMessages.ts `ClientNotifications`), fire-and-forget: an
+   * event lost while the server is down is not worth an error. */
+  sendNotification<P>(type: NotificationType<P>, params: P): void {
     if (!this.client.isRunning()) {
-      this.output.debug(`Not sent (server down): ${method}`);
+      this.output.debug(`Not sent (server down): ${type.method}`);
       return;
     }
-    this.client.sendNotification(method, params).catch((error: unknown) => {
-      this.output.warn(`Could not send ${method} to the server.`, error);
+    this.client.sendNotification(type, params as RequestParam<P>).catch((error: unknown) => {
+      this.output.warn(`Could not send ${type.method} to the server.`, error);
     });
   }
 
@@ -285,7 +296,7 @@ export class TandemClient implements vscode.Disposable {
   }
 
   private fetchStatus(): void {
-    this.sendRequest<ServerStatus>(Methods.status, undefined).then(
+    this.sendRequest(Requests.status).then(
       (status) => this.setStatus(status),
       (error: unknown) => {
         if (this.client.isRunning()) this.output.warn('Could not read the server status.', error);

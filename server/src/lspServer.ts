@@ -1,41 +1,49 @@
 /**
- * Wiring only: LSP connection ↔ TandemRuntime, one line per handler. Every handler turns the
- * LSP cancellation token into an AbortSignal with a timeout, and no handler lets an error
- * escape: a completion that fails is an empty list (logged once), an explain that fails is a
- * ResponseError with one clear sentence.
+ * Wiring only: LSP connection ↔ TandemRuntime, one line per handler, each registered with its
+ * typed message (protocolMessages.ts) through lsp/boundary.ts: params validated (lsp/params.ts),
+ * one AbortSignal with the request's one timeout, and no error escapes: a completion that fails
+ * is an empty list (logged once), any other request that fails is a ResponseError with one clear
+ * sentence and an LSP error code.
  */
 import {
   createConnection,
   ErrorCodes,
   InlineCompletionTriggerKind,
-  LSPErrorCodes,
   ProposedFeatures,
   ResponseError,
   TextDocumentSyncKind,
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type InlineCompletionParams,
 } from 'vscode-languageserver/node';
-import { requestSignal } from './abort';
-import { BackendError } from './backends/backend';
 import { DEFAULT_CONFIG } from './config';
 import { DocumentWindow } from './documents/documentWindow';
-import { parseFeedbackParams } from './explain/feedback';
-import { ExplainInputError } from './explain/selection';
 import { flushOnExit } from './flushOnExit';
 import { redactingLogger, type Logger } from './logger';
+import { LspBoundary } from './lsp/boundary';
+import {
+  completionAcceptParams,
+  completionEventParams,
+  explainFeedbackParams,
+  explainParams,
+  inlineCompletionParams,
+  InvalidParamsError,
+  metricsResetParams,
+  metricsRowsParams,
+  metricsSnapshotParams,
+  noParams,
+} from './lsp/params';
 import {
   Methods,
   OFFLOAD_API_KEY_ENV,
-  type CompletionAcceptParams,
-  type CompletionEventParams,
   type ExplainParams,
+  type ExplainResult,
   type InitializationOptions,
-  type MetricsResetParams,
-  type MetricsSnapshotParams,
+  type MetricsDidChangeParams,
 } from './protocol';
-import { redactError } from './redact';
-import { TandemRuntime } from './runtime';
+import { ClientNotifications, Requests, ServerNotifications } from './protocolMessages';
+import { TandemRuntime, type InlineCompletionReply } from './runtime';
 import { throttle } from './throttle';
 
 const VERSION = '0.1.0';
@@ -90,11 +98,19 @@ export function startServer(connection: Connection, options: StartOptions = { ow
       openDocuments: () => documents.recent(),
       reportsShownCompletions: init.reportsShownCompletions === true,
     });
+    // A signal, not a snapshot: computing one costs the event loop milliseconds per thousand rows,
+    // and only an open view needs it (it fetches with its own filters).
+    let changes = 0;
     const sendMetrics = throttle(() => {
-      if (runtime) void connection.sendNotification(Methods.metricsDidChange, runtime.snapshot({ recent: 50 }));
+      const params: MetricsDidChangeParams = { generatedAt: Date.now(), changes };
+      changes = 0;
+      void connection.sendNotification(Methods.metricsDidChange, params);
     }, 1000);
-    runtime.onMetricsChange(sendMetrics);
-    runtime.onStatusChange((status) => void connection.sendNotification(Methods.statusDidChange, status));
+    runtime.onMetricsChange(() => {
+      changes++;
+      sendMetrics();
+    });
+    runtime.onStatusChange((status) => void connection.sendNotification(ServerNotifications.statusDidChange, status));
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, inlineCompletionProvider: true },
       serverInfo: { name: 'tandem', version: VERSION },
@@ -103,74 +119,48 @@ export function startServer(connection: Connection, options: StartOptions = { ow
 
   connection.onInitialized(() => need().start());
 
-  connection.languages.inlineCompletion.on(async (params, token) => {
+  const complete = async (params: InlineCompletionParams, signal: AbortSignal): Promise<InlineCompletionReply> => {
     const document = documents.get(params.textDocument.uri);
     if (!document) {
       documents.explainMissing(params.textDocument.uri, log);
       return { items: [] };
     }
-    const active = need();
-    const { signal, dispose } = requestSignal(token, active.config.completion.timeoutMs * 2, 'Completion');
-    try {
-      const invoked = params.context?.triggerKind === InlineCompletionTriggerKind.Invoked;
-      return await active.complete(document, params.position, signal, invoked);
-    } catch (error) {
-      if (!(error instanceof BackendError && error.kind === 'cancelled')) log.warn(`Completion failed: ${describe(error)}`);
-      return { items: [] };
-    } finally {
-      dispose();
-    }
-  });
+    const invoked = params.context?.triggerKind === InlineCompletionTriggerKind.Invoked;
+    return need().complete(document, params.position, signal, invoked);
+  };
+  const explain = (params: ExplainParams, signal: AbortSignal): Promise<ExplainResult> => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) throw new InvalidParamsError('Explain: the document is not open in the server.');
+    return need().explain(document, params, signal, (delta, reset) =>
+      void connection.sendNotification(ServerNotifications.explainDidStream, { streamId: params.streamId, delta, ...(reset ? { reset } : {}) }),
+    );
+  };
+  const completionTimeoutMs = (): number => (runtime?.config.completion.timeoutMs ?? DEFAULT_CONFIG.completion.timeoutMs) * 2;
+  const feedback = { what: 'Explain feedback', params: explainFeedbackParams };
 
-  connection.onRequest(Methods.explain, async (params: ExplainParams, token) => {
-    const document = params?.textDocument?.uri ? documents.get(params.textDocument.uri) : undefined;
-    if (!document) throw new ResponseError(ErrorCodes.InvalidParams, 'Explain: the document is not open in the server.');
-    const active = need();
-    // Cancellation only: the explain service owns the one timeout (tandem.explain.timeoutMs).
-    const { signal, dispose } = requestSignal(token, undefined, 'Explain');
-    try {
-      return await active.explain(document, params, signal, (delta, reset) =>
-        void connection.sendNotification(Methods.explainDidStream, { streamId: params.streamId, delta, ...(reset ? { reset } : {}) }),
-      );
-    } catch (error) {
-      throw asResponseError(error);
-    } finally {
-      dispose();
-    }
-  });
-
-  connection.onNotification(Methods.completionDidShow, (p: CompletionEventParams) => need().didShow(p?.requestId));
-  connection.onNotification(Methods.completionDidAccept, (p: CompletionAcceptParams) => need().didAccept(p?.requestId, p?.acceptedLength));
-  connection.onNotification(Methods.completionDidReject, (p: CompletionEventParams) => need().didReject(p?.requestId));
+  // One line per message. lsp/boundary.ts checks the params (lsp/params.ts), makes the one signal
+  // (with the timeout given here, if any) and answers errors with an LSP error code.
+  const lsp = new LspBoundary(connection, log);
+  // A completion that fails is no items (logged once); its timeout is twice the backends' budget.
+  connection.languages.inlineCompletion.on(
+    lsp.handler({ what: 'Completion', params: inlineCompletionParams, timeoutMs: completionTimeoutMs, orElse: () => ({ items: [] }) }, complete),
+  );
+  // Cancellation only: the explain service owns the one timeout (tandem.explain.timeoutMs).
+  lsp.onRequest(Requests.explain, { what: 'Explain', params: explainParams }, explain);
+  lsp.onNotification(ClientNotifications.completionDidShow, { what: 'Completion shown event', params: completionEventParams }, (p) => need().didShow(p.requestId));
+  lsp.onNotification(ClientNotifications.completionDidAccept, { what: 'Completion accept event', params: completionAcceptParams }, (p) => need().didAccept(p.requestId, p.acceptedLength));
+  lsp.onNotification(ClientNotifications.completionDidReject, { what: 'Completion reject event', params: completionEventParams }, (p) => need().didReject(p.requestId));
   // Feedback as a request (bad params answer InvalidParams) or a notification (logged); an id
   // this server did not answer is ignored either way.
-  connection.onRequest(Methods.explainFeedback, (p: unknown) => {
-    try {
-      need().explainFeedback(parseFeedbackParams(p));
-      return null;
-    } catch (error) {
-      throw asResponseError(error);
-    }
+  lsp.onRequest(Requests.explainFeedback, feedback, (p) => {
+    need().explainFeedback(p);
+    return null;
   });
-  connection.onNotification(Methods.explainFeedback, (p: unknown) => {
-    try {
-      need().explainFeedback(parseFeedbackParams(p));
-    } catch (error) {
-      log.warn(`Explain feedback ignored: ${describe(error)}`);
-    }
-  });
-  connection.onRequest(Methods.metricsSnapshot, (p: MetricsSnapshotParams | undefined) => need().snapshot(p ?? {}));
-  connection.onRequest(Methods.metricsRows, (p: MetricsSnapshotParams | undefined) => need().metricsRows(p ?? {}));
-  connection.onRequest(Methods.metricsReset, (p: MetricsResetParams | undefined) => {
-    // Deleting every row needs the client to say so explicitly: a stray call must not wipe them.
-    if (p?.confirm !== true) throw new ResponseError(ErrorCodes.InvalidParams, 'Reset metrics: params must be { confirm: true }.');
-    try {
-      return { deleted: need().resetMetrics() };
-    } catch (error) {
-      throw asResponseError(error);
-    }
-  });
-  connection.onRequest(Methods.status, () => need().status());
+  lsp.onNotification(ClientNotifications.explainFeedback, feedback, (p) => need().explainFeedback(p));
+  lsp.onRequest(Requests.metricsSnapshot, { what: 'Metrics snapshot', params: metricsSnapshotParams }, (p) => need().snapshot(p));
+  lsp.onRequest(Requests.metricsRows, { what: 'Metrics rows', params: metricsRowsParams }, (p) => need().metricsRows(p));
+  lsp.onRequest(Requests.metricsReset, { what: 'Reset metrics', params: metricsResetParams }, () => ({ deleted: need().resetMetrics() }));
+  lsp.onRequest(Requests.status, { what: 'Status', params: noParams }, () => need().status());
   connection.onDidChangeConfiguration((change) => need().updateSettings(sectionOf(change.settings)));
   connection.onShutdown(async () => {
     await runtime?.dispose();
@@ -198,16 +188,6 @@ function connectionLogger(connection: Connection): Logger {
     warn: (msg) => connection.console.warn(msg),
     error: (msg) => connection.console.error(msg),
   };
-}
-
-function asResponseError(error: unknown): ResponseError<void> {
-  if (error instanceof ResponseError) return error;
-  if (error instanceof ExplainInputError) return new ResponseError(ErrorCodes.InvalidParams, error.message);
-  if (error instanceof BackendError && error.kind === 'cancelled') {
-    return new ResponseError(LSPErrorCodes.RequestCancelled, 'Explain was cancelled.');
-  }
-  // Shown to the user as is: the message may quote an endpoint's error body.
-  return new ResponseError(ErrorCodes.InternalError, redactError(error));
 }
 
 function describe(error: unknown): string {

@@ -21,19 +21,19 @@ import {
   type InlineCompletionList,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import {
-  Methods,
-  type CompletionAcceptParams,
-  type CompletionEventParams,
-  type ExplainParams,
-  type ExplainResult,
-  type ExplainStreamParams,
-  type InitializationOptions,
-  type MetricsSnapshot,
-  type MetricsSnapshotParams,
-  type Range,
-  type ServerStatus,
+import type {
+  CompletionAcceptParams,
+  CompletionEventParams,
+  ExplainParams,
+  ExplainResult,
+  ExplainStreamParams,
+  InitializationOptions,
+  MetricsSnapshot,
+  MetricsSnapshotParams,
+  Range,
+  ServerStatus,
 } from '../protocol';
+import { ClientNotifications, Requests, ServerNotifications } from '../protocolMessages';
 
 export interface SpawnOptions {
   serverPath: string;
@@ -54,10 +54,10 @@ export class TandemLspClient {
     readonly process: ChildProcess | undefined,
     readonly initializeResult: InitializeResult,
   ) {
-    connection.onNotification(Methods.explainDidStream, (params: ExplainStreamParams) => {
+    connection.onNotification(ServerNotifications.explainDidStream, (params) => {
       this.streams.get(params.streamId)?.(params);
     });
-    connection.onNotification(Methods.statusDidChange, (status: ServerStatus) => {
+    connection.onNotification(ServerNotifications.statusDidChange, (status) => {
       this.lastStatus = status;
     });
   }
@@ -132,7 +132,7 @@ export class TandemLspClient {
     this.streams.set(streamId, (params) => onDelta?.(params.delta, params.reset === true));
     try {
       const params: ExplainParams = { textDocument: { uri }, range, streamId };
-      return await this.connection.sendRequest<ExplainResult>(Methods.explain, params);
+      return await this.connection.sendRequest(Requests.explain, params);
     } finally {
       this.streams.delete(streamId);
     }
@@ -140,25 +140,25 @@ export class TandemLspClient {
 
   async didShow(requestId: string): Promise<void> {
     const params: CompletionEventParams = { requestId };
-    await this.connection.sendNotification(Methods.completionDidShow, params);
+    await this.connection.sendNotification(ClientNotifications.completionDidShow, params);
   }
 
   async didAccept(requestId: string, acceptedLength: number): Promise<void> {
     const params: CompletionAcceptParams = { requestId, acceptedLength };
-    await this.connection.sendNotification(Methods.completionDidAccept, params);
+    await this.connection.sendNotification(ClientNotifications.completionDidAccept, params);
   }
 
   async didReject(requestId: string): Promise<void> {
     const params: CompletionEventParams = { requestId };
-    await this.connection.sendNotification(Methods.completionDidReject, params);
+    await this.connection.sendNotification(ClientNotifications.completionDidReject, params);
   }
 
   snapshot(params: MetricsSnapshotParams = {}): Promise<MetricsSnapshot> {
-    return this.connection.sendRequest<MetricsSnapshot>(Methods.metricsSnapshot, params);
+    return this.connection.sendRequest(Requests.metricsSnapshot, params);
   }
 
   status(): Promise<ServerStatus> {
-    return this.connection.sendRequest<ServerStatus>(Methods.status);
+    return this.connection.sendRequest(Requests.status);
   }
 
   /** shutdown → exit, then waits for the process to end (kills it after `graceMs`). */

@@ -33,7 +33,8 @@ function fakeClient(answer: () => Promise<ExplainResult>) {
     isRunning: () => true,
     converters: { code2ProtocolConverter: { asUri: (uri: any) => String(uri) } },
     output: { warn: (...args: unknown[]) => warnings.push(args), debug() {} },
-    sendRequest: async (method: string, params: any) => {
+    // TandemClient.sendRequest takes the typed message (protocolMessages.ts); its method is the wire name.
+    sendRequest: async ({ method }: { method: string }, params: any) => {
       requests.push({ method, params });
       if (method === Methods.explain) return answer();
       return null;
