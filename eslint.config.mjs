@@ -3,7 +3,9 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.e2e-cache/**', 'test-results/**', 'media/vendor/**', 'models/**', 'test/fixtures/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.e2e-cache/**', 'test-results/**', 'media/vendor/**', 'models/**', 'test/fixtures/**'] },
+  // JavaScript gets the same rules as TypeScript minus the type-aware ones (its types are checked
+  // by `tsc -p tsconfig.js.json`, which the TypeScript project service here does not load).
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -29,10 +31,54 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/bench/*', '**/bench'], message: 'Product code must not import benchmark code (move the shared piece down a layer).' },
+            {
+              group: ['**/bench/*', '**/bench'],
+              message: 'Product code must not import benchmark code (move the shared piece down a layer).',
+            },
             { group: ['**/demo/*', '**/demo'], message: 'Product code must not import the demo.' },
             { group: ['**/test/**'], message: 'Product code must not import test code.' },
-            { group: ['**/webview/panel/**'], message: 'Only webview/shared is shared with the page script (webview/panel runs in a browser).' },
+            {
+              group: ['**/webview/panel/**'],
+              message: 'Only webview/shared is shared with the page script (webview/panel runs in a browser).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The extension talks to the server over LSP only: of the server's code it imports the
+    // protocol (its types and typed messages) and the pure pieces both sides decide alike with.
+    // Repeats the product patterns above: a later block's rule replaces an earlier one's.
+    files: ['extension/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/bench/*', '**/bench'],
+              message: 'Product code must not import benchmark code (move the shared piece down a layer).',
+            },
+            { group: ['**/demo/*', '**/demo'], message: 'Product code must not import the demo.' },
+            { group: ['**/test/**'], message: 'Product code must not import test code.' },
+            {
+              group: ['**/webview/panel/**'],
+              message: 'Only webview/shared is shared with the page script (webview/panel runs in a browser).',
+            },
+            {
+              group: [
+                '**/server/src/**',
+                '!**/server/src/protocol',
+                '!**/server/src/protocolMessages',
+                '!**/server/src/config',
+                // gitignore rules: a file is re-included only once its folder is.
+                '!**/server/src/completion',
+                '**/server/src/completion/**',
+                '!**/server/src/completion/privacy',
+              ],
+              message: 'The extension imports only protocol.ts, protocolMessages.ts, config.ts and completion/privacy.ts of the server.',
+            },
           ],
         },
       ],
@@ -48,8 +94,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/extension/**'], message: 'The page script must not import extension code (move the shared piece to webview/shared).' },
-            { group: ['**/server/src/**', '!**/server/src/protocol'], message: 'The page script may import only server/src/protocol.ts of the server.' },
+            {
+              group: ['**/extension/**'],
+              message: 'The page script must not import extension code (move the shared piece to webview/shared).',
+            },
+            {
+              group: ['**/server/src/**', '!**/server/src/protocol'],
+              message:
+                'The page script may import only server/src/protocol.ts of the server (types; protocolMessages.ts would bundle the JSON-RPC library).',
+            },
             { group: ['**/test/**'], message: 'Product code must not import test code.' },
             { group: ['node:*'], message: 'The page script runs in a browser.' },
           ],
@@ -65,7 +118,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'server/src/cli.ts', 'server/src/reportMain.ts', 'server/src/bench/**/*.ts', 'server/src/demo/**/*.ts', 'scripts/**'],
+    files: [
+      'test/**/*.ts',
+      'server/src/cli.ts',
+      'server/src/reportMain.ts',
+      'server/src/bench/**/*.ts',
+      'server/src/demo/**/*.ts',
+      'scripts/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

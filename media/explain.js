@@ -6,22 +6,17 @@
  * vote; a new click changes it). Text is rendered with textContent only; ``` fences become code
  * blocks and `backticks` inline code, nothing else is interpreted.
  *
- * Messages mirror extension/src/webviewMessages.ts:
- * @typedef {{ backend: 'local' | 'offload', model: string, ttft: string, total: string,
- *   cache: string, fallbackReason?: string }} ExplainBadge
- * @typedef {'streaming' | 'done' | 'error' | 'stopped'} ExplainPhase
- * @typedef {1 | -1} ExplainRating
- * @typedef {{ streamId: string, title: string, text: string, phase: ExplainPhase,
- *   badge?: ExplainBadge, note?: string, error?: string, requestId?: string,
- *   feedback?: ExplainRating }} ExplainViewState
- * @typedef {{ type: 'explain/state', state: ExplainViewState }
- *   | { type: 'explain/delta', streamId: string, delta: string, reset: boolean }} ExplainHostMessage
- * @typedef {{ type: 'ready' } | { type: 'explain/stop' }
- *   | { type: 'explain/feedback', streamId: string, rating: ExplainRating }} ExplainWebviewMessage
+ * Messages are the types of extension/src/webviewMessages.ts (checked by tsconfig.js.json):
+ * @typedef {import('../extension/src/webviewMessages').ExplainBadge} ExplainBadge
+ * @typedef {import('../extension/src/webviewMessages').ExplainPhase} ExplainPhase
+ * @typedef {import('../extension/src/webviewMessages').ExplainViewState} ExplainViewState
+ * @typedef {import('../extension/src/webviewMessages').ExplainRating} ExplainRating
+ * @typedef {import('../extension/src/webviewMessages').ExplainHostMessage} ExplainHostMessage
+ * @typedef {import('../extension/src/webviewMessages').ExplainWebviewMessage} ExplainWebviewMessage
  */
 (function () {
   /** @type {{ postMessage(message: ExplainWebviewMessage): void }} */
-  const host = /** @type {any} */ (globalThis).acquireVsCodeApi();
+  const host = acquireVsCodeApi();
 
   /** @type {ExplainViewState | undefined} */
   let state;

@@ -16,11 +16,14 @@ const external = [
   'onnxruntime-web',
   'sharp',
   'better-sqlite3',
+  // A devDependency (the bench's llama.cpp engine), imported lazily: absent from production installs.
+  'node-llama-cpp',
 ];
 
 /** Keep in step with WASM_FILES in server/src/completion/syntax/grammars.ts. */
 const TREE_SITTER_WASM = ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-javascript.wasm'];
 
+/** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
   platform: 'node',
@@ -37,11 +40,12 @@ const entries = [
   { entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/backends/local/worker.ts'], outfile: 'dist/localWorker.js' },
   { entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-].filter((entry) => existsSync(join(root, entry.entryPoints[0])));
+].filter((entry) => existsSync(join(root, /** @type {string} */ (entry.entryPoints[0]))));
 
 // The performance panel's page script (webview/panel/): one browser bundle with uPlot, plus one
 // stylesheet (uPlot's and the panel's). VS Code's webview loads both from dist/webview/;
 // `tandem report --html` inlines them, so the report opens offline.
+/** @type {import('esbuild').BuildOptions} */
 const panelPage = {
   entryPoints: ['webview/panel/main.ts'],
   outfile: 'dist/webview/panel.js',

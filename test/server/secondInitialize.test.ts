@@ -19,7 +19,9 @@ describe('a second initialize', () => {
 
   it('is refused with InvalidRequest "Tandem is already initialized"', async () => {
     const second = server.client.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
+      // null: with a process id, vscode-languageserver starts a parent watchdog interval it never
+      // clears, which would keep the server layer's test process alive after its last test.
+      processId: null,
       rootUri: null,
       capabilities: {},
       initializationOptions: {},

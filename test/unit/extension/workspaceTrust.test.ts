@@ -19,7 +19,7 @@ import { standinRecord } from './support/standinRecord';
 const { vscode, fake, extension } = loadExtensionWithFakeVscode();
 
 const KEY = 'tk-trace-0123456789abcdef';
-const { workDir, recordsOf } = standinRecord('tandem-trust-test-');
+const { workDir, recordsOf, use: recordServers } = standinRecord('tandem-trust-test-');
 
 const until = (what: string, condition: () => boolean): Promise<void> => untilCondition(what, condition, fake.log);
 
@@ -52,6 +52,7 @@ describe('workspace trust, the API key and large documents at the client boundar
   let context: any;
 
   before(async () => {
+    recordServers();
     fake.trusted = false;
     fake.outputLogLevel = vscode.LogLevel.Trace;
     fake.config['tandem.trace.server'] = 'verbose';
@@ -102,7 +103,10 @@ describe('workspace trust, the API key and large documents at the client boundar
       traced.some((line: string) => line.includes("Sending request 'initialize") && line.includes('globalStorage')),
       'the trace prints the initialize params (so it would show a key there)',
     );
-    assert.deepEqual(fake.log.filter((line: string) => line.includes(KEY)), []);
+    assert.deepEqual(
+      fake.log.filter((line: string) => line.includes(KEY)),
+      [],
+    );
   });
 
   it('keeps documents over tandem.completion.maxFileBytes off the server, and syncs them again once small', async () => {
@@ -147,6 +151,9 @@ describe('workspace trust, the API key and large documents at the client boundar
     assert.equal(init.settings.offload.url, 'http://gpu.example:8000/v1');
     assert.equal(init.settings.local.completionModel, join(workDir, 'repo-model'));
     assert.equal(init.offloadApiKeyFromEnv, KEY);
-    assert.deepEqual(fake.log.filter((line: string) => line.includes(KEY)), []);
+    assert.deepEqual(
+      fake.log.filter((line: string) => line.includes(KEY)),
+      [],
+    );
   });
 });

@@ -1,27 +1,27 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS: loaded by require() and forked as a script */
 // A small fake of the `vscode` module, for running Tandem's client (and vscode-languageclient
 // under it) in plain Node: real behaviour where the client depends on it (events, URIs,
-// positions, configuration, commands, status bar, webview panels, document events), a
-// permissive stub for everything else the library touches. Test state is in `__fake`.
+// positions, configuration, commands, status bar, webview panels, document events, dialogs).
+// Strict: reading any API it does not implement throws, naming it, so a test cannot pass by
+// calling a permissive stand-in that does nothing; implement what a test needs here instead.
+// Test state is in `__fake`.
 'use strict';
+const { writeFileSync, mkdirSync } = require('node:fs');
 const nodePath = require('node:path');
 const { pathToFileURL, URL } = require('node:url');
 
-/** Any property is another stub; calling or constructing one returns a stub. */
-function stub(name) {
-  const target = function () {
-    return stub(`${name}()`);
-  };
-  return new Proxy(target, {
-    get(object, property) {
-      if (property === 'then' || property === 'toJSON') return undefined;
-      if (property === Symbol.toPrimitive) return () => name;
-      if (property === Symbol.iterator) return function* () {};
-      if (!(property in object)) object[property] = stub(`${name}.${String(property)}`);
-      return object[property];
-    },
-    construct() {
-      return stub(`new ${name}`);
+/**
+ * Properties the JS runtime and module interop probe on any object (esbuild's `__esModule`,
+ * promise resolution's `then`, JSON, util.inspect): reading them is not a use of the API.
+ */
+const PROBES = new Set(['then', '__esModule', 'toJSON', 'inspect', 'constructor', 'prototype', 'asymmetricMatch', 'nodeType']);
+
+/** Wraps a namespace of the fake so that reading a member it lacks throws. */
+function strict(name, namespace) {
+  return new Proxy(namespace, {
+    get(target, property, receiver) {
+      if (typeof property === 'symbol' || property in target || PROBES.has(property)) return Reflect.get(target, property, receiver);
+      throw new Error(`fake vscode: ${name}.${property} is not implemented (add it to test/unit/extension/support/fakeVscode.cjs)`);
     },
   });
 }
@@ -147,12 +147,108 @@ class SnippetString {
   }
 }
 
+/** VS Code's hierarchical code action kinds (vscode-languageclient maps them at load). */
+class CodeActionKind {
+  constructor(value) {
+    this.value = value;
+  }
+  append(part) {
+    return new CodeActionKind(this.value ? `${this.value}.${part}` : part);
+  }
+  contains(other) {
+    return this.value === '' || other.value === this.value || other.value.startsWith(`${this.value}.`);
+  }
+  intersects(other) {
+    return this.contains(other) || other.contains(this);
+  }
+}
+CodeActionKind.Empty = new CodeActionKind('');
+for (const [key, value] of Object.entries({
+  QuickFix: 'quickfix',
+  Refactor: 'refactor',
+  RefactorExtract: 'refactor.extract',
+  RefactorInline: 'refactor.inline',
+  RefactorMove: 'refactor.move',
+  RefactorRewrite: 'refactor.rewrite',
+  Source: 'source',
+  SourceOrganizeImports: 'source.organizeImports',
+  SourceFixAll: 'source.fixAll',
+  Notebook: 'notebook',
+})) {
+  CodeActionKind[key] = new CodeActionKind(value);
+}
+
+/**
+ * Item classes vscode-languageclient subclasses when its module loads (its Protocol* items);
+ * Tandem's client never creates them, so they carry their constructor arguments only.
+ */
+class CompletionItem {
+  constructor(label, kind) {
+    this.label = label;
+    this.kind = kind;
+  }
+}
+class CodeLens {
+  constructor(range, command) {
+    this.range = range;
+    this.command = command;
+  }
+}
+class CodeAction {
+  constructor(title, kind) {
+    this.title = title;
+    this.kind = kind;
+  }
+}
+class Diagnostic {
+  constructor(range, message, severity) {
+    this.range = range;
+    this.message = message;
+    this.severity = severity;
+  }
+}
+class DocumentLink {
+  constructor(range, target) {
+    this.range = range;
+    this.target = target;
+  }
+}
+class InlayHint {
+  constructor(position, label, kind) {
+    this.position = position;
+    this.label = label;
+    this.kind = kind;
+  }
+}
+class SymbolInformation {
+  constructor(name, kind, containerName, location) {
+    this.name = name;
+    this.kind = kind;
+    this.containerName = containerName;
+    this.location = location;
+  }
+}
+class CallHierarchyItem {
+  constructor(kind, name, detail, uri, range, selectionRange) {
+    Object.assign(this, { kind, name, detail, uri, range, selectionRange });
+  }
+}
+class TypeHierarchyItem {
+  constructor(kind, name, detail, uri, range, selectionRange) {
+    Object.assign(this, { kind, name, detail, uri, range, selectionRange });
+  }
+}
+
 class ThemeColor {
   constructor(id) {
     this.id = id;
   }
 }
 
+/**
+ * @type {{ config: Record<string, unknown>, log: string[], messages: [string, string][], commands: Map<string, (...args: any[]) => any>,
+ *   inlineProviders: { selector: any, provider: any }[], statusBarItems: any[], panels: any[], documents: any[], [state: string]: any }}
+ */
 const fake = {
   /** Settings by full dotted key, e.g. 'tandem.routing.policy'. */
   config: {},
@@ -164,6 +260,8 @@ const fake = {
   panels: [],
   documents: [],
   inputBoxAnswer: undefined,
+  /** What `window.showSaveDialog` resolves to (undefined: the user cancelled). */
+  saveDialogAnswer: undefined,
   didOpenTextDocument: new EventEmitter(),
   didChangeTextDocument: new EventEmitter(),
   didCloseTextDocument: new EventEmitter(),
@@ -174,10 +272,12 @@ const fake = {
 };
 
 function logChannel(name) {
-  const write = (level) => (message, ...data) => {
-    const detail = data.map((item) => (item instanceof Error ? item.message : JSON.stringify(item))).join(' ');
-    fake.log.push(`[${name} ${level}] ${message}${detail ? ` ${detail}` : ''}`);
-  };
+  const write =
+    (level) =>
+    (message, ...data) => {
+      const detail = data.map((item) => (item instanceof Error ? item.message : JSON.stringify(item))).join(' ');
+      fake.log.push(`[${name} ${level}] ${message}${detail ? ` ${detail}` : ''}`);
+    };
   return {
     name,
     // LogLevel.Debug; a test sets `fake.outputLogLevel = 1` (Trace) to see vscode-languageclient's message trace.
@@ -201,12 +301,20 @@ function logChannel(name) {
 function createWebviewPanel(viewType, title, showOptions, options) {
   const fromWebview = new EventEmitter();
   const disposed = new EventEmitter();
+  const viewState = new EventEmitter();
   const panel = {
     viewType,
     title,
     showOptions,
     options,
-    /** Every message the host posted, as the webview would receive it (JSON round trip). */
+    visible: true,
+    onDidChangeViewState: viewState.event,
+    /** Simulates the user hiding or showing the panel's tab. */
+    setVisible(visible) {
+      panel.visible = visible;
+      viewState.fire({ webviewPanel: panel });
+    },
+    /** @type {unknown[]} Every message the host posted, as the webview would receive it (JSON round trip). */
     posted: [],
     webview: {
       cspSource: 'vscode-webview://fake',
@@ -228,8 +336,7 @@ function createWebviewPanel(viewType, title, showOptions, options) {
   return panel;
 }
 
-const vscode = stub('vscode');
-Object.assign(vscode, {
+const vscode = {
   version: '1.95.0',
   Disposable,
   EventEmitter,
@@ -243,15 +350,25 @@ Object.assign(vscode, {
   InlineCompletionList,
   SnippetString,
   ThemeColor,
+  CodeActionKind,
+  CompletionItem,
+  CodeLens,
+  CodeAction,
+  Diagnostic,
+  DocumentLink,
+  InlayHint,
+  SymbolInformation,
+  CallHierarchyItem,
+  TypeHierarchyItem,
   StatusBarAlignment: { Left: 1, Right: 2 },
   ViewColumn: { Active: -1, Beside: -2, One: 1 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   LogLevel: { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 },
   InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
   __fake: fake,
-});
+};
 
-vscode.window = Object.assign(stub('window'), {
+const window = {
   createOutputChannel: (name) => logChannel(name),
   createStatusBarItem: () => {
     const item = { text: '', tooltip: '', show() {}, hide() {}, dispose() {} };
@@ -266,15 +383,19 @@ vscode.window = Object.assign(stub('window'), {
     fake.lastInputBox = options;
     return fake.inputBoxAnswer;
   },
+  showSaveDialog: async (options) => {
+    fake.lastSaveDialog = options;
+    return fake.saveDialogAnswer;
+  },
   withProgress: (_options, task) => task({ report() {} }, new CancellationTokenSource().token),
   activeTextEditor: undefined,
   visibleTextEditors: [],
   onDidChangeActiveTextEditor: new EventEmitter().event,
   onDidChangeVisibleTextEditors: new EventEmitter().event,
   tabGroups: { all: [], onDidChangeTabs: new EventEmitter().event },
-});
+};
 
-vscode.workspace = Object.assign(stub('workspace'), {
+const workspace = {
   getConfiguration: (section) => ({
     get: (key, fallback) => {
       const full = section ? `${section}.${key}` : key;
@@ -307,14 +428,24 @@ vscode.workspace = Object.assign(stub('workspace'), {
   onWillSaveTextDocument: new EventEmitter().event,
   onDidChangeConfiguration: new EventEmitter().event,
   onDidChangeWorkspaceFolders: new EventEmitter().event,
-  fs: { createDirectory: async (uri) => require('node:fs').mkdirSync(uri.fsPath, { recursive: true }) },
+  // vscode-languageclient's file-operation features subscribe when a server asks for them.
+  onWillCreateFiles: new EventEmitter().event,
+  onDidCreateFiles: new EventEmitter().event,
+  onWillRenameFiles: new EventEmitter().event,
+  onDidRenameFiles: new EventEmitter().event,
+  onWillDeleteFiles: new EventEmitter().event,
+  onDidDeleteFiles: new EventEmitter().event,
+  fs: strict('vscode.workspace.fs', {
+    createDirectory: async (uri) => void mkdirSync(uri.fsPath, { recursive: true }),
+    writeFile: async (uri, bytes) => writeFileSync(uri.fsPath, bytes),
+  }),
   asRelativePath: (uri) => nodePath.basename(uri.fsPath),
-});
+};
 
-// A getter (Object.assign above would copy a getter's value once), so tests can flip trust.
-Object.defineProperty(vscode.workspace, 'isTrusted', { get: () => fake.trusted, configurable: true });
+// A getter defined apart from the literal, so tests can flip trust.
+Object.defineProperty(workspace, 'isTrusted', { get: () => fake.trusted, configurable: true });
 
-vscode.languages = Object.assign(stub('languages'), {
+const languages = {
   match: (selector, document) =>
     (Array.isArray(selector) ? selector : [selector]).some((filter) => typeof filter === 'object' && filter.scheme === document.uri.scheme)
       ? 10
@@ -323,16 +454,28 @@ vscode.languages = Object.assign(stub('languages'), {
     fake.inlineProviders.push({ selector, provider });
     return new Disposable();
   },
-});
+};
 
-vscode.commands = Object.assign(stub('commands'), {
+const commands = {
   registerCommand: (id, handler) => {
     fake.commands.set(id, handler);
     return new Disposable(() => fake.commands.delete(id));
   },
-  executeCommand: async (id, ...args) => fake.commands.get(id)(...args),
+  executeCommand: async (id, ...args) => {
+    const handler = fake.commands.get(id);
+    if (!handler) throw new Error(`fake vscode: command '${id}' not found`);
+    return handler(...args);
+  },
+};
+
+const env = { language: 'en', appName: 'Fake VS Code', machineId: 'fake' };
+
+Object.assign(vscode, {
+  window: strict('vscode.window', window),
+  workspace: strict('vscode.workspace', workspace),
+  languages: strict('vscode.languages', languages),
+  commands: strict('vscode.commands', commands),
+  env: strict('vscode.env', env),
 });
 
-vscode.env = Object.assign(stub('env'), { language: 'en', appName: 'Fake VS Code', machineId: 'fake' });
-
-module.exports = vscode;
+module.exports = strict('vscode', vscode);

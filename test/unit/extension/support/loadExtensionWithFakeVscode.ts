@@ -3,7 +3,7 @@
  * that run the client in plain Node. Must run before anything else requires `vscode`.
  */
 import Module, { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type * as ExtensionModule from '../../../../extension/src/extension';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the fake is untyped JS by design */
@@ -13,13 +13,33 @@ export interface LoadedExtension {
   extension: typeof ExtensionModule;
 }
 
-export function loadExtensionWithFakeVscode(): LoadedExtension {
-  const fakeVscodePath = join(__dirname, 'fakeVscode.cjs');
+const fakeVscodePath = join(__dirname, 'fakeVscode.cjs');
+const extensionSources = join(__dirname, '..', '..', '..', '..', 'extension', 'src') + sep;
+const languageClientPackage = `${sep}node_modules${sep}vscode-languageclient${sep}`;
+
+/** Resolves `vscode` to the fake; installed once per process, however many files load it. */
+let resolvingVscode = false;
+function resolveVscodeToFake(): void {
+  if (resolvingVscode) return;
+  resolvingVscode = true;
   const internals = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolveFilename = internals._resolveFilename;
   internals._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
     return request === 'vscode' ? fakeVscodePath : resolveFilename.call(this, request, ...rest);
   };
+}
+
+/**
+ * Every call gets a fresh fake and a fresh copy of the extension and vscode-languageclient (which
+ * keep module state: the extension's client, the library's `vscode` import), so test files that
+ * share a process (the unit layer runs in one) never see each other's settings, commands or
+ * status bar items.
+ */
+export function loadExtensionWithFakeVscode(): LoadedExtension {
+  resolveVscodeToFake();
+  for (const path of Object.keys(require.cache)) {
+    if (path === fakeVscodePath || path.startsWith(extensionSources) || path.includes(languageClientPackage)) delete require.cache[path];
+  }
   const load = createRequire(__filename);
   const vscode = load('vscode') as any;
   return { vscode, fake: vscode.__fake, extension: load('../../../../extension/src/extension') as typeof ExtensionModule };

@@ -34,9 +34,15 @@ async function main(): Promise<void> {
   await vscode.commands.executeCommand('tandem.openPerformancePanel');
   const panel = fake.panels.at(-1);
   panel.sendFromWebview({ type: 'ready' });
-  await until('the panel to answer', () => panel.posted.some((message: { type: string }) => message.type === 'panel/unavailable'), fake.log);
+  await until(
+    'the panel to answer',
+    () => panel.posted.some((message: { type: string }) => message.type === 'panel/unavailable'),
+    fake.log,
+  );
 
-  const starts = readFileSync(recordFile, 'utf8').split('\n').filter((line) => line.includes('"started"')).length;
+  const starts = readFileSync(recordFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"started"')).length;
   const result = {
     starts,
     statusText: status.text,

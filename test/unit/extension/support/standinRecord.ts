@@ -1,7 +1,8 @@
 /**
  * The folder a client test works in and the stand-in server's record (support/standinServer.cjs
- * appends one JSON line per message it receives to $TANDEM_STANDIN_RECORD). Call before the
- * client starts: the server inherits the variable.
+ * appends one JSON line per message it receives to $TANDEM_STANDIN_RECORD). Call `use()` right
+ * before the client starts (in `before`, not at import: test files that share a process import
+ * first and run later), so the servers it starts inherit this record's path.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +14,17 @@ export interface StandinRecord {
   workDir: string;
   /** Every recorded `entry[key]`, in order, for entries that have `key`. */
   recordsOf(key: string): any[];
+  /** Stand-in servers started from now on record here. */
+  use(): void;
 }
 
 export function standinRecord(prefix: string): StandinRecord {
   const workDir = mkdtempSync(join(tmpdir(), prefix));
   const recordFile = join(workDir, 'server-record.jsonl');
   writeFileSync(recordFile, '');
-  process.env.TANDEM_STANDIN_RECORD = recordFile;
+  const use = (): void => {
+    process.env.TANDEM_STANDIN_RECORD = recordFile;
+  };
   const recordsOf = (key: string): any[] =>
     readFileSync(recordFile, 'utf8')
       .split('\n')
@@ -27,5 +32,5 @@ export function standinRecord(prefix: string): StandinRecord {
       .map((line) => JSON.parse(line) as Record<string, any>)
       .filter((entry) => key in entry)
       .map((entry) => entry[key]);
-  return { workDir, recordsOf };
+  return { workDir, recordsOf, use };
 }

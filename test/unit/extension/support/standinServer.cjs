@@ -7,6 +7,7 @@
 const fs = require('node:fs');
 
 const recordFile = process.env.TANDEM_STANDIN_RECORD;
+if (!recordFile) throw new Error('TANDEM_STANDIN_RECORD is not set (standinRecord.ts `use()` sets it)');
 const record = (entry) => fs.appendFileSync(recordFile, JSON.stringify(entry) + '\n');
 record({ started: process.pid });
 if (process.env.TANDEM_STANDIN_MODE === 'exit-on-start') process.exit(3);
@@ -30,6 +31,24 @@ const status = () => ({
   ],
   lastBackend: 'local',
   lastLatencyMs: 42,
+  // Learned auto routing's table for the panel (server/src/status/learnedRoutingStatus.ts).
+  learned: {
+    use: 'on',
+    objective: 'balanced',
+    buckets: [
+      {
+        bucket: 'completion/python/single-line/≤256',
+        task: 'completion',
+        language: 'python',
+        shape: 'single-line',
+        promptSize: '≤256',
+        pick: 'local',
+        pickReason: 'auto: local (p50 E2E 60 ms, p50 TTFT 20 ms, useful 30 %)',
+        learnedPick: true,
+        backends: [{ backend: 'local', evidence: 3, ttftP50Ms: 20, e2eP50Ms: 60, useful: 0.3, failure: 0.01, costUsd: 0 }],
+      },
+    ],
+  },
 });
 
 const latency = (ms) => ({ count: 1, mean: ms, min: ms, max: ms, p50: ms, p90: ms, p95: ms, p99: ms });
@@ -52,7 +71,13 @@ connection.onInitialize((params) => {
 connection.onInitialized(() => void connection.sendNotification('tandem/status/didChange', status()));
 
 connection.languages.inlineCompletion.on((params) => {
-  record({ inlineCompletion: { uri: params.textDocument.uri, position: params.position, open: documents.get(params.textDocument.uri) !== undefined } });
+  record({
+    inlineCompletion: {
+      uri: params.textDocument.uri,
+      position: params.position,
+      open: documents.get(params.textDocument.uri) !== undefined,
+    },
+  });
   const insertText = 'return a + b';
   return {
     items: [
@@ -73,7 +98,11 @@ connection.onRequest('tandem/explain', async (params) => {
   if (!documents.get(params.textDocument.uri)) throw new ResponseError(-32602, 'Explain: the document is not open in the server.');
   record({ explain: { range: params.range } });
   // Half an answer, then a fallback restarts it: the client must discard the first delta.
-  const deltas = [['Half an ans', false], ['Adds ', true], ['two numbers.', false]];
+  const deltas = [
+    ['Half an ans', false],
+    ['Adds ', true],
+    ['two numbers.', false],
+  ];
   for (const [delta, reset] of deltas) {
     await connection.sendNotification('tandem/explain/didStream', { streamId: params.streamId, delta, ...(reset ? { reset } : {}) });
   }
@@ -98,17 +127,47 @@ connection.onRequest('tandem/metrics/snapshot', (params) => {
     cache: { l1Hits: 1, l2Hits: 0, typingHits: 1, misses: 2 },
     backends: [
       {
-        backend: 'local', model: 'standin-local', requests: 3, errors: 0, cancelled: 0, fallbacks: 1, cacheHits: 1,
-        cacheHitRate: 1 / 3, ttftMs: latency(20), e2eMs: latency(60), tokensPerSecond: latency(100), shown: 2,
-        accepted: 1, partiallyAccepted: 0, acceptanceRate: 0.5, promptTokens: 300, completionTokens: 30, costUsd: 0,
+        backend: 'local',
+        model: 'standin-local',
+        requests: 3,
+        errors: 0,
+        cancelled: 0,
+        fallbacks: 1,
+        cacheHits: 1,
+        cacheHitRate: 1 / 3,
+        ttftMs: latency(20),
+        e2eMs: latency(60),
+        tokensPerSecond: latency(100),
+        shown: 2,
+        accepted: 1,
+        partiallyAccepted: 0,
+        acceptanceRate: 0.5,
+        promptTokens: 300,
+        completionTokens: 30,
+        costUsd: 0,
       },
     ],
     recent: [
       {
-        id: 'req-1', ts: 1_700_000_000_000, task: 'completion', language: 'python', policy: 'auto', decision: 'local',
-        backend: 'local', model: 'standin-local', cacheTier: 'none', promptTokens: 100, completionTokens: 10,
-        tokenSource: 'server', ttftMs: 20, e2eMs: 60, tokensPerSecond: 100, outcome: 'accepted', acceptedChars: 12,
-        errorClass: null, fallbackReason: null,
+        id: 'req-1',
+        ts: 1_700_000_000_000,
+        task: 'completion',
+        language: 'python',
+        policy: 'auto',
+        decision: 'local',
+        backend: 'local',
+        model: 'standin-local',
+        cacheTier: 'none',
+        promptTokens: 100,
+        completionTokens: 10,
+        tokenSource: 'server',
+        ttftMs: 20,
+        e2eMs: 60,
+        tokensPerSecond: 100,
+        outcome: 'accepted',
+        acceptedChars: 12,
+        errorClass: null,
+        fallbackReason: null,
       },
     ],
   };
@@ -119,10 +178,25 @@ connection.onRequest('tandem/metrics/rows', (params) => {
   record({ metricsRows: params });
   return [
     {
-      id: 'req-1', ts: 1_700_000_000_000, task: 'completion', language: 'python', policy: 'auto', decision: 'local',
-      backend: 'local', model: 'standin-local', cacheTier: 'none', promptTokens: 100, completionTokens: 10,
-      tokenSource: 'server', ttftMs: 20, e2eMs: 60, outcome: 'accepted', acceptedChars: 12,
-      errorClass: null, fallbackReason: null, costUsd: 0,
+      id: 'req-1',
+      ts: 1_700_000_000_000,
+      task: 'completion',
+      language: 'python',
+      policy: 'auto',
+      decision: 'local',
+      backend: 'local',
+      model: 'standin-local',
+      cacheTier: 'none',
+      promptTokens: 100,
+      completionTokens: 10,
+      tokenSource: 'server',
+      ttftMs: 20,
+      e2eMs: 60,
+      outcome: 'accepted',
+      acceptedChars: 12,
+      errorClass: null,
+      fallbackReason: null,
+      costUsd: 0,
     },
   ];
 });
