@@ -46,7 +46,29 @@ const BRACKETED = new Set([
 ]);
 const STRING_TYPES = new Set(['string', 'template_string', 'string_fragment', 'string_content', 'concatenated_string']);
 /** The line ends in an operator or separator: the expression goes on. */
-const DANGLING = /(?:[,([{=+\-*/%&|^<>!~.?:\\]|\b(?:and|or|not|in|is|return|yield|await|new|typeof|instanceof|lambda|async|def|class|if|elif|while|for|with|import|from|const|let|var|function)\b)\s*$/;
+const DANGLING_OPERATOR = /[,([{=+\-*/%&|^<>!~.?:\\]\s*$/;
+/**
+ * The line ends in a keyword that takes an operand (or a name, or a block header): the user is
+ * writing what follows. This holds whatever the grammar says: tree-sitter parses a bare `return`,
+ * `yield` or `raise` as a whole statement, and `new`, `await` or `let` as plain names where the
+ * language allows it. Not after a `.` (`map.delete`, `obj.default` are property names).
+ * Postfix operators (`i++`, `x!`, `import *`, `Array<T>`) are left to the grammar.
+ */
+const OPERAND_KEYWORD = new RegExp(
+  '(?<![.$\\w])(?:' +
+    [
+      'and', 'or', 'not', 'in', 'is', 'return', 'yield', 'await', 'raise', 'throw', 'new', 'typeof', 'instanceof',
+      'delete', 'del', 'assert', 'global', 'nonlocal', 'lambda', 'async', 'def', 'class', 'if', 'elif', 'else',
+      'while', 'for', 'with', 'as', 'import', 'from', 'export', 'default', 'case', 'except', 'const', 'let', 'var',
+      'function', 'extends', 'implements', 'satisfies', 'keyof',
+    ].join('|') +
+    ')\\s*$',
+);
+
+/** The code on a line goes on past its end: an operator, a separator or an operand-taking keyword. */
+function dangles(code: string): boolean {
+  return DANGLING_OPERATOR.test(code) || OPERAND_KEYWORD.test(code);
+}
 
 export function cursorFacts(input: FactsInput): CursorFacts {
   // One window for both answers, starting at a line without indentation: a window that starts
@@ -73,7 +95,7 @@ function heuristicFacts({ prefix, languageId }: FactsInput): CursorFacts {
     inString: scan.endsInString,
     inComment,
     insideBrackets: open.length > 0,
-    statementComplete: !inComment && !scan.endsInString && open.length === 0 && code.trim() !== '' && !DANGLING.test(code),
+    statementComplete: !inComment && !scan.endsInString && open.length === 0 && code.trim() !== '' && !dangles(code),
     source: 'heuristic',
   };
 }
@@ -99,7 +121,10 @@ function treeSitterFacts(parse: Parse, input: FactsInput, heuristic: CursorFacts
     const insideBrackets = broken
       ? heuristic.insideBrackets
       : hasAncestor(leaf, (node) => BRACKETED.has(node.type) && node.startIndex < cursor && node.endIndex > cursor);
-    const complete = broken ? heuristic.statementComplete : statement.endIndex <= cursor && !inString && !inComment;
+    const line = input.prefix.slice(input.prefix.lastIndexOf('\n') + 1);
+    const complete = broken
+      ? heuristic.statementComplete
+      : statement.endIndex <= cursor && !inString && !inComment && !OPERAND_KEYWORD.test(line);
     return {
       inString: inString || heuristic.inString,
       inComment,
