@@ -6,14 +6,20 @@
  * that need the editor: the save dialog of an export and the confirmation of a reset.
  *
  * Data is fetched when the page asks (on load, with its restored filters, and when a filter
- * changes) and again after the server's throttled `tandem/metrics/didChange` notifications.
+ * changes) and again after the server's throttled `tandem/metrics/didChange` notifications, which
+ * only say that rows changed: while no panel is open, or while it is hidden, nothing is fetched
+ * for them. The snapshot follows every change; the charts' rows (at most MAX_PANEL_ROWS, the
+ * newest, which the server reads newest first and stops at) at most every few seconds
+ * (panelRowsSchedule.ts says why). The auto routing table comes with the server status.
  */
 import * as vscode from 'vscode';
-import { Methods, type MetricsResetParams, type MetricsSnapshot, type RequestRow } from '../../server/src/protocol';
+import type { MetricsResetParams } from '../../server/src/protocol';
+import { Requests } from '../../server/src/protocolMessages';
 import { DEFAULT_FILTERS, filtersToParams, type PanelFilters } from '../../webview/shared/panelFilters';
 import { PANEL_BODY } from '../../webview/shared/panelRoot';
 import { exportFileName, exportRows, type ExportFormat } from '../../webview/shared/rowsExport';
 import type { TandemClient } from './languageClient';
+import { CHART_ROWS_INTERVAL_MS, MAX_PANEL_ROWS, PanelRowsSchedule } from './panelRowsSchedule';
 import { SERVER_DOWN_MESSAGE } from './serverDown';
 import { summarizeStatus } from './statusText';
 import { makeNonce, renderWebviewHtml } from './webviewHtml';
@@ -21,8 +27,6 @@ import { WebviewGate } from './webviewGate';
 import { isPanelWebviewMessage, type PanelHostMessage, type PanelWebviewMessage } from './webviewMessages';
 
 const VIEW_TYPE = 'tandem.performance';
-/** The charts and the recent table get at most this many of the newest rows (the export gets all). */
-export const MAX_PANEL_ROWS = 20_000;
 const RESET_ACTION = 'Delete All Metrics';
 
 export class PerformancePanel implements vscode.Disposable {
@@ -32,6 +36,11 @@ export class PerformancePanel implements vscode.Disposable {
   /** One fetch at a time; a request arriving meanwhile runs once the current one ends. */
   private fetching: Promise<void> | undefined;
   private fetchAgain = false;
+  private readonly rowsSchedule = new PanelRowsSchedule(CHART_ROWS_INTERVAL_MS);
+  /** The trailing read of the charts' rows once the interval is over. */
+  private rowsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Metrics changed while the panel was hidden: fetch when it is shown again. */
+  private staleWhileHidden = false;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -39,13 +48,14 @@ export class PerformancePanel implements vscode.Disposable {
     private readonly client: TandemClient,
   ) {
     this.subscriptions = [
-      // The notification's snapshot has the server's default filters, not the page's: fetch anew.
+      // The notification is a signal only: fetch what the page shows, with its filters (refresh
+      // does nothing while no page is open and ready).
       client.onDidChangeMetrics(() => void this.refresh()),
       client.onDidChangeStatus(() => this.postStatus()),
       client.onDidChangeState((state) => {
         this.postStatus();
         if (state === 'stopped') this.gate?.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
-        if (state === 'running') void this.refresh();
+        if (state === 'running') void this.refresh({ rows: true });
       }),
     ];
   }
@@ -69,9 +79,15 @@ export class PerformancePanel implements vscode.Disposable {
     panel.webview.onDidReceiveMessage((message: unknown) => {
       if (isPanelWebviewMessage(message)) void this.handle(message);
     });
+    panel.onDidChangeViewState(({ webviewPanel }) => {
+      if (!webviewPanel.visible || !this.staleWhileHidden) return;
+      this.staleWhileHidden = false;
+      void this.refresh({ rows: true });
+    });
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.gate = undefined;
+      this.clearRowsTimer();
     });
     panel.webview.html = renderWebviewHtml({
       cspSource: panel.webview.cspSource,
@@ -86,6 +102,7 @@ export class PerformancePanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.clearRowsTimer();
     for (const subscription of this.subscriptions) subscription.dispose();
     this.panel?.dispose();
   }
@@ -100,7 +117,7 @@ export class PerformancePanel implements vscode.Disposable {
         return;
       case 'panel/refresh':
         this.filters = message.filters;
-        return this.refresh();
+        return this.refresh({ rows: true });
       case 'panel/export':
         return this.exportRows(message.format, message.filters);
       case 'panel/reset':
@@ -108,8 +125,12 @@ export class PerformancePanel implements vscode.Disposable {
     }
   }
 
-  /** Fetches for the current filters; calls during a fetch coalesce into one more fetch after it. */
-  private refresh(): Promise<void> {
+  /**
+   * Fetches for the current filters; calls during a fetch coalesce into one more fetch after it.
+   * `rows`: the page asked, so the charts' rows are read now, not when due.
+   */
+  private refresh(options: { rows?: boolean } = {}): Promise<void> {
+    if (options.rows) this.rowsSchedule.force();
     if (this.fetching) {
       this.fetchAgain = true;
       return this.fetching;
@@ -132,17 +153,43 @@ export class PerformancePanel implements vscode.Disposable {
       gate.send({ type: 'panel/unavailable', message: SERVER_DOWN_MESSAGE });
       return;
     }
+    // Hidden with its context retained: nothing is drawn, so nothing is read until it is shown.
+    if (this.panel?.visible === false) {
+      this.staleWhileHidden = true;
+      return;
+    }
     const params = filtersToParams(this.filters, Date.now());
+    const rowsNow = this.rowsSchedule.decide(JSON.stringify(this.filters));
+    if (rowsNow.read) this.clearRowsTimer();
+    else this.readRowsIn(rowsNow.dueInMs);
+    // The rows request takes the window and filters; the snapshot's recent rows are its own.
+    const { recent: _recent, ...window } = params;
     try {
       const [snapshot, rows] = await Promise.all([
-        this.client.sendRequest<MetricsSnapshot>(Methods.metricsSnapshot, params),
-        this.client.sendRequest<RequestRow[]>(Methods.metricsRows, params),
+        this.client.sendRequest(Requests.metricsSnapshot, params),
+        rowsNow.read ? this.client.sendRequest(Requests.metricsRows, { ...window, limit: MAX_PANEL_ROWS }) : undefined,
       ]);
-      const ordered = rows.slice().sort((a, b) => a.ts - b.ts);
-      gate.send({ type: 'panel/data', data: { snapshot, rows: ordered.slice(-MAX_PANEL_ROWS), totalRows: ordered.length } });
+      // The server returns them oldest first; without rows the page keeps the ones it has.
+      gate.send({ type: 'panel/data', data: rows ? { snapshot, rows, rowsLimit: MAX_PANEL_ROWS } : { snapshot } });
     } catch (error) {
+      // The rows were not read: the next fetch reads them.
+      if (rowsNow.read) this.rowsSchedule.force();
       this.sendFailure('read its metrics', error);
     }
+  }
+
+  /** One trailing fetch when the rows are due, so the charts miss no change that came after a read. */
+  private readRowsIn(delayMs: number): void {
+    if (this.rowsTimer) return;
+    this.rowsTimer = setTimeout(() => {
+      this.rowsTimer = undefined;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  private clearRowsTimer(): void {
+    clearTimeout(this.rowsTimer);
+    this.rowsTimer = undefined;
   }
 
   private async exportRows(format: ExportFormat, filters: PanelFilters): Promise<void> {
@@ -156,7 +203,7 @@ export class PerformancePanel implements vscode.Disposable {
     });
     if (!target) return;
     try {
-      const rows = await this.client.sendRequest<RequestRow[]>(Methods.metricsRows, filtersToParams(filters, Date.now()));
+      const rows = await this.client.sendRequest(Requests.metricsRows, filtersToParams(filters, Date.now()));
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(exportRows(rows, format)));
       this.gate?.send({ type: 'panel/notice', message: `Exported ${rows.length} request rows to ${target.fsPath}.` });
     } catch (error) {
@@ -173,9 +220,9 @@ export class PerformancePanel implements vscode.Disposable {
     if (choice !== RESET_ACTION) return;
     try {
       const params: MetricsResetParams = { confirm: true };
-      const result = await this.client.sendRequest<{ deleted: number }>(Methods.metricsReset, params);
+      const result = await this.client.sendRequest(Requests.metricsReset, params);
       this.gate?.send({ type: 'panel/notice', message: `Deleted ${result.deleted} request rows.` });
-      await this.refresh();
+      await this.refresh({ rows: true });
     } catch (error) {
       this.sendFailure('reset its metrics', error);
     }
@@ -193,6 +240,9 @@ export class PerformancePanel implements vscode.Disposable {
   }
 
   private postStatus(): void {
-    this.gate?.send({ type: 'panel/status', status: summarizeStatus(this.client.state, this.client.status) });
+    const status = this.client.status;
+    // Learned auto routing's table (the server sends its status on changes; older servers have none).
+    const routing = this.client.state === 'running' && status?.learned ? { routing: { policy: status.policy, learned: status.learned } } : {};
+    this.gate?.send({ type: 'panel/status', status: summarizeStatus(this.client.state, status), ...routing });
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Every custom LSP message Tandem speaks, and the types shared by server and extension.
- * The extension imports this file; it must stay free of runtime dependencies.
+ * The extension and the panel's page script import this file; it must stay free of runtime
+ * dependencies. The typed message objects both sides send and handle with are in
+ * protocolMessages.ts (they need the JSON-RPC library, which the page must not bundle).
  *
  * Completions use the standard LSP 3.18 `textDocument/inlineCompletion`; everything else is
  * `tandem/<area>/<verb>`.
@@ -34,7 +36,8 @@ export const Methods = {
   completionDidReject: 'tandem/completion/didReject',
   /** request: MetricsSnapshotParams → MetricsSnapshot. */
   metricsSnapshot: 'tandem/metrics/snapshot',
-  /** server → client notification, throttled: MetricsSnapshot. */
+  /** server → client notification, throttled (at most once a second): MetricsDidChangeParams. A
+   * signal only: a client that shows metrics fetches them with `metricsSnapshot` and its own filters. */
   metricsDidChange: 'tandem/metrics/didChange',
   /** server → client notification: ServerStatus (backend health, model loading, breaker). */
   statusDidChange: 'tandem/status/didChange',
@@ -43,9 +46,10 @@ export const Methods = {
   /** client → server: ExplainFeedbackParams → null (thumbs up / down in the explain view); as a request,
    * bad params answer InvalidParams; also accepted as a notification. An unknown requestId is ignored. */
   explainFeedback: 'tandem/explain/feedback',
-  /** request: MetricsResetParams → { deleted: number } (the panel's reset, after confirmation). */
+  /** request: MetricsResetParams → MetricsResetResult (the panel's reset, after confirmation). */
   metricsReset: 'tandem/metrics/reset',
-  /** request: MetricsSnapshotParams → RequestRow[] (every row in the window, for CSV/JSON export). */
+  /** request: MetricsRowsParams → RequestRow[] (every row in the window, oldest first, for CSV/JSON
+   * export; with `limit`, only the newest that many: the panel's charts). */
   metricsRows: 'tandem/metrics/rows',
 } as const;
 
@@ -56,9 +60,23 @@ export interface ExplainFeedbackParams {
   rating: 1 | -1;
 }
 
+/** `tandem/metrics/didChange`: rows were recorded or updated. Carries no statistics, so the server
+ * computes no snapshot that no view asked for. */
+export interface MetricsDidChangeParams {
+  /** Server clock (ms since the epoch) when the notification was sent. */
+  generatedAt: number;
+  /** Rows recorded or updated (and resets) since the previous notification. */
+  changes: number;
+}
+
 export interface MetricsResetParams {
   /** Must be true: a reset deletes every stored request row. */
   confirm: true;
+}
+
+export interface MetricsResetResult {
+  /** How many request rows the reset deleted. */
+  deleted: number;
 }
 
 /** Sent by the client in `initializationOptions`. */
@@ -151,6 +169,13 @@ export interface MetricsSnapshotParams {
   recent?: number;
 }
 
+/** `tandem/metrics/rows`: the snapshot's window and filters (its `recent` is ignored). */
+export interface MetricsRowsParams extends MetricsSnapshotParams {
+  /** Only the newest `limit` rows (the server reads newest first and stops), still returned
+   * oldest first; a whole number ≥ 0. Default: every row (exports). */
+  limit?: number;
+}
+
 /** A compact summary of one request's inter-token gaps (every gap between streamed chunks). */
 export interface GapSummary {
   count: number;
@@ -173,7 +198,9 @@ export interface LatencySummary {
 
 /**
  * Statistics of one group of rows: one backend and one task ('all': both tasks together).
- * Every definition is in metrics/definitions.ts; this is only the shape.
+ * This is only the shape: the aggregate definitions (counts, rates, percentiles over the rows)
+ * are the SQL in metrics/aggregateSql.ts; the per-request timings they summarize (TPOT, ITL,
+ * decode and prompt speed) are computed by metrics/definitions.ts.
  */
 export interface BackendStats {
   backend: BackendId;
@@ -187,6 +214,8 @@ export interface BackendStats {
   cancelled: number;
   fallbacks: number;
   cacheHits: number;
+  /** cacheHits by the tier that answered (the rows' cacheTier): l1 memory, l2 disk, typing along. */
+  cacheHitsByTier: { l1: number; l2: number; typing: number };
   cacheHitRate: number;
   /** Latency and speed of non-cached generations (definitions.ts). */
   ttftMs: LatencySummary;
@@ -236,6 +265,17 @@ export interface BeforeRoutingStats {
   requests: number;
   cancelled: number;
   errors: number;
+  /**
+   * Completion requests the editor replaced with a newer one while they waited out the debounce:
+   * no work was done for them (no prompt, no backend, no cache lookup) and no row is written,
+   * so this is a counter of this server process's lifetime, not of the window. Counted per
+   * language; 0 under a backend filter or task 'explain'.
+   */
+  superseded: number;
+  /** Completion requests in files excluded from completion (or of a disabled language): nothing
+   * was read or sent and no row written. One count of this process's lifetime, never by file or
+   * language (the language filter does not apply); 0 under a backend filter or task 'explain'. */
+  excluded: number;
 }
 
 export interface RequestRow {
@@ -388,11 +428,28 @@ export interface MetricsSnapshot {
   /** True when the editor reports which completions it displayed (else "shown" = returned). */
   showEvents: boolean;
   /** This server process's memory, bytes. */
-  memory?: { rssBytes: number; heapUsedBytes: number; externalBytes: number };
+  memory?: { rssBytes: number; heapUsedBytes: number; externalBytes: number; models?: ModelMemory[] };
   cache: { l1Hits: number; l2Hits: number; typingHits: number; misses: number };
   recent: RequestRow[];
   /** Present when shadow mode recorded anything in the window. */
   shadow?: ShadowStats[];
+}
+
+/**
+ * A local model's memory as measured at load: this process's RSS and external (native, e.g.
+ * ONNX Runtime) memory just before the model worker loaded it and just after. The worker is a
+ * thread of this process, so the difference is the model's cost as the OS counts it; later
+ * growth (KV caches, sessions) is not in it.
+ */
+export interface ModelMemory {
+  backend: BackendId;
+  /** The model's name as the backend reports it. */
+  model: string;
+  measuredAt: 'load';
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  externalBeforeBytes: number;
+  externalAfterBytes: number;
 }
 
 export type BackendState = 'ready' | 'loading' | 'warming-up' | 'degraded' | 'down' | 'disabled';
@@ -414,4 +471,53 @@ export interface ServerStatus {
   lastLatencyMs?: number;
   lastBackend?: BackendId;
   lastFallbackReason?: string;
+  /** Learned auto routing's estimates per bucket and what it would pick now (the panel's "Auto
+   * routing" table); absent from servers that predate it. */
+  learned?: LearnedRoutingStatus;
+}
+
+export interface LearnedRoutingStatus {
+  /**
+   * Whether `auto` routes by these estimates now: 'on', or why not: the policy is local or
+   * offload, the objective is 'fixed' (the fixed rule only), or there is no offload endpoint
+   * to choose. Buckets are listed only while 'on'.
+   */
+  use: 'on' | 'policy' | 'objective-fixed' | 'no-offload';
+  /** `tandem.routing.objective`. */
+  objective: string;
+  /** The buckets with the most evidence first, at most a few dozen (the status is sent often). */
+  buckets: LearnedBucketStatus[];
+}
+
+/** One bucket of routing/learned/buckets.ts, e.g. completion / python / multi-line / ≤1024. */
+export interface LearnedBucketStatus {
+  bucket: string;
+  task: Task;
+  language: string;
+  /** 'single-line', 'multi-line' or 'explain'. */
+  shape: string;
+  /** Estimated prompt tokens, e.g. "≤1024". */
+  promptSize: string;
+  /** The backend auto would try first now for a request of this bucket, with both backends
+   * usable (health is in `backends`); a peek: it is no routing decision and explores nothing. */
+  pick: BackendId;
+  /** In words, as a routed row's decision says it. */
+  pickReason: string;
+  /** False when the fixed rule decides (its backend not measured recently in this bucket). */
+  learnedPick: boolean;
+  backends: LearnedEstimateStatus[];
+}
+
+export interface LearnedEstimateStatus {
+  backend: BackendId;
+  /** Remaining weight of the latency evidence (about: recent requests). */
+  evidence: number;
+  ttftP50Ms?: number;
+  e2eP50Ms?: number;
+  /** Estimated share of answers that were useful (accepted, rated up), 0..1; a prior before verdicts. */
+  useful: number;
+  /** Estimated share of attempts that failed, 0..1. */
+  failure: number;
+  /** Mean cost of a request, USD. */
+  costUsd: number;
 }

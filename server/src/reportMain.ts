@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG } from './config';
 import { formatSummary } from './demo/summary';
 import { silentLogger } from './logger';
 import { costBasisOf } from './metrics/cost';
-import { openMetricsRecorder } from './metrics/openMetricsRecorder';
+import { openReadOnlyRecorder } from './metrics/openReadOnlyRecorder';
 import { withOtelAttributes } from './metrics/otelAttributes';
 import { renderPrometheus } from './metrics/prometheus';
 import { writeHtmlReport } from './report/writeHtmlReport';
@@ -28,16 +28,24 @@ export async function reportMain(argv: string[]): Promise<number> {
     console.error('Pass the file to write: --html <report.html>.');
     return 1;
   }
-  const recorder = openMetricsRecorder({
-    dbPath: db,
-    // Rows carry the cost they were priced with; this basis prices only rows stored without one.
-    config: { ...DEFAULT_CONFIG.metrics, cost: costBasisOf(DEFAULT_CONFIG), showEvents: false },
-    cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
-    log: silentLogger,
-  });
+  // A report covers every retained row, not the panel's default window.
+  const window = { sinceMs: 0 };
+  let recorder;
   try {
-    // A report covers every retained row, not the panel's default window.
-    const window = { sinceMs: 0 };
+    // Read-only: a report never prunes, migrates or otherwise changes the user's database; whether
+    // acceptance is over displayed completions comes from the rows (openReadOnlyRecorder.ts).
+    recorder = openReadOnlyRecorder({
+      dbPath: db,
+      // Rows carry the cost they were priced with; nothing is recorded, so nothing is priced here.
+      config: { ...DEFAULT_CONFIG.metrics, cost: costBasisOf(DEFAULT_CONFIG) },
+      window,
+      log: silentLogger,
+    });
+  } catch (error) {
+    console.error(`Cannot read the metrics database ${db}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  try {
     if (htmlFile) {
       // The performance panel as one self-contained file (server/src/report/html.ts).
       const written = writeHtmlReport({ recorder, dbPath: db, outFile: htmlFile, window });

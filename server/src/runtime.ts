@@ -23,6 +23,7 @@ import { openMetricsRecorder } from './metrics/openMetricsRecorder';
 import { PrometheusEndpoint } from './metrics/prometheusEndpoint';
 import { PromLiveFeed } from './metrics/promLiveFeed';
 import { LearnedRoutingFeed } from './routing/learned/profileFeed';
+import { learnedRoutingStatus } from './status/learnedRoutingStatus';
 import { TandemPromMetrics } from './metrics/promRegistry';
 import type { MetricsConfig, SqliteMetricsRecorder } from './metrics/recorder';
 import type {
@@ -30,6 +31,7 @@ import type {
   ExplainFeedbackParams,
   ExplainParams,
   ExplainResult,
+  MetricsRowsParams,
   MetricsSnapshot,
   MetricsSnapshotParams,
   RequestRow,
@@ -88,6 +90,7 @@ export class TandemRuntime {
       dbPath: join(storage, 'metrics.db'),
       config: this.metricsConfig(),
       cacheCounters: () => this.cache.counters(),
+      modelMemory: () => this.local.modelMemory(),
       log: this.log,
     });
     for (const warning of [...this.cache.storage.warnings, ...this.metrics.storage.warnings]) this.log.warn(warning);
@@ -186,8 +189,9 @@ export class TandemRuntime {
     return this.metrics.snapshot(params);
   }
 
-  /** The rows a snapshot with `params` covers, oldest first (the panel's CSV / JSON export). */
-  metricsRows(params: MetricsSnapshotParams): RequestRow[] {
+  /** The rows a snapshot with `params` covers, oldest first (the panel's CSV / JSON export; with
+   * `limit`, the newest that many: its charts). */
+  metricsRows(params: MetricsRowsParams): RequestRow[] {
     return this.metrics.rows(params);
   }
 
@@ -221,6 +225,8 @@ export class TandemRuntime {
             ...(this.last.fallbackReason ? { lastFallbackReason: redact(this.last.fallbackReason) } : {}),
           }
         : {}),
+      // The panel's "Auto routing" table; a peek, no routing decision (status/learnedRoutingStatus.ts).
+      learned: learnedRoutingStatus(this.router.learned, this.config.routing, this.offload !== undefined),
     };
   }
 

@@ -1,12 +1,12 @@
 /**
  * The panel's export and reset requests over a real LSP connection: `tandem/metrics/rows`
- * returns the window's rows, `tandem/metrics/reset` refuses without `{ confirm: true }` and
+ * returns the window's rows (with `limit`, the newest only), `tandem/metrics/reset` refuses without `{ confirm: true }` and
  * otherwise deletes every row.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver-protocol/node';
-import { Methods, type RequestRow } from '../../server/src/protocol';
+import { Methods, type RequestRow, type ServerStatus } from '../../server/src/protocol';
 import { startInProcessServer, TS_CODE, type InProcessServer } from '../support/inProcessServer';
 
 const URI = 'file:///workspace/math.ts';
@@ -29,6 +29,27 @@ describe('metrics rows and reset requests', () => {
     const all = await rows();
     assert.ok(all.some((row) => row.task === 'explain' && row.backend === 'offload'), JSON.stringify(all));
     assert.deepEqual(await rows({ task: 'completion', backend: 'offload' }), []);
+  });
+
+  it('returns only the newest rows with a limit (the panel\'s charts), and refuses a bad limit', async () => {
+    await server.client.explain(URI, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } });
+    const all = await rows();
+    assert.ok(all.length >= 2, JSON.stringify(all));
+    assert.deepEqual(await rows({ limit: 1 }), all.slice(-1));
+    assert.deepEqual(await rows({ limit: all.length + 5 }), all);
+    for (const limit of [-1, 1.5, '10']) {
+      await assert.rejects(rows({ limit }), (error: unknown) => {
+        assert.ok(error instanceof ResponseError, String(error));
+        assert.equal(error.code, ErrorCodes.InvalidParams);
+        assert.match(error.message, /limit must be a whole number/);
+        return true;
+      });
+    }
+  });
+
+  it('reports learned auto routing in the status, here not in use (policy offload)', async () => {
+    const status = await server.client.connection.sendRequest<ServerStatus>(Methods.status);
+    assert.deepEqual(status.learned, { use: 'policy', objective: 'balanced', buckets: [] });
   });
 
   it('refuses a reset without confirm: true, and deletes nothing', async () => {

@@ -114,7 +114,7 @@ describe('aggregate definitions over stored rows', () => {
     const offload = group(withEvents, 'offload', 'all');
     assert.equal(offload.requests, 2, 'the shadow row is not counted');
     assert.equal(offload.cancelled, 1);
-    assert.deepEqual(withEvents.beforeRouting, { requests: 3, cancelled: 2, errors: 1 });
+    assert.deepEqual(withEvents.beforeRouting, { requests: 3, cancelled: 2, errors: 1, superseded: 0, excluded: 0 });
   });
 
   it('summarizes latency and speed over non-cached generations only', () => {
@@ -198,7 +198,7 @@ describe('aggregate definitions over stored rows', () => {
     const explain = snapshotOf(ALL, { task: 'explain' });
     assert.deepEqual(explain.filters, { task: 'explain' });
     assert.deepEqual(explain.backends.map((s) => [s.backend, s.requests]), [['local', 2]]);
-    assert.deepEqual(explain.beforeRouting, { requests: 0, cancelled: 0, errors: 0 });
+    assert.deepEqual(explain.beforeRouting, { requests: 0, cancelled: 0, errors: 0, superseded: 0, excluded: 0 });
     const python = snapshotOf(ALL, { language: 'python' });
     assert.deepEqual(python.backends.map((s) => [s.backend, s.requests, s.cancelled]), [['offload', 1, 1]]);
     assert.deepEqual(python.languages, ['python', 'typescript'], 'the filter offers every language of the window');
@@ -216,7 +216,7 @@ describe('aggregate definitions over stored rows', () => {
   it('gives an empty snapshot over no rows', () => {
     const empty = snapshotOf([]);
     assert.deepEqual([empty.backends, empty.byTask, empty.languages], [[], [], []]);
-    assert.deepEqual(empty.beforeRouting, { requests: 0, cancelled: 0, errors: 0 });
+    assert.deepEqual(empty.beforeRouting, { requests: 0, cancelled: 0, errors: 0, superseded: 0, excluded: 0 });
   });
 });
 

@@ -152,3 +152,74 @@ describe('learned routing: verdicts from the metrics rows', () => {
     assert.equal(estimates.get('local')?.useful, 1 / 5);
   });
 });
+
+describe('learned routing: peek, the panel\'s "would pick now"', () => {
+  const BUCKET = 'completion/python/multi-line/≤1024';
+  const RULE = ['offload', 'local'] as const;
+
+  function routing(now: () => number, explorationRate: number): LearnedRouting {
+    return new LearnedRouting({
+      objective: OBJECTIVE_PRESETS.balanced,
+      limits: { maxTtftMs: 1000, maxCostPerRequest: 0 },
+      explorationRate,
+      halfLifeMs: 60_000,
+      usefulHalfLifeMs: 3_600_000,
+      now,
+      random: seededRandom(11),
+    });
+  }
+
+  /** Runs `steps` decisions against scripted backends; `beforeEach` runs before each choose. */
+  function run(learned: LearnedRouting, clock: { now: number }, steps: number, beforeEach: () => void = () => undefined) {
+    const user = seededRandom(7);
+    const script = { local: FAST_RARELY_ACCEPTED, offload: SLOW_OFTEN_ACCEPTED };
+    const decisions: string[] = [];
+    for (let step = 0; step < steps; step++) {
+      clock.now += 2000;
+      beforeEach();
+      const choice = learned.choose(BUCKET, RULE) ?? { backend: RULE[0], explored: false, reason: 'fixed rule' };
+      decisions.push(`${choice.backend}: ${choice.reason}`);
+      const backend = script[choice.backend];
+      learned.observeAttempt(BUCKET, choice.backend, { ok: true, ttftMs: backend.ttftMs, e2eMs: backend.e2eMs });
+      learned.trackAnswer(`r${step}`, BUCKET, choice.backend);
+      learned.observeVerdict(`r${step}`, user() < backend.acceptRate ? 1 : 0);
+    }
+    return decisions;
+  }
+
+  it('defers to the fixed rule where choose does, and creates no evidence', () => {
+    const learned = routing(() => 0, 0);
+    assert.equal(learned.peek(BUCKET, RULE), undefined, 'nothing measured: the fixed rule decides');
+    assert.equal(learned.peek(BUCKET, ['local']), undefined, 'one candidate: nothing to choose');
+    assert.deepEqual(learned.estimates(), [], 'peeking stored no empty evidence for the panel to list');
+  });
+
+  it('names the backend and reason choose gives when it does not explore', () => {
+    const clock = { now: 0 };
+    const learned = routing(() => clock.now, 0);
+    const peeks: (string | undefined)[] = [];
+    const decisions = run(learned, clock, 60, () => {
+      const peeked = learned.peek(BUCKET, RULE);
+      peeks.push(peeked && `${peeked.backend}: ${peeked.reason}`);
+    });
+    // With exploration off, choose right after a peek is the exploitation peek claims to show.
+    const answered = peeks.flatMap((peeked, step) => (peeked === undefined ? [] : [[peeked, decisions[step]]]));
+    assert.ok(answered.length > 50, `peek answered once the fixed rule's backend was measured (${answered.length})`);
+    for (const [peeked, decided] of answered) assert.equal(peeked, decided);
+    assert.match(peeks.at(-1) ?? '', /^offload: auto: offload \(p50 E2E 600 ms/, 'balanced prefers the slow, often accepted offload');
+  });
+
+  it('counts no decision and draws no random number: choose runs the same with or without peeks', () => {
+    const plainClock = { now: 0 };
+    const plain = run(routing(() => plainClock.now, 0.05), plainClock, 300);
+    const peekedClock = { now: 0 };
+    const peekedRouting = routing(() => peekedClock.now, 0.05);
+    let peeks = 0;
+    const peeked = run(peekedRouting, peekedClock, 300, () => {
+      for (let i = 0; i < 3; i++) if (peekedRouting.peek(BUCKET, RULE)) peeks += 1;
+    });
+    assert.ok(peeks > 0);
+    assert.ok(plain.some((decision) => decision.includes('(exploring:')), 'the run explores, so a counted peek would show');
+    assert.deepEqual(peeked, plain);
+  });
+});

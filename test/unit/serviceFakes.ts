@@ -195,7 +195,7 @@ export class FakeMetrics implements MetricsRecorder {
       filters: {},
       backends: [],
       byTask: [],
-      beforeRouting: { requests: 0, cancelled: 0, errors: 0 },
+      beforeRouting: { requests: 0, cancelled: 0, errors: 0, superseded: 0, excluded: 0 },
       languages: [],
       showEvents: false,
       cache: { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 },

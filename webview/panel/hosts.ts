@@ -4,13 +4,15 @@
  * data is inlined and filtered here, export is a download and there is no reset.
  */
 import { DEFAULT_FILTERS, isPanelFilters, rowMatches, snapshotKey, type PanelFilters } from '../shared/panelFilters';
-import type { PanelData, PanelHostMessage, PanelWebviewMessage, StatusSummaryView } from '../shared/panelMessages';
+import type { AutoRoutingView, PanelData, PanelHostMessage, PanelWebviewMessage, StatusSummaryView } from '../shared/panelMessages';
 import { REPORT_DATA_ELEMENT_ID, type ReportData } from '../shared/reportData';
 import { exportFileName, exportRows, type ExportFormat } from '../shared/rowsExport';
 
 export interface PanelCallbacks {
   data(data: PanelData): void;
   status(status: StatusSummaryView): void;
+  /** Learned auto routing from the server status; the report has none (never called there). */
+  routing(view: AutoRoutingView | undefined): void;
   unavailable(message: string | undefined): void;
   notice(message: string): void;
 }
@@ -62,6 +64,7 @@ export function vscodeHost(api: VscodeApi, target: Window): PanelHost {
             break;
           case 'panel/status':
             callbacks.status(message.status);
+            callbacks.routing(message.routing);
             break;
           case 'panel/unavailable':
             callbacks.unavailable(message.message);
@@ -115,7 +118,7 @@ export function reportHost(report: ReportData, doc: Document, formatTime: (ms: n
       }
       const rows = rowsFor(filters);
       callbacks?.unavailable(undefined);
-      callbacks?.data({ snapshot, rows, totalRows: rows.length });
+      callbacks?.data({ snapshot, rows });
     },
     exportRows(format, filters) {
       const rows = rowsFor(filters);

@@ -1,18 +1,20 @@
 /**
  * The performance panel page: filters, the statistics table, the charts and the recent requests,
- * rendered from a MetricsSnapshot and its rows. The same code runs in VS Code's webview and in
- * the `tandem report --html` file; `PanelHost` is the only difference between the two.
+ * rendered from a MetricsSnapshot and its rows, and (in VS Code) the auto routing table from the
+ * server status. The same code runs in VS Code's webview and in the `tandem report --html` file;
+ * `PanelHost` is the only difference between the two.
  */
 import type uPlot from 'uplot';
-import type { BackendId, MetricsSnapshot, Task } from '../../server/src/protocol';
+import type { BackendId, MetricsSnapshot, RequestRow, Task } from '../../server/src/protocol';
 import { formatCount } from '../shared/format';
 import { TIME_RANGE_LABELS, TIME_RANGES, type PanelFilters, type TimeRange } from '../shared/panelFilters';
-import type { PanelData, StatusSummaryView } from '../shared/panelMessages';
+import type { AutoRoutingView, PanelData, StatusSummaryView } from '../shared/panelMessages';
 import { latencyHistogram, latencyOverTime, latencyVsPrompt, qualityOverTime } from './chartData';
 import { drawChart, readChartTheme, type ChartSpec } from './charts';
 import { el, option, select } from './dom';
 import type { PanelHost } from './hosts';
-import { buildRecentRows, RECENT_HEADERS, RECENT_NUMERIC } from './recentModel';
+import { buildRecentRows, newestRows, RECENT_HEADERS, RECENT_NUMERIC } from './recentModel';
+import { buildRoutingTable, ROUTING_HEADERS, ROUTING_HINTS, ROUTING_NUMERIC } from './routingModel';
 import { buildStatsTable, type StatsTable } from './statsModel';
 
 export const CHART_IDS = ['chart-latency-time', 'chart-latency-histogram', 'chart-latency-prompt', 'chart-quality-time'] as const;
@@ -31,12 +33,23 @@ interface Elements {
   notes: HTMLElement;
   charts: Record<(typeof CHART_IDS)[number], HTMLElement>;
   recentBody: HTMLTableSectionElement;
+  routing: HTMLElement;
+  routingMessage: HTMLElement;
+  routingTable: HTMLTableElement;
+  routingBody: HTMLTableSectionElement;
   generated: HTMLElement;
+}
+
+/** What the page shows: the latest snapshot and the latest rows the host sent (maybe older). */
+interface ShownData {
+  snapshot: MetricsSnapshot;
+  rows: RequestRow[];
+  rowsLimit?: number;
 }
 
 export class PanelPage {
   private filters: PanelFilters;
-  private data: PanelData | undefined;
+  private data: ShownData | undefined;
   private readonly languages = new Set<string>();
   private readonly elements: Elements;
   private plots: uPlot[] = [];
@@ -55,6 +68,7 @@ export class PanelPage {
     this.host.start({
       data: (data) => this.showData(data),
       status: (status) => this.showStatus(status),
+      routing: (view) => this.showRouting(view),
       unavailable: (message) => this.showUnavailable(message),
       notice: (message) => this.showNotice(message),
     });
@@ -131,6 +145,21 @@ export class PanelPage {
     const recentHead = el('tr', {}, ...RECENT_HEADERS.map((label) => el('th', { text: label, className: RECENT_NUMERIC.has(label) ? 'number' : '' })));
     const recent = el('table', { id: 'recent', className: 'recent' }, el('thead', {}, recentHead), recentBody);
     const generated = el('p', { id: 'generated', className: 'generated' });
+    const routingMessage = el('p', { id: 'routing-empty', className: 'empty-state' });
+    const routingBody = el('tbody');
+    const routingHead = el(
+      'tr',
+      {},
+      ...ROUTING_HEADERS.map((label) => {
+        const cell = el('th', { text: label, className: ROUTING_NUMERIC.has(label) ? 'number' : '', attrs: { scope: 'col' } });
+        if (ROUTING_HINTS[label]) cell.title = ROUTING_HINTS[label];
+        return cell;
+      }),
+    );
+    const routingTable = el('table', { id: 'routing', className: 'routing' }, el('thead', {}, routingHead), routingBody);
+    // Shown once the server status reports learned routing (never in the report).
+    const routing = el('section', { id: 'auto-routing' }, el('h2', { text: 'Auto routing' }), routingMessage, el('div', { className: 'scroll' }, routingTable));
+    routing.hidden = true;
 
     this.root.replaceChildren(
       header,
@@ -139,6 +168,7 @@ export class PanelPage {
       notice,
       empty,
       el('section', { id: 'backends' }, el('h2', { text: 'Backends' }), stats, notes),
+      routing,
       el('section', { id: 'charts' }, el('h2', { text: 'Charts' }), el('div', { className: 'chart-grid' }, ...figures)),
       el('section', { id: 'recent-requests' }, el('h2', { text: 'Recent requests' }), el('div', { className: 'scroll' }, recent)),
       generated,
@@ -157,6 +187,10 @@ export class PanelPage {
       notes,
       charts: chartSlots,
       recentBody,
+      routing,
+      routingMessage,
+      routingTable,
+      routingBody,
       generated,
     };
     this.syncFilterControls(elements);
@@ -181,18 +215,24 @@ export class PanelPage {
   }
 
   private showData(data: PanelData): void {
-    this.data = data;
+    // No rows: the host kept the charts' rows it sent last (it reads them at most every few
+    // seconds while metrics keep changing); the statistics and recent requests are new.
+    const rowsChanged = data.rows !== undefined || !this.data;
+    const shown: ShownData = data.rows
+      ? { snapshot: data.snapshot, rows: data.rows, ...(data.rowsLimit !== undefined ? { rowsLimit: data.rowsLimit } : {}) }
+      : { ...(this.data ?? { rows: [] }), snapshot: data.snapshot };
+    this.data = shown;
     for (const language of data.snapshot.languages) this.languages.add(language);
     this.syncFilterControls();
     const table = buildStatsTable(data.snapshot);
     this.renderStats(table);
     this.renderEmpty(table, data.snapshot);
-    this.renderCharts(data);
-    this.renderRecent(data);
+    if (rowsChanged) this.renderCharts(shown);
+    this.renderRecent(shown);
     const window = data.snapshot.window;
     this.elements.generated.textContent =
       `Window ${this.formatTime(window.sinceMs)} – ${this.formatTime(window.untilMs)}; ` +
-      `${formatCount(data.totalRows)} requests; updated ${this.formatTime(data.snapshot.generatedAt)}.`;
+      `${requestsText(shown)}; updated ${this.formatTime(data.snapshot.generatedAt)}.`;
   }
 
   private renderEmpty(table: StatsTable, snapshot: MetricsSnapshot): void {
@@ -231,7 +271,7 @@ export class PanelPage {
     this.elements.notes.replaceChildren(...table.notes.map((line) => el('li', { text: line })));
   }
 
-  private renderCharts(data: PanelData): void {
+  private renderCharts(data: ShownData): void {
     for (const plot of this.plots) plot.destroy();
     this.plots = [];
     const theme = readChartTheme(this.root);
@@ -247,8 +287,9 @@ export class PanelPage {
     }
   }
 
-  private renderRecent(data: PanelData): void {
-    const rows = buildRecentRows(data.rows, this.formatTime);
+  private renderRecent(data: ShownData): void {
+    // The snapshot's recent rows are as new as its statistics; the charts' rows may be older.
+    const rows = buildRecentRows(newestRows(data.snapshot.recent ?? [], data.rows), this.formatTime);
     if (rows.length === 0) {
       const cell = el('td', { className: 'empty', text: 'No requests in this window.', attrs: { colspan: String(RECENT_HEADERS.length) } });
       this.elements.recentBody.replaceChildren(el('tr', {}, cell));
@@ -257,6 +298,28 @@ export class PanelPage {
     this.elements.recentBody.replaceChildren(
       ...rows.map((row) =>
         el('tr', { className: `tone-${row.tone}` }, ...row.cells.map((value, index) => el('td', { text: value, className: RECENT_NUMERIC.has(RECENT_HEADERS[index]!) ? 'number' : '' }))),
+      ),
+    );
+  }
+
+  private showRouting(view: AutoRoutingView | undefined): void {
+    this.elements.routing.hidden = view === undefined;
+    if (!view) return;
+    const table = buildRoutingTable(view);
+    this.elements.routingMessage.textContent = table.message ?? '';
+    this.elements.routingMessage.hidden = table.message === undefined;
+    this.elements.routingTable.hidden = table.buckets.length === 0;
+    const numeric = (index: number) => (ROUTING_NUMERIC.has(ROUTING_HEADERS[index] as string) ? 'number' : '');
+    this.elements.routingBody.replaceChildren(
+      ...table.buckets.flatMap((bucket) =>
+        bucket.backends.map((backend, index) => {
+          const span = { rowspan: String(bucket.backends.length) };
+          // The bucket's cells and its pick span the bucket's backend rows.
+          const bucketCells = index === 0 ? bucket.bucket.map((text) => el('th', { text, attrs: { scope: 'row', ...span } })) : [];
+          const cells = [backend.backend, ...backend.cells].map((text, at) => el('td', { text, className: numeric(at + 4) }));
+          const pick = index === 0 ? [el('td', { text: bucket.pick, className: 'pick', attrs: { ...span, title: bucket.reason } })] : [];
+          return el('tr', { className: `backend-${backend.backend}${backend.picked ? ' picked' : ''}` }, ...bucketCells, ...cells, ...pick);
+        }),
       ),
     );
   }
@@ -275,6 +338,17 @@ export class PanelPage {
     this.elements.notice.textContent = message;
     this.elements.notice.hidden = false;
   }
+}
+
+/** "1,204 requests", and how many of them the charts show when the host capped the rows. */
+function requestsText(data: ShownData): string {
+  const { snapshot, rows, rowsLimit } = data;
+  // Every primary row of the window: per backend, and those that ended before routing (shadow
+  // rows are comparisons, not requests); the snapshot counts them all, capped rows or not.
+  const total = snapshot.backends.reduce((sum, stats) => sum + stats.requests, 0) + (snapshot.beforeRouting?.requests ?? 0);
+  const capped = rowsLimit !== undefined && rows.length >= rowsLimit;
+  const charted = rows.filter((row) => row.shadowOf === undefined).length;
+  return capped ? `${formatCount(total)} requests (charts show the newest ${formatCount(charted)})` : `${formatCount(total)} requests`;
 }
 
 const CHART_TITLES: Record<(typeof CHART_IDS)[number], string> = {

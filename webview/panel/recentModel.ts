@@ -1,8 +1,10 @@
 /** The recent-requests table: the newest rows, formatted. Pure (no DOM). */
 import type { RequestRow } from '../../server/src/protocol';
 import { formatMs, formatRate, formatUsd, NO_VALUE } from '../shared/format';
+import { RECENT_ROWS } from '../shared/panelFilters';
 
-export const RECENT_LIMIT = 50;
+/** As many as the host asks the snapshot for (panelFilters.ts). */
+export const RECENT_LIMIT = RECENT_ROWS;
 
 export const RECENT_HEADERS = ['Time', 'Task', 'Language', 'Backend', 'Model', 'Decision', 'Cache', 'TTFT', 'TPOT', 'E2E', 'Decode', 'Outcome', 'Cost', 'Note'] as const;
 /** Columns right-aligned as numbers. */
@@ -13,6 +15,16 @@ export interface RecentRowView {
   cells: string[];
   /** CSS modifier: an error, a fallback, or nothing special. */
   tone: 'error' | 'fallback' | 'normal';
+}
+
+/**
+ * The snapshot's recent rows (as new as its statistics) with the charts' rows (maybe fetched a
+ * few seconds earlier): a row in both is taken from `fresher`, which has its latest outcome.
+ */
+export function newestRows(fresher: readonly RequestRow[], rows: readonly RequestRow[]): RequestRow[] {
+  if (fresher.length === 0) return [...rows];
+  const ids = new Set(fresher.map((row) => row.id));
+  return [...fresher, ...rows.filter((row) => !ids.has(row.id))];
 }
 
 export function buildRecentRows(rows: readonly RequestRow[], formatTime: (ms: number) => string, limit = RECENT_LIMIT): RecentRowView[] {

@@ -56,7 +56,7 @@ interface MetricRow {
 }
 
 const REQUESTS: MetricRow = { label: 'Requests', cell: (s) => formatCount(s.requests) };
-const CACHE: MetricRow = { label: 'Cache hit rate', cell: (s) => `${formatPercent(s.cacheHitRate)} (${formatCount(s.cacheHits)})` };
+const CACHE: MetricRow = { label: 'Cache hit rate', cell: cacheCell, hint: 'Requests answered from a cache, of all requests; by tier: memory (L1), disk (L2), typing-along.' };
 const LATENCY: MetricRow[] = [
   { label: 'TTFT p50 · p95 · p99', cell: (s) => triple(s.ttftMs, formatMs), hint: 'Time to first token, generated (not cached) answers.' },
   { label: 'TPOT p50 · p95 · p99', cell: (s) => triple(s.tpotMs, formatMs), hint: 'Time per output token after the first: (E2E − TTFT) / (output tokens − 1).' },
@@ -69,7 +69,7 @@ const LATENCY: MetricRow[] = [
 const FAILURES: MetricRow[] = [
   { label: 'Errors', cell: (s) => countAndRate(s.errors, s.requests) },
   { label: 'Timeouts', cell: (s) => countAndRate(s.timeouts, s.requests), hint: 'Errors that were deadlines or stalled streams (also counted in Errors).' },
-  { label: 'Fallbacks', cell: (s) => countAndRate(s.fallbacks, s.requests), hint: 'Answered by another backend after this one failed.' },
+  { label: 'Fallbacks', cell: (s) => countAndRate(s.fallbacks, s.requests), hint: 'Answered by this backend after the backend routed to failed (counted where it was answered).' },
   { label: 'Cancelled', cell: (s) => countAndRate(s.cancelled, s.requests), hint: 'Superseded while waiting on this backend; see "before routing" below the table.' },
 ];
 const TOKENS: MetricRow = { label: 'Tokens prompt / completion', cell: (s) => `${formatCount(s.promptTokens)} / ${formatCount(s.completionTokens)}` };
@@ -171,6 +171,16 @@ function syntaxText(stat: BackendStats): string {
   return `${formatPercent(valid)} valid (${formatCount(stat.syntaxErrors)} of ${formatCount(stat.syntaxChecked)} broke the parse)`;
 }
 
+/** The hit rate, then the hits by tier that answered when there are any. */
+function cacheCell(stat: BackendStats): string {
+  const tiers = stat.cacheHitsByTier;
+  const named = tiers
+    ? [['memory', tiers.l1], ['disk', tiers.l2], ['typing', tiers.typing]].filter(([, count]) => (count as number) > 0).map(([tier, count]) => `${tier} ${formatCount(count as number)}`)
+    : [];
+  const count = formatCount(stat.cacheHits);
+  return `${formatPercent(stat.cacheHitRate)} (${named.length > 0 ? `${count}: ${named.join(', ')}` : count})`;
+}
+
 function per1k(stat: BackendStats): string {
   return formatUsd(stat.costPer1kRequests);
 }
@@ -184,6 +194,16 @@ function notes(snapshot: MetricsSnapshot): string[] {
         `(${formatCount(before.cancelled)} cancelled, ${formatCount(before.errors)} errors).`,
     );
   }
+  // Process counters, not rows (server/src/metrics/unrecordedRequests.ts); absent from older servers.
+  if ((before.superseded ?? 0) > 0) {
+    lines.push(
+      `Superseded: ${formatCount(before.superseded)} completion requests since the server started were replaced by a newer ` +
+        'keystroke while waiting out the debounce (no work was done for them, no row kept).',
+    );
+  }
+  if ((before.excluded ?? 0) > 0) {
+    lines.push(`Excluded: ${formatCount(before.excluded)} completion requests since the server started were in excluded files or disabled languages (nothing read or sent).`);
+  }
   const cache = cacheLine(snapshot.cache);
   if (cache) lines.push(cache);
   if (snapshot.memory) {
@@ -192,6 +212,12 @@ function notes(snapshot: MetricsSnapshot): string[] {
       `Server memory: ${formatBytes(memory.rssBytes)} resident, ${formatBytes(memory.heapUsedBytes)} JavaScript heap, ` +
         `${formatBytes(memory.externalBytes)} external buffers (the resident figure includes the local model's worker thread).`,
     );
+    for (const model of memory.models ?? []) {
+      lines.push(
+        `Model memory, measured at load: ${model.model} (${model.backend}) added ${formatBytes(model.rssAfterBytes - model.rssBeforeBytes)} resident ` +
+          `and ${formatBytes(model.externalAfterBytes - model.externalBeforeBytes)} external (${formatBytes(model.rssBeforeBytes)} → ${formatBytes(model.rssAfterBytes)} resident).`,
+      );
+    }
   }
   for (const shadow of snapshot.shadow ?? []) lines.push(shadowLine(shadow));
   return lines;

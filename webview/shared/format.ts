@@ -27,11 +27,19 @@ export function formatRate(perSecond: number | null | undefined): string {
   return `${perSecond.toFixed(1)} tok/s`;
 }
 
-/** US dollars; sub-cent amounts keep four decimals because per-request costs are tiny. */
+/**
+ * US dollars, one rule for zero: "$0" means exactly nothing was charged. Sub-cent amounts keep
+ * four decimals because per-request costs are tiny, and an amount too small for them reads
+ * "<$0.0001" rather than a "$0.0000" that looks like zero but is not.
+ */
 export function formatUsd(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return NO_VALUE;
   if (usd === 0) return '$0';
-  return Math.abs(usd) < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  const sign = usd < 0 ? '-' : '';
+  const size = Math.abs(usd);
+  if (size >= 0.01) return `${sign}$${size.toFixed(2)}`;
+  const fourDecimals = size.toFixed(4);
+  return fourDecimals === '0.0000' ? `<${sign}$0.0001` : `${sign}$${fourDecimals}`;
 }
 
 /** Integers with thousands separators that do not depend on the machine's locale. */

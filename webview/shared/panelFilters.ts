@@ -26,6 +26,9 @@ export interface PanelFilters {
   language?: string;
 }
 
+/** Rows of the recent-requests table (recentModel.ts RECENT_LIMIT is this). */
+export const RECENT_ROWS = 50;
+
 /** The server's default window (metrics/window.ts) is 24 hours; the panel starts there too. */
 export const DEFAULT_FILTERS: PanelFilters = { range: '24h' };
 
@@ -36,8 +39,9 @@ export function filtersToParams(filters: PanelFilters, nowMs: number): MetricsSn
   const params: MetricsSnapshotParams = {
     // 'all' asks from the epoch: the server clamps the window to what it retains.
     sinceMs: filters.range === 'all' ? 0 : nowMs - RANGE_MS[filters.range],
-    // The page builds its recent-requests table from the exported rows, not from the snapshot.
-    recent: 0,
+    // The recent-requests table: the snapshot's newest rows, merged with the charts' rows (which
+    // the host may fetch less often); as many as the table shows (recentModel.ts RECENT_LIMIT).
+    recent: RECENT_ROWS,
   };
   if (filters.task) params.task = filters.task;
   if (filters.backend) params.backend = filters.backend;

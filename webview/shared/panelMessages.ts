@@ -6,7 +6,7 @@
  * The host never posts before the page said `ready`; the page then asks for data with its
  * (restored) filters, so a reloaded webview recovers without a replay log.
  */
-import type { MetricsSnapshot, RequestRow } from '../../server/src/protocol';
+import type { LearnedRoutingStatus, MetricsSnapshot, RequestRow, RoutingPolicy } from '../../server/src/protocol';
 import { isPanelFilters, type PanelFilters } from './panelFilters';
 import type { ExportFormat } from './rowsExport';
 
@@ -18,15 +18,27 @@ export interface StatusSummaryView {
 
 export interface PanelData {
   snapshot: MetricsSnapshot;
-  /** The rows the snapshot covers (charts, recent requests), oldest first; maybe only the newest. */
-  rows: RequestRow[];
-  /** How many rows the window holds (more than `rows.length` when the host capped them). */
-  totalRows: number;
+  /**
+   * The rows the snapshot covers (charts, recent requests), oldest first; maybe only the newest
+   * (see rowsLimit). Absent: the page keeps the rows it has (the host fetches the charts' rows at
+   * most every few seconds while metrics keep changing; the statistics follow every change).
+   */
+  rows?: RequestRow[];
+  /** The host asked for at most this many rows: `rows.length` equal to it means the charts show
+   * only the newest of the window's requests (the snapshot counts them all). */
+  rowsLimit?: number;
+}
+
+/** Learned auto routing as the server reports it (ServerStatus.learned), and the policy it needs. */
+export interface AutoRoutingView {
+  policy: RoutingPolicy;
+  learned: LearnedRoutingStatus;
 }
 
 export type PanelHostMessage =
   | { type: 'panel/data'; data: PanelData }
-  | { type: 'panel/status'; status: StatusSummaryView }
+  /** `routing`: absent while the server is down or when it does not report learned routing. */
+  | { type: 'panel/status'; status: StatusSummaryView; routing?: AutoRoutingView }
   /** The server cannot answer (down or failed); the page keeps its last data. */
   | { type: 'panel/unavailable'; message: string }
   /** The outcome of an export or a reset, one sentence. */

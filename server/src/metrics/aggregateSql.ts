@@ -19,32 +19,43 @@
 import type Database from 'better-sqlite3';
 import type { BackendId, Outcome, Task } from '../protocol';
 import type { RowQuery } from './rowStore';
-import { emptyTally, type GroupTally, type StoreAggregate } from './tally';
+import { sortedFinite } from './percentiles';
+import { BEFORE_ROUTING_FIELDS, emptyAggregate, emptyTally, LATENCY_FIELDS, type GroupTally, type LatencyField, type StoreAggregate } from './tally';
 
 export const GENERATED_OUTCOMES: readonly Outcome[] = ['shown', 'accepted', 'partial', 'rejected', 'empty', 'answered'];
 export const RETURNED_OUTCOMES: readonly Outcome[] = ['shown', 'accepted', 'partial', 'rejected'];
 
 const sqlList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 
-/** The window and filters of a RowQuery, as bound by `queryParams`. */
-export const QUERY_WHERE = `ts >= @sinceMs AND (@untilMs IS NULL OR ts < @untilMs)
+/** The window and filters of a RowQuery, as bound by `queryParams`. Both bounds are plain
+ * comparisons, so the ts index bounds the scan at both ends (an `@untilMs IS NULL OR …` would
+ * scan from sinceMs to the newest row). */
+export const QUERY_WHERE = `ts >= @sinceMs AND ts < @untilMs
   AND (@task IS NULL OR task = @task) AND (@language IS NULL OR language = @language)
   AND (@backend IS NULL OR backend = @backend)`;
 
 export type QueryParams = Record<'sinceMs' | 'untilMs' | 'task' | 'language' | 'backend', number | string | null>;
 
+/** No upper bound: later than any timestamp. */
+const NO_UNTIL = Number.MAX_SAFE_INTEGER;
+
 export function queryParams(query: RowQuery): QueryParams {
   return {
     sinceMs: query.sinceMs,
-    untilMs: query.untilMs ?? null,
+    untilMs: query.untilMs ?? NO_UNTIL,
     task: query.task ?? null,
     language: query.language ?? null,
     backend: query.backend ?? null,
   };
 }
 
+/**
+ * Every statement groups by time bucket too (`CAST(ts / @bucketMs AS INTEGER)`): one pass yields
+ * the tallies of each bucket (bucketedAggregates.ts caches them), and a plain window binds a
+ * bucket wider than any timestamp, so its rows are one bucket.
+ */
 const GROUPS_SQL = `
-  SELECT backend, task,
+  SELECT CAST(ts / @bucketMs AS INTEGER) AS bucket, backend, task,
     json_group_array(DISTINCT model) AS models,
     COUNT(*) AS requests,
     TOTAL(outcome = 'error') AS errors,
@@ -52,6 +63,9 @@ const GROUPS_SQL = `
     TOTAL(outcome = 'cancelled') AS cancelled,
     TOTAL(fallback_reason IS NOT NULL) AS fallbacks,
     TOTAL(cache_tier != 'none') AS cacheHits,
+    TOTAL(cache_tier = 'l1') AS l1Hits,
+    TOTAL(cache_tier = 'l2') AS l2Hits,
+    TOTAL(cache_tier = 'typing') AS typingHits,
     TOTAL(outcome IN (${sqlList(RETURNED_OUTCOMES)})) AS returned,
     TOTAL(displayed = 1) AS displayed,
     TOTAL(outcome = 'accepted') AS accepted,
@@ -76,11 +90,12 @@ const GROUPS_SQL = `
     TOTAL(cost_usd) AS costUsd
   FROM requests
   WHERE ${QUERY_WHERE} AND shadow_of IS NULL
-  GROUP BY backend, task`;
+  GROUP BY bucket, backend, task`;
 
-/** Raw tuples, not row objects: a day of rows may be 100k values per column. */
+/** Raw tuples, not row objects: a day of rows may be 100k values per column. The columns follow
+ * tally.ts LATENCY_FIELDS. */
 const LATENCIES_SQL = `
-  SELECT backend, task, ttft_ms, tpot_ms, itl_mean_ms, e2e_ms, decode_tokens_per_second, prompt_tokens_per_second
+  SELECT CAST(ts / @bucketMs AS INTEGER) AS bucket, backend, task, ttft_ms, tpot_ms, itl_mean_ms, e2e_ms, decode_tokens_per_second, prompt_tokens_per_second
   FROM requests
   WHERE ${QUERY_WHERE} AND shadow_of IS NULL AND backend IS NOT NULL AND cache_tier = 'none'
     AND outcome IN (${sqlList(GENERATED_OUTCOMES)})`;
@@ -88,58 +103,87 @@ const LATENCIES_SQL = `
 /** Every language of the time window, whatever the other filters: the panel offers them all.
  * Shadow rows share their shown row's language, so the covering index (ts, language) serves it. */
 const LANGUAGES_SQL = `
-  SELECT DISTINCT language FROM requests
-  WHERE ts >= @sinceMs AND (@untilMs IS NULL OR ts < @untilMs)
+  SELECT DISTINCT CAST(ts / @bucketMs AS INTEGER) AS bucket, language FROM requests
+  WHERE ts >= @sinceMs AND ts < @untilMs
   ORDER BY language`;
 
 type GroupRow = Omit<GroupTally, 'backend' | 'models' | 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs' | 'decodeTokensPerSecond' | 'promptTokensPerSecond'> & {
+  bucket: number;
   /** NULL: the rows that ended before routing chose a backend. */
   backend: BackendId | null;
   models: string;
 };
-type LatencyTuple = [BackendId, Task, ...Array<number | null>];
+type LatencyTuple = [number, BackendId, Task, ...Array<number | null>];
+type BucketParams = QueryParams & { bucketMs: number };
+
+/** A plain window's bucket: wider than any timestamp, so every row is in bucket 0. */
+const ONE_BUCKET = Number.MAX_SAFE_INTEGER;
+
+function emptyLists(): Record<LatencyField, number[]> {
+  return { ttftMs: [], tpotMs: [], itlMs: [], e2eMs: [], decodeTokensPerSecond: [], promptTokensPerSecond: [] };
+}
 
 /** The prepared statements of one database; `run` computes a StoreAggregate. */
 export class AggregateStatements {
-  private readonly groups: Database.Statement<[QueryParams], GroupRow>;
-  private readonly latencies: Database.Statement<[QueryParams], LatencyTuple>;
-  private readonly languages: Database.Statement<[QueryParams], string>;
+  private readonly groups: Database.Statement<[BucketParams], GroupRow>;
+  private readonly latencies: Database.Statement<[BucketParams], LatencyTuple>;
+  private readonly languages: Database.Statement<[BucketParams], { bucket: number; language: string }>;
 
   constructor(db: Database.Database) {
     this.groups = db.prepare(GROUPS_SQL);
-    this.latencies = db.prepare(LATENCIES_SQL).raw() as unknown as Database.Statement<[QueryParams], LatencyTuple>;
-    this.languages = db.prepare(LANGUAGES_SQL).pluck() as unknown as Database.Statement<[QueryParams], string>;
+    this.latencies = db.prepare(LATENCIES_SQL).raw() as unknown as Database.Statement<[BucketParams], LatencyTuple>;
+    this.languages = db.prepare(LANGUAGES_SQL);
   }
 
   run(query: RowQuery): StoreAggregate {
-    const params = queryParams(query);
+    return this.runBuckets(query, ONE_BUCKET).get(0) ?? emptyAggregate();
+  }
+
+  /** The tallies of `query`'s rows per bucket of `bucketMs` (key: bucket start, a multiple of
+   * bucketMs); buckets without rows are absent. */
+  runBuckets(query: RowQuery, bucketMs: number): Map<number, StoreAggregate> {
+    const params: BucketParams = { ...queryParams(query), bucketMs: Math.floor(bucketMs) };
+    const buckets = new Map<number, StoreAggregate>();
+    const bucketOf = (bucket: number) => {
+      let aggregate = buckets.get(bucket);
+      if (!aggregate) buckets.set(bucket, (aggregate = emptyAggregate()));
+      return aggregate;
+    };
     const groups = new Map<string, GroupTally>();
-    const key = (backend: BackendId, task: Task) => `${backend}\u0000${task}`;
-    const beforeRouting = { requests: 0, cancelled: 0, errors: 0 };
-    for (const { models, backend, ...counts } of this.groups.all(params)) {
+    const key = (bucket: number, backend: BackendId, task: Task) => `${bucket}\u0000${backend}\u0000${task}`;
+    for (const { bucket, models, backend, ...counts } of this.groups.all(params)) {
+      const aggregate = bucketOf(bucket);
       if (backend === null) {
         // One group per task: before routing counts both together.
-        beforeRouting.requests += counts.requests;
-        beforeRouting.cancelled += counts.cancelled;
-        beforeRouting.errors += counts.errors;
+        for (const field of BEFORE_ROUTING_FIELDS) aggregate.beforeRouting[field] += counts[field];
         continue;
       }
       const tally = Object.assign(emptyTally(backend, counts.task), counts);
       for (const model of JSON.parse(models) as Array<string | null>) if (model !== null) tally.models.add(model);
-      groups.set(key(backend, counts.task), tally);
+      groups.set(key(bucket, backend, counts.task), tally);
+      aggregate.groups.push(tally);
     }
-    for (const [backend, task, ttft, tpot, itl, e2e, decode, prompt] of this.latencies.iterate(params)) {
-      const tally = groups.get(key(backend, task));
+    // Collected per group, then kept as one sorted run per field (tally.ts SortedRuns).
+    const values = new Map<GroupTally, Record<LatencyField, number[]>>();
+    for (const [bucket, backend, task, ...latencies] of this.latencies.iterate(params)) {
+      const tally = groups.get(key(bucket, backend, task));
       if (!tally) continue;
-      if (ttft != null) tally.ttftMs.push(ttft);
-      if (tpot != null) tally.tpotMs.push(tpot);
-      if (itl != null) tally.itlMs.push(itl);
-      if (e2e != null) tally.e2eMs.push(e2e);
-      if (decode != null) tally.decodeTokensPerSecond.push(decode);
-      if (prompt != null) tally.promptTokensPerSecond.push(prompt);
+      let lists = values.get(tally);
+      if (!lists) values.set(tally, (lists = emptyLists()));
+      // LATENCIES_SQL selects the columns in LATENCY_FIELDS order.
+      LATENCY_FIELDS.forEach((field, index) => {
+        const value = latencies[index];
+        if (value != null) lists[field].push(value);
+      });
     }
-    // LANGUAGES_SQL binds only the time window.
-    const languages = this.languages.all({ ...params, task: null, language: null, backend: null });
-    return { groups: [...groups.values()], beforeRouting, languages };
+    for (const [tally, lists] of values) for (const field of LATENCY_FIELDS) tally[field] = [sortedFinite(lists[field])];
+    // LANGUAGES_SQL binds only the time window (sorted by language, so each bucket's list is).
+    for (const { bucket, language } of this.languages.all({ ...params, task: null, language: null, backend: null })) {
+      bucketOf(bucket).languages.push(language);
+    }
+    // Keyed by bucket start; a plain window's one bucket stays 0.
+    const byStart = new Map<number, StoreAggregate>();
+    for (const [bucket, aggregate] of buckets) byStart.set(bucketMs === ONE_BUCKET ? 0 : bucket * params.bucketMs, aggregate);
+    return byStart;
   }
 }

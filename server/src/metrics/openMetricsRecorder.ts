@@ -1,6 +1,7 @@
 /** The factory the server calls: the metrics recorder over `<storage>/metrics.db`. */
 import type { CacheCounters } from '../cache/types';
 import type { Logger } from '../logger';
+import type { ModelMemory } from '../protocol';
 import { openDatabase, reopenDatabaseFile } from '../storage/sqlite';
 import { describeError } from '../storage/sqliteErrors';
 import { SqliteMetricsRecorder, type MetricsConfig } from './recorder';
@@ -19,6 +20,8 @@ export interface OpenMetricsRecorderOptions {
   busyTimeoutMs?: number;
   /** Delay before queued rows are written (default 250 ms). */
   flushDelayMs?: number;
+  /** The local models' memory as measured at load (LocalBackend.modelMemory). */
+  modelMemory?: () => ModelMemory[];
 }
 
 /** Never throws: storage problems become warnings in `storage.warnings` and a memory store. */
@@ -42,7 +45,7 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
     warnings.push(message);
   } else {
     try {
-      store = new SqliteRowStore(opened.db);
+      store = new SqliteRowStore(opened.db, { now });
       persistent = opened.persistent;
     } catch (error) {
       const message =
@@ -61,14 +64,15 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
     now,
     storage: { persistent, warnings },
     flushDelayMs: options.flushDelayMs,
-    reopen: persistent ? () => reopenStore(options.dbPath, options.busyTimeoutMs) : undefined,
+    modelMemory: options.modelMemory,
+    reopen: persistent ? () => reopenStore(options.dbPath, options.busyTimeoutMs, now) : undefined,
   });
 }
 
-function reopenStore(dbPath: string, busyTimeoutMs: number | undefined): RowStore {
+function reopenStore(dbPath: string, busyTimeoutMs: number | undefined, now: () => number): RowStore {
   const db = reopenDatabaseFile(dbPath, METRICS_MIGRATIONS, busyTimeoutMs);
   try {
-    return new SqliteRowStore(db);
+    return new SqliteRowStore(db, { now });
   } catch (error) {
     db.close();
     throw error;

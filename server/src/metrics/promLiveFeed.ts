@@ -18,6 +18,7 @@ import {
   type RowLabels,
   type TandemPromMetrics,
 } from './promRegistry';
+import type { UnrecordedKind } from './unrecordedRequests';
 
 /** Rows remembered for their later accepts (about 200 bytes each). */
 export const REMEMBERED_ROWS = 5000;
@@ -54,6 +55,12 @@ export class PromLiveFeed {
       const oldest = this.rows.keys().next().value;
       if (oldest !== undefined) this.rows.delete(oldest);
     }
+  }
+
+  /** A completion request that ended without a row (unrecordedRequests.ts). */
+  unrecorded(kind: UnrecordedKind, language: string): void {
+    if (kind === 'superseded') this.metrics.superseded.inc({ language });
+    else this.metrics.excluded.inc();
   }
 
   /** Only accepts matter here; the row's accepted characters are its running maximum. */

@@ -27,6 +27,9 @@
  * - tandem_prompt_tokens_total / tandem_generation_tokens_total: tokens of rows a backend
  *   processed (cache tier 'none');
  * - tandem_cost_usd_total: the cost stored with each row (metrics/cost.ts).
+ * - tandem_requests_superseded_total{language}, tandem_requests_excluded_total: completion
+ *   requests that end without a row (unrecordedRequests.ts), counted live by promLiveFeed.ts
+ *   only; the excluded count has no labels, so it never tells which files were private.
  * Shadow rows (`shadowOf` set) are comparisons, never shown: like the panel's per-backend
  * statistics, no metric here counts them. Labels: backend, model, task, language (`none` when
  * the request never reached a backend).
@@ -83,6 +86,9 @@ export class TandemPromMetrics {
   readonly promptTokens: Counter<RowLabelName>;
   readonly generationTokens: Counter<RowLabelName>;
   readonly costUsd: Counter<RowLabelName>;
+  /** Requests without a row (metrics/unrecordedRequests.ts); live only: a report has no rows of them. */
+  readonly superseded: Counter<'language'>;
+  readonly excluded: Counter;
 
   constructor(options: TandemPromMetricsOptions = {}) {
     const registers = [this.registry];
@@ -114,6 +120,17 @@ export class TandemPromMetrics {
       name: 'tandem_requests_total',
       help: 'Requests by server outcome: returned (with text), empty, answered (explain), error, cancelled.',
       labelNames: [...labelNames, 'outcome'],
+      registers,
+    });
+    this.superseded = new Counter({
+      name: 'tandem_requests_superseded_total',
+      help: 'Completion requests the editor replaced with a newer one during the debounce: no work was done and no row written.',
+      labelNames: ['language'],
+      registers,
+    });
+    this.excluded = new Counter({
+      name: 'tandem_requests_excluded_total',
+      help: 'Completion requests in files excluded from completion (or of a disabled language): nothing read or sent, no row written.',
       registers,
     });
     this.cacheLookups = new Counter({

@@ -17,7 +17,7 @@ import { sha256Hex } from '../cache/cacheKey';
 import type { CacheCounters } from '../cache/types';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
-import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, PromptTrace, RequestRow } from '../protocol';
+import type { MetricsRowsParams, MetricsSnapshot, MetricsSnapshotParams, ModelMemory, Outcome, PromptTrace, RequestRow } from '../protocol';
 import { redactOptional } from '../redact';
 import { FailureReporter } from '../storage/failureReporter';
 import type { StorageInfo } from '../storage/sqlite';
@@ -29,6 +29,7 @@ import { shadowStats } from './shadowStats';
 import { openMemoryRowStore } from './store';
 import { emptyAggregate, finishAggregate, mergeAggregates, type StoreAggregate } from './tally';
 import type { MetricsRecorder, RequestText, RowPatch } from './types';
+import { UnrecordedRequests, type UnrecordedKind } from './unrecordedRequests';
 import { invalidPatchReason, invalidRowReason } from './validateRow';
 import { DAY_MS, snapshotWindow } from './window';
 
@@ -36,6 +37,8 @@ import { DAY_MS, snapshotWindow } from './window';
 export interface RecordListener {
   recorded(row: RequestRow): void;
   updated(id: string, patch: RowPatch): void;
+  /** A completion request that ended without a row (unrecordedRequests.ts). */
+  unrecorded?(kind: UnrecordedKind, language: string): void;
 }
 
 /**
@@ -75,6 +78,11 @@ export interface RecorderOptions {
   /** Opens the database file again (throws when it cannot): used after errors that leave the
    * open handle stale. Absent for in-memory stores. */
   reopen?: () => RowStore;
+  /** Only reads (`tandem report`): never prunes, records, updates or resets, so the database
+   * file is left exactly as it was. */
+  readOnly?: boolean;
+  /** The local models' memory as measured at load (snapshot `memory.models`). */
+  modelMemory?: () => ModelMemory[];
 }
 
 export class SqliteMetricsRecorder implements MetricsRecorder {
@@ -93,6 +101,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   private reopenBeforeWrite = false;
   private readonly flushDelayMs: number;
   private readonly log: Logger;
+  private readonly unrecorded = new UnrecordedRequests();
 
   constructor(
     store: RowStore,
@@ -113,7 +122,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   }
 
   record(row: RequestRow, text?: RequestText): void {
-    if (this.closed) return;
+    if (this.closed || this.refusedReadOnly('record')) return;
     try {
       const problem = invalidRowReason(row);
       if (problem) {
@@ -131,7 +140,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   }
 
   update(id: string, patch: RowPatch): void {
-    if (this.closed) return;
+    if (this.closed || this.refusedReadOnly('update')) return;
     try {
       const problem = invalidPatchReason(patch);
       if (problem) {
@@ -144,6 +153,15 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     } catch (error) {
       this.log.error(`Updating request ${id} failed: ${describeError(error)}`);
     }
+  }
+
+  /** Counts a completion request that ends without a row and tells the record listeners (live
+   * Prometheus). No change signal: one comes per keystroke, and the request that superseded it
+   * records a row (and signals) moments later. */
+  countUnrecorded(kind: UnrecordedKind, language: string): void {
+    if (this.closed) return;
+    this.unrecorded.count(kind, language);
+    this.tellRecordListeners((listener) => listener.unrecorded?.(kind, language));
   }
 
   updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void {
@@ -167,10 +185,10 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
       window: { sinceMs: window.sinceMs, untilMs: window.untilMs ?? now },
       filters,
       ...finishAggregate(aggregate, this.config.showEvents),
-      beforeRouting: aggregate.beforeRouting,
+      beforeRouting: { ...aggregate.beforeRouting, ...this.unrecorded.forFilters(filters) },
       languages: aggregate.languages,
       showEvents: this.config.showEvents,
-      memory: processMemory(),
+      memory: this.memory(),
       cache: this.cacheCounters(),
       // Queued updates of rows already written show here at once, in the statistics once written.
       recent: this.newestFirst(this.pending.withUpdates(stored.recent), queued.recent).slice(0, recent),
@@ -178,25 +196,30 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     };
   }
 
-  /** The rows a snapshot with `params` covers (default window, filters), oldest first: for exports. */
-  rows(params: MetricsSnapshotParams = {}): RequestRow[] {
+  /** The rows a snapshot with `params` covers (default window, filters), oldest first: for
+   * exports; with `limit`, only the newest that many (the panel's charts), which SQL reads newest
+   * first and stops at, so a large window costs no more than `limit` rows. */
+  rows(params: MetricsRowsParams = {}): RequestRow[] {
     this.flush();
     const query: RowQuery = { ...snapshotWindow(params, this.options.now(), this.config.retentionDays), ...definedFilters(params) };
+    const { limit } = params;
+    const newest = (store: RowStore): RequestRow[] => (limit === undefined ? store.rows(query).reverse() : store.recent(query, limit));
     let stored: RequestRow[] = [];
     try {
-      stored = this.pending.withUpdates(this.store.rows(query));
+      stored = this.pending.withUpdates(newest(this.store));
     } catch (error) {
       this.log.warn(`Reading request metrics failed (${describeError(error)}); returning queued rows only.`);
     }
     let queued: RequestRow[] = [];
     if (this.pending.rows.length > 0) {
       try {
-        queued = this.scratchWithQueued().rows(query);
+        queued = newest(this.scratchWithQueued());
       } catch (error) {
         this.log.warn(`Reading queued request metrics failed (${describeError(error)}); returning stored rows only.`);
       }
     }
-    return this.newestFirst(stored.reverse(), queued.reverse()).reverse();
+    const merged = this.newestFirst(stored, queued);
+    return (limit === undefined ? merged : merged.slice(0, limit)).reverse();
   }
 
   /**
@@ -204,7 +227,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
    * how many. Throws when the database refuses the delete, so the user sees that it failed.
    */
   reset(): number {
-    if (this.closed) return 0;
+    if (this.closed || this.refusedReadOnly('reset')) return 0;
     let stored: number;
     try {
       stored = this.store.deleteAll();
@@ -213,6 +236,7 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     }
     const deleted = stored + this.pending.rows.length;
     this.pending.clear();
+    this.unrecorded.clear();
     this.changed();
     return deleted;
   }
@@ -342,7 +366,8 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
 
   /** The scratch store holding exactly the queued rows (their queued updates folded in). */
   private scratchWithQueued(): RowStore {
-    this.scratch ??= this.memoryStore();
+    // Rewritten before every read: caching its time buckets would only cost.
+    this.scratch ??= this.memoryStore({ cacheBuckets: false });
     this.scratch.deleteAll();
     this.scratch.write({ inserts: this.pending.rows, updates: [] });
     return this.scratch;
@@ -357,7 +382,30 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     return [...queued, ...stored.filter((row) => !queuedIds.has(row.id))].sort((a, b) => b.ts - a.ts);
   }
 
+  private refusedReadOnly(what: string): boolean {
+    if (this.options.readOnly) this.log.error(`A read-only metrics recorder was asked to ${what}; ignored.`);
+    return this.options.readOnly === true;
+  }
+
+  private memory(): MetricsSnapshot['memory'] {
+    const usage = process.memoryUsage();
+    let models: ModelMemory[] = [];
+    try {
+      models = this.options.modelMemory?.() ?? [];
+    } catch (error) {
+      this.log.warn(`Reading the models' memory failed: ${describeError(error)}`);
+    }
+    return {
+      rssBytes: usage.rss,
+      heapUsedBytes: usage.heapUsed,
+      externalBytes: usage.external,
+      ...(models.length > 0 ? { models } : {}),
+    };
+  }
+
   private prune(): void {
+    // A reader (tandem report) must leave the file as it found it.
+    if (this.options.readOnly) return;
     const now = this.options.now();
     if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
     try {
@@ -385,9 +433,9 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
   }
 
   /** SQLite in memory; nothing at all when SQLite cannot run in this process. */
-  private memoryStore(): RowStore {
+  private memoryStore(options: { cacheBuckets?: boolean } = {}): RowStore {
     try {
-      return openMemoryRowStore({ maxRows: MEMORY_MAX_ROWS });
+      return openMemoryRowStore({ maxRows: MEMORY_MAX_ROWS, now: this.options.now, ...options });
     } catch (error) {
       this.log.warn(`SQLite cannot run in memory either (${describeError(error)}); request metrics are not kept.`);
       return new UnavailableRowStore();
@@ -451,7 +499,3 @@ function mergeById(stored: readonly RequestRow[], queued: readonly RequestRow[])
   return [...rows.values()];
 }
 
-function processMemory(): MetricsSnapshot['memory'] {
-  const usage = process.memoryUsage();
-  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external };
-}

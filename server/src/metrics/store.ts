@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { RequestRow } from '../protocol';
 import { migrate, type Migration } from '../storage/migrations';
 import { AggregateStatements, QUERY_WHERE, queryParams, type QueryParams } from './aggregateSql';
+import { BucketedAggregates } from './bucketedAggregates';
 import { columnOf, COLUMNS, columnValues, fromSelected, SELECT_LIST } from './columns';
 import type { RowQuery, RowStore, RowUpdate, StoredRequest, WriteBatch } from './rowStore';
 import type { StoreAggregate } from './tally';
@@ -108,6 +109,11 @@ const SELECT_ROW = `${SELECT_LIST}, prompt_trace AS promptTrace`;
 export interface SqliteRowStoreOptions {
   /** Keep at most this many rows (the newest): for a store in memory, which has no disk to fill. */
   maxRows?: number;
+  /** Keep the tallies of recent time buckets between aggregates (bucketedAggregates.ts); default
+   * true. Off for a store whose rows are all replaced before each read (the recorder's scratch). */
+  cacheBuckets?: boolean;
+  /** Clock for which buckets are over; default Date.now. */
+  now?: () => number;
 }
 
 export class SqliteRowStore implements RowStore {
@@ -117,6 +123,8 @@ export class SqliteRowStore implements RowStore {
   private readonly selectRecent: Database.Statement<[QueryParams & { limit: number }], Record<string, unknown>>;
   private readonly selectShadows: Database.Statement<[QueryParams], Record<string, unknown>>;
   private readonly aggregates: AggregateStatements;
+  private readonly buckets: BucketedAggregates | undefined;
+  private readonly selectTs: Database.Statement<[string], number>;
   private readonly deleteBefore: Database.Statement<[number]>;
   private readonly deleteEvery: Database.Statement<[]>;
   private readonly trimTo: Database.Statement<[number]>;
@@ -145,14 +153,33 @@ export class SqliteRowStore implements RowStore {
       `SELECT ${SELECT_ROW} FROM requests WHERE shadow_of IS NOT NULL AND ${QUERY_WHERE} ORDER BY ts ASC, rowid ASC`,
     );
     this.aggregates = new AggregateStatements(db);
+    this.selectTs = db.prepare('SELECT ts FROM requests WHERE id = ?').pluck() as unknown as Database.Statement<[string], number>;
+    this.buckets =
+      options.cacheBuckets === false
+        ? undefined
+        : new BucketedAggregates({
+            compute: (query) => this.aggregates.run(query),
+            computeBuckets: (query, bucketMs) => this.aggregates.runBuckets(query, bucketMs),
+            dataVersion: () => db.pragma('data_version', { simple: true }) as number,
+            now: options.now ?? Date.now,
+          });
     this.deleteBefore = db.prepare('DELETE FROM requests WHERE ts < ?');
     this.deleteEvery = db.prepare('DELETE FROM requests');
     this.trimTo = db.prepare(
       'DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests ORDER BY ts DESC, rowid DESC LIMIT -1 OFFSET ?)',
     );
     this.writeInTransaction = db.transaction((batch: WriteBatch) => {
-      for (const request of batch.inserts) this.insert.run(...insertValues(request));
-      for (const change of batch.updates) this.update.run(updateValues(change));
+      // The buckets of every row written, and of a row an insert replaces (a repeated id).
+      const touched: number[] = [];
+      for (const request of batch.inserts) {
+        if (this.buckets) touched.push(request.row.ts, ...this.tsOf(request.row.id));
+        this.insert.run(...insertValues(request));
+      }
+      for (const change of batch.updates) {
+        if (this.buckets) touched.push(...this.tsOf(change.id));
+        this.update.run(updateValues(change));
+      }
+      this.buckets?.touched(touched);
     });
   }
 
@@ -179,15 +206,24 @@ export class SqliteRowStore implements RowStore {
   }
 
   aggregate(query: RowQuery): StoreAggregate {
-    return this.aggregates.run(query);
+    return this.buckets ? this.buckets.aggregate(query) : this.aggregates.run(query);
   }
 
   deleteOlderThan(beforeMs: number): number {
-    return this.deleteBefore.run(beforeMs).changes;
+    const deleted = this.deleteBefore.run(beforeMs).changes;
+    if (deleted > 0) this.buckets?.deletedBefore(beforeMs);
+    return deleted;
   }
 
   deleteAll(): number {
+    this.buckets?.clear();
     return this.deleteEvery.run().changes;
+  }
+
+  /** The stored ts of row `id`: none when it is not stored. */
+  private tsOf(id: string): number[] {
+    const ts = this.selectTs.get(id);
+    return ts === undefined ? [] : [ts];
   }
 
   close(): void {
@@ -201,7 +237,7 @@ export class SqliteRowStore implements RowStore {
     this.insertedSinceTrim += inserted;
     if (this.insertedSinceTrim < Math.max(1, maxRows / 10)) return;
     this.insertedSinceTrim = 0;
-    this.trimTo.run(maxRows);
+    if (this.trimTo.run(maxRows).changes > 0) this.buckets?.clear();
   }
 }
 

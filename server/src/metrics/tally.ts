@@ -2,11 +2,15 @@
  * The intermediate form of the per-backend statistics: counts, sums and raw latency values of one
  * group of rows (backend × task). The store computes them in SQL (aggregateSql.ts holds every
  * definition, once); tallies from different row stores (the database and the rows still queued
- * for it) are merged here, and finished into the protocol's BackendStats. Nothing here looks at a
- * row: the only aggregation path is the SQL.
+ * for it) and of different time buckets (bucketedAggregates.ts) are merged here, and finished into
+ * the protocol's BackendStats. Nothing here looks at a row: the only aggregation path is the SQL.
+ *
+ * Latency values are kept as sorted runs (one per merged tally): a merge only adds runs, and the
+ * finish selects percentiles across them (percentiles.ts summarizeRuns) instead of sorting every
+ * value again.
  */
 import type { BackendId, BackendStats, BeforeRoutingStats, Task } from '../protocol';
-import { summarize } from './percentiles';
+import { mergeSortedRuns, summarizeRuns } from './percentiles';
 
 /** Counts and sums, named as the SQL in aggregateSql.ts names its columns. */
 export const COUNT_FIELDS = [
@@ -16,6 +20,9 @@ export const COUNT_FIELDS = [
   'cancelled',
   'fallbacks',
   'cacheHits',
+  'l1Hits',
+  'l2Hits',
+  'typingHits',
   'returned',
   'displayed',
   'accepted',
@@ -46,13 +53,21 @@ export const LATENCY_FIELDS = ['ttftMs', 'tpotMs', 'itlMs', 'e2eMs', 'decodeToke
 export type CountField = (typeof COUNT_FIELDS)[number];
 export type LatencyField = (typeof LATENCY_FIELDS)[number];
 
+/** Latency values of a tally: runs, each ascending and finite (percentiles.ts sortedFinite). */
+export type SortedRuns = Float64Array[];
+
 export type GroupTally = { backend: BackendId; task: Task; models: Set<string> } & Record<CountField, number> &
-  Record<LatencyField, number[]>;
+  Record<LatencyField, SortedRuns>;
+
+/** The before-routing counts that come from rows (`superseded` and `excluded` are process
+ * counters: unrecordedRequests.ts). */
+export const BEFORE_ROUTING_FIELDS = ['requests', 'cancelled', 'errors'] as const;
+export type RowBeforeRouting = Pick<BeforeRoutingStats, (typeof BEFORE_ROUTING_FIELDS)[number]>;
 
 /** What one row store yields for one window. */
 export interface StoreAggregate {
   groups: GroupTally[];
-  beforeRouting: BeforeRoutingStats;
+  beforeRouting: RowBeforeRouting;
   languages: string[];
 }
 
@@ -71,27 +86,39 @@ export function emptyAggregate(): StoreAggregate {
 export function mergeTally(into: GroupTally, more: GroupTally): GroupTally {
   for (const model of more.models) into.models.add(model);
   for (const field of COUNT_FIELDS) into[field] += more[field];
-  for (const field of LATENCY_FIELDS) for (const value of more[field]) into[field].push(value);
+  // The runs are shared, not copied: nothing changes a run once made.
+  for (const field of LATENCY_FIELDS) into[field].push(...more[field]);
   return into;
 }
 
-/** The groups of both, one per (backend, task); neither input is changed. */
-export function mergeAggregates(a: StoreAggregate, b: StoreAggregate): StoreAggregate {
+/** The same tally with each latency field as one run: what a cache keeps, so each later finish
+ * merges one run per cached span instead of one per bucket. */
+export function compactTally(tally: GroupTally): GroupTally {
+  const compact = { ...tally, models: new Set(tally.models) };
+  for (const field of LATENCY_FIELDS) compact[field] = [mergeSortedRuns(tally[field])];
+  return compact;
+}
+
+/** The groups of all, one per (backend, task); no input is changed. */
+export function mergeAggregates(...aggregates: StoreAggregate[]): StoreAggregate {
   const groups = new Map<string, GroupTally>();
-  for (const group of [...a.groups, ...b.groups]) {
-    const key = `${group.backend}\u0000${group.task}`;
-    const into = groups.get(key) ?? emptyTally(group.backend, group.task);
-    groups.set(key, mergeTally(into, group));
+  const beforeRouting = emptyAggregate().beforeRouting;
+  const languages = new Set<string>();
+  for (const aggregate of aggregates) {
+    for (const group of aggregate.groups) {
+      const key = `${group.backend}\u0000${group.task}`;
+      const into = groups.get(key) ?? emptyTally(group.backend, group.task);
+      groups.set(key, mergeTally(into, group));
+    }
+    for (const field of BEFORE_ROUTING_FIELDS) beforeRouting[field] += aggregate.beforeRouting[field];
+    for (const language of aggregate.languages) languages.add(language);
   }
-  return {
-    groups: [...groups.values()],
-    beforeRouting: {
-      requests: a.beforeRouting.requests + b.beforeRouting.requests,
-      cancelled: a.beforeRouting.cancelled + b.beforeRouting.cancelled,
-      errors: a.beforeRouting.errors + b.beforeRouting.errors,
-    },
-    languages: [...new Set([...a.languages, ...b.languages])].sort(),
-  };
+  return { groups: [...groups.values()], beforeRouting, languages: [...languages].sort() };
+}
+
+/** The aggregate with every tally compacted (compactTally). */
+export function compactAggregate(aggregate: StoreAggregate): StoreAggregate {
+  return { ...aggregate, groups: aggregate.groups.map(compactTally) };
 }
 
 export interface FinishedStats {
@@ -131,13 +158,14 @@ function finishTally(tally: GroupTally, task: Task | 'all', showEvents: boolean)
     cancelled: tally.cancelled,
     fallbacks: tally.fallbacks,
     cacheHits: tally.cacheHits,
+    cacheHitsByTier: { l1: tally.l1Hits, l2: tally.l2Hits, typing: tally.typingHits },
     cacheHitRate: ratio(tally.cacheHits, tally.requests),
-    ttftMs: summarize(tally.ttftMs),
-    tpotMs: summarize(tally.tpotMs),
-    itlMs: summarize(tally.itlMs),
-    e2eMs: summarize(tally.e2eMs),
-    decodeTokensPerSecond: summarize(tally.decodeTokensPerSecond),
-    promptTokensPerSecond: summarize(tally.promptTokensPerSecond),
+    ttftMs: summarizeRuns(tally.ttftMs),
+    tpotMs: summarizeRuns(tally.tpotMs),
+    itlMs: summarizeRuns(tally.itlMs),
+    e2eMs: summarizeRuns(tally.e2eMs),
+    decodeTokensPerSecond: summarizeRuns(tally.decodeTokensPerSecond),
+    promptTokensPerSecond: summarizeRuns(tally.promptTokensPerSecond),
     returned: tally.returned,
     shown,
     accepted: tally.accepted,

@@ -1,5 +1,6 @@
 /** What the services need from the metrics side. */
 import type { MetricsSnapshot, MetricsSnapshotParams, Outcome, RequestRow } from '../protocol';
+import type { UnrecordedKind } from './unrecordedRequests';
 
 export interface RequestText {
   prompt: string;
@@ -32,6 +33,9 @@ export interface MetricsRecorder {
   /** Later outcome of a shown completion (accepted, partial, rejected): `update` of those two fields. */
   updateOutcome(id: string, outcome: Outcome, acceptedChars?: number): void;
   snapshot(params?: MetricsSnapshotParams): MetricsSnapshot;
+  /** A completion request that ends without a row (unrecordedRequests.ts): counted, not
+   * recorded. Optional so that recorders of tests need not count. */
+  countUnrecorded?(kind: UnrecordedKind, language: string): void;
   /** Called (throttled by the caller) when rows change. */
   onDidChange(listener: () => void): () => void;
   close(): void;

@@ -19,7 +19,7 @@ import { standinRecord } from './support/standinRecord';
 /* eslint-disable @typescript-eslint/no-explicit-any -- the fake is untyped JS by design */
 const { vscode, fake, extension } = loadExtensionWithFakeVscode();
 
-const { workDir, recordsOf } = standinRecord('tandem-client-test-');
+const { workDir, recordsOf, use: recordServers } = standinRecord('tandem-client-test-');
 
 const until = (what: string, condition: () => boolean): Promise<void> => untilCondition(what, condition, fake.log);
 
@@ -49,6 +49,7 @@ describe('Tandem client against a stand-in server', () => {
   let context: any;
 
   before(() => {
+    recordServers();
     fake.config['tandem.routing.policy'] = 'local';
     fake.config['tandem.completion.maxTokens'] = 64;
     context = fakeExtensionContext(vscode, join(workDir, 'globalStorage'), join(__dirname, 'support', 'standinServer.cjs'));
@@ -68,6 +69,7 @@ describe('Tandem client against a stand-in server', () => {
       'tandem.explainSelection',
       'tandem.openPerformancePanel',
       'tandem.restartServer',
+      'tandem.runBenchmark',
       'tandem.setOffloadApiKey',
       'tandem.showLog',
     ]);
@@ -105,7 +107,12 @@ describe('Tandem client against a stand-in server', () => {
     fake.documents.push(document);
     fake.didOpenTextDocument.fire(document);
     const position = new vscode.Position(1, 4);
-    const list = await provider().provideInlineCompletionItems(document, position, { triggerKind: 1, selectedCompletionInfo: undefined }, token());
+    const list = await provider().provideInlineCompletionItems(
+      document,
+      position,
+      { triggerKind: 1, selectedCompletionInfo: undefined },
+      token(),
+    );
     assert.ok(list instanceof vscode.InlineCompletionList, 'the server answered with a list');
     const items = list.items;
     assert.equal(items.length, 1);
@@ -195,12 +202,33 @@ describe('Tandem client against a stand-in server', () => {
     const data = panel.posted.find((message: any) => message.type === 'panel/data').data;
     assert.equal(data.snapshot.backends[0].backend, 'local');
     assert.equal(data.rows[0].outcome, 'accepted');
-    assert.equal(data.totalRows, 1);
+    assert.equal(data.rowsLimit, 20_000);
     const params = recordsOf('metricsSnapshot').at(-1);
     assert.equal(params.task, 'completion');
-    assert.equal(params.recent, 0);
+    assert.equal(params.recent, 50, 'the recent table comes with the snapshot');
     assert.ok(Math.abs(Date.now() - 3_600_000 - params.sinceMs) < 60_000, 'the last hour');
-    assert.deepEqual(recordsOf('metricsRows').at(-1), params);
+    // The charts' rows: the same window and filters, only the newest 20,000 (read newest first).
+    const { recent: _recent, ...window } = params;
+    assert.deepEqual(recordsOf('metricsRows').at(-1), { ...window, limit: 20_000 });
+    // The auto routing table travels with the status.
+    const routing = panel.posted.filter((message: any) => message.type === 'panel/status').at(-1).routing;
+    assert.equal(routing.policy, 'auto');
+    assert.equal(routing.learned.buckets[0].pick, 'local');
+  });
+
+  it('reads nothing for a hidden panel, and catches up with rows when it is shown again', async () => {
+    const panel = fake.panels.find((candidate: any) => candidate.viewType === 'tandem.performance');
+    const fetches = () => recordsOf('metricsSnapshot').length;
+    const rowReads = () => recordsOf('metricsRows').length;
+    panel.setVisible(false);
+    const before = { fetches: fetches(), rows: rowReads() };
+    // What the page sends on a filter change and what a metrics change triggers alike stop here.
+    panel.sendFromWebview({ type: 'panel/refresh', filters: { range: '24h' } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual({ fetches: fetches(), rows: rowReads() }, before);
+    panel.setVisible(true);
+    await until('a fetch after being shown', () => rowReads() > before.rows);
+    assert.equal(fetches(), before.fetches + 1);
   });
 
   it('exports the rows through a save dialog, and resets only after the modal warning is confirmed', async () => {
@@ -249,7 +277,10 @@ describe('Tandem client against a stand-in server', () => {
     await vscode.commands.executeCommand('tandem.setOffloadApiKey');
     assert.equal(fake.lastInputBox.password, true);
     await until('a restart with the key', () => recordsOf('initialize').some((init) => init.offloadApiKeyFromEnv === 'sk-test-key'));
-    assert.ok(recordsOf('initialize').every((init) => init.offloadApiKeyInOptions === undefined), 'never in initializationOptions');
+    assert.ok(
+      recordsOf('initialize').every((init) => init.offloadApiKeyInOptions === undefined),
+      'never in initializationOptions',
+    );
     await until('the new status', () => /offload \(standin-offload\): ready/.test(statusItem().tooltip));
     assert.ok(!fake.log.some((line: string) => line.includes('sk-test-key')), 'the key is not in the log');
     assert.ok(!('tandem.offload.apiKey' in fake.config));

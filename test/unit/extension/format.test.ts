@@ -30,6 +30,12 @@ describe('format', () => {
     assert.equal(formatUsd(0), '$0');
     assert.equal(formatUsd(0.00042), '$0.0004');
     assert.equal(formatUsd(1.5), '$1.50');
+    // One rule for zero: only nothing charged reads "$0"; a cost too small for four decimals is
+    // not shown as a zero.
+    assert.equal(formatUsd(0.00001), '<$0.0001');
+    assert.equal(formatUsd(0.00005), '$0.0001');
+    assert.equal(formatUsd(-0.0042), '-$0.0042');
+    assert.equal(formatUsd(-0), '$0');
     assert.equal(formatCount(1234567), '1,234,567');
     assert.equal(formatCount(12), '12');
   });

@@ -2,16 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { latencyHistogram, latencyOverTime, latencyVsPrompt, qualityOverTime } from '../../../webview/panel/chartData';
+import { RECENT_LIMIT } from '../../../webview/panel/recentModel';
 import { filtersToParams, rowMatches, snapshotKey } from '../../../webview/shared/panelFilters';
 import { CSV_HEADER, exportFileName, rowsToCsv, rowsToJson } from '../../../webview/shared/rowsExport';
 import { requestRow } from '../extension/snapshotFixtures';
 
 describe('panel filters', () => {
-  it('become snapshot params: a window from now, only the filters set, no recent rows', () => {
-    assert.deepEqual(filtersToParams({ range: '1h' }, 10_000_000), { sinceMs: 10_000_000 - 3_600_000, recent: 0 });
+  it('become snapshot params: a window from now, only the filters set, the recent table\'s rows', () => {
+    assert.deepEqual(filtersToParams({ range: '1h' }, 10_000_000), { sinceMs: 10_000_000 - 3_600_000, recent: RECENT_LIMIT });
+    assert.equal(RECENT_LIMIT, 50);
     assert.deepEqual(filtersToParams({ range: 'all', task: 'explain', backend: 'offload', language: 'go' }, 5), {
       sinceMs: 0,
-      recent: 0,
+      recent: RECENT_LIMIT,
       task: 'explain',
       backend: 'offload',
       language: 'go',

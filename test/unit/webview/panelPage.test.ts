@@ -1,7 +1,9 @@
 /**
  * The performance panel's page script in a DOM (jsdom), as VS Code's webview runs it: the
  * handshake with the saved filters, the statistics table (a stable textual snapshot), the four
- * uPlot charts, the recent requests, filters, export, reset, and the empty and server-down states.
+ * uPlot charts, the recent requests, filters, export, reset, the empty and server-down states,
+ * the charts' rows kept between snapshots (the host reads them less often), and the auto routing
+ * table from the server status.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -65,7 +67,7 @@ const CHART_IDS = ['chart-latency-time', 'chart-latency-histogram', 'chart-laten
 
 function data(overrides: Parameters<typeof bothBackendsSnapshot>[0] = {}) {
   const rows = bothBackendsRows();
-  return { type: 'panel/data', data: { snapshot: bothBackendsSnapshot(overrides), rows, totalRows: rows.length } };
+  return { type: 'panel/data', data: { snapshot: bothBackendsSnapshot(overrides), rows } };
 }
 
 describe('performance panel page (webview)', () => {
@@ -98,6 +100,7 @@ describe('performance panel page (webview)', () => {
     const notes = [...doc.querySelectorAll('#notes li')].map((li) => li.textContent);
     assert.deepEqual(notes, [
       'Before routing: 12 requests ended before a backend was chosen (12 cancelled, 0 errors).',
+      'Superseded: 40 completion requests since the server started were replaced by a newer keystroke while waiting out the debounce (no work was done for them, no row kept).',
       'Cache lookups since the server started: 18% hits — memory 20 (13%), disk 2 (1.3%), typing-along 5 (3.3%); misses 123.',
       "Server memory: 220 MB resident, 81 MB JavaScript heap, 12 MB external buffers (the resident figure includes the local model's worker thread).",
     ]);
@@ -195,7 +198,7 @@ describe('performance panel page (webview)', () => {
 
   it('shows the empty state with no requests, and charts say so instead of drawing', async () => {
     const { dom } = await openWebviewPage();
-    hostSends(dom, { type: 'panel/data', data: { snapshot: snapshot(), rows: [], totalRows: 0 } });
+    hostSends(dom, { type: 'panel/data', data: { snapshot: snapshot(), rows: [] } });
     const doc = dom.window.document;
     assert.equal(doc.getElementById('empty')!.hidden, false);
     assert.match(doc.getElementById('empty')!.textContent ?? '', /No requests yet/);
@@ -218,9 +221,122 @@ describe('performance panel page (webview)', () => {
     const { dom } = await openWebviewPage();
     const row = bothBackendsRows()[0]!;
     const evil = { ...row, model: '<img src=x onerror=alert(1)>', errorClass: '<b>boom</b>' };
-    hostSends(dom, { type: 'panel/data', data: { snapshot: bothBackendsSnapshot(), rows: [evil], totalRows: 1 } });
+    hostSends(dom, { type: 'panel/data', data: { snapshot: bothBackendsSnapshot(), rows: [evil] } });
     const doc = dom.window.document;
     assert.equal(doc.querySelectorAll('#recent img, #recent b').length, 0);
     assert.match(doc.querySelector('#recent tbody')!.textContent ?? '', /<img src=x onerror=alert\(1\)>/);
   });
+
+  it('counts the window\'s requests from the snapshot, and says when the charts show only the newest', async () => {
+    const { dom } = await openWebviewPage();
+    const doc = dom.window.document;
+    // 120 local + 40 offload + 12 before routing.
+    hostSends(dom, data());
+    assert.match(doc.getElementById('generated')!.textContent ?? '', /; 172 requests; updated /);
+    const rows = bothBackendsRows();
+    hostSends(dom, { type: 'panel/data', data: { snapshot: bothBackendsSnapshot(), rows, rowsLimit: rows.length } });
+    assert.match(doc.getElementById('generated')!.textContent ?? '', /; 172 requests \(charts show the newest 25\); updated /);
+  });
+
+  it('keeps its charts when the host sends a snapshot without rows, and takes the newest outcomes from it', async () => {
+    const { dom } = await openWebviewPage();
+    const doc = dom.window.document;
+    hostSends(dom, data());
+    const chart = doc.querySelector('#chart-latency-time .uplot');
+    assert.ok(chart);
+    const newest = bothBackendsRows().find((row) => row.id === 'offload-11')!;
+    const later = { ...newest, outcome: 'accepted' as const, acceptedChars: 9 };
+    const fresh = bothBackendsSnapshot({ recent: [later], generatedAt: 1_700_000_200_000 });
+    hostSends(dom, { type: 'panel/data', data: { snapshot: fresh } });
+    assert.equal(doc.querySelector('#chart-latency-time .uplot'), chart, 'the chart was not redrawn');
+    for (const id of CHART_IDS) assert.equal(doc.getElementById(id)!.querySelectorAll('.uplot').length, 1, `${id} still drawn`);
+    const recent = [...doc.querySelectorAll('#recent tbody tr')];
+    assert.equal(recent.length, 25, 'the kept rows, one replaced by its newer copy');
+    const offload11 = recent.filter((row) => /qwen2\.5-coder-7b/.test(row.textContent ?? '') && /accepted/.test(row.textContent ?? ''));
+    assert.equal(offload11.length, 1, 'the snapshot\'s copy of the row, with its verdict');
+    assert.match(doc.getElementById('generated')!.textContent ?? '', /172 requests/);
+    // New rows replace the kept ones and redraw.
+    hostSends(dom, { type: 'panel/data', data: { snapshot: fresh, rows: bothBackendsRows().slice(0, 4) } });
+    assert.notEqual(doc.querySelector('#chart-latency-time .uplot'), chart);
+  });
+
+  it('shows the auto routing table from the status: per bucket the estimates and the pick', async () => {
+    const { dom } = await openWebviewPage();
+    const doc = dom.window.document;
+    assert.equal(doc.getElementById('auto-routing')!.hidden, true, 'hidden until the status reports it');
+    hostSends(dom, { type: 'panel/status', status: { headline: 'Policy auto', tone: 'ok' }, routing: ROUTING });
+    assert.equal(doc.getElementById('auto-routing')!.hidden, false);
+    assert.equal(doc.getElementById('routing-empty')!.hidden, true);
+    assert.equal(
+      tableText(doc.getElementById('routing')!),
+      [
+        'Task | Language | Lines | Prompt | Backend | Evidence | TTFT p50 | E2E p50 | Useful | Failures | Cost / request | Auto picks now',
+        'completion | python | multi-line | ≤1024 | local | 4.5 | 41 ms | 92 ms | 6.0% | 1.2% | $0 | offload',
+        'offload | 3.2 | 1.20 s | 2.61 s | 34% | 5.0% | $0.0003',
+        'explain | go | explain | ≤256 | offload | 1.0 | 300 ms | 900 ms | 25% | 4.8% | $0.0001 | offload (fixed rule)',
+      ].join('\n'),
+    );
+    const pick = doc.querySelector('#routing td.pick') as HTMLElement;
+    assert.equal(pick.title, 'auto: offload (p50 E2E 2607 ms, useful 34 %; local: p50 E2E 92 ms, useful 6 %)');
+    assert.equal(pick.getAttribute('rowspan'), '2');
+    assert.deepEqual(
+      [...doc.querySelectorAll('#routing tbody tr.picked')].map((row) => row.className),
+      ['backend-offload picked', 'backend-offload picked'],
+    );
+  });
+
+  it('says why the auto routing table is empty, and hides it when the server says nothing', async () => {
+    const { dom } = await openWebviewPage();
+    const doc = dom.window.document;
+    const message = () => (doc.getElementById('routing-empty')!.hidden ? '' : doc.getElementById('routing-empty')!.textContent);
+    const send = (routing: unknown) => hostSends(dom, { type: 'panel/status', status: { headline: 'x', tone: 'ok' }, routing });
+    send({ policy: 'auto', learned: { use: 'on', objective: 'balanced', buckets: [] } });
+    assert.equal(message(), 'Auto has not measured anything yet (objective balanced): its estimates appear after the first requests.');
+    assert.equal(doc.getElementById('routing')!.hidden, true);
+    send({ policy: 'local', learned: { use: 'policy', objective: 'balanced', buckets: [] } });
+    assert.equal(message(), 'Policy is local: auto routing is not in use.');
+    send({ policy: 'auto', learned: { use: 'objective-fixed', objective: 'fixed', buckets: [] } });
+    assert.match(message() ?? '', /^Objective "fixed": auto follows the fixed rule/);
+    send(ROUTING);
+    assert.equal(message(), '');
+    assert.equal(doc.getElementById('routing')!.hidden, false);
+    send(undefined);
+    assert.equal(doc.getElementById('auto-routing')!.hidden, true, 'server down or an older server: no table');
+  });
 });
+
+/** Two buckets: one where learning moved multi-line completions, one the fixed rule decides. */
+const ROUTING = {
+  policy: 'auto',
+  learned: {
+    use: 'on',
+    objective: 'balanced',
+    buckets: [
+      {
+        bucket: 'completion/python/multi-line/≤1024',
+        task: 'completion',
+        language: 'python',
+        shape: 'multi-line',
+        promptSize: '≤1024',
+        pick: 'offload',
+        pickReason: 'auto: offload (p50 E2E 2607 ms, useful 34 %; local: p50 E2E 92 ms, useful 6 %)',
+        learnedPick: true,
+        backends: [
+          { backend: 'local', evidence: 4.5, ttftP50Ms: 41, e2eP50Ms: 92, useful: 0.06, failure: 0.012, costUsd: 0 },
+          { backend: 'offload', evidence: 3.2, ttftP50Ms: 1200, e2eP50Ms: 2607, useful: 0.34, failure: 0.05, costUsd: 0.00031 },
+        ],
+      },
+      {
+        bucket: 'explain/go/explain/≤256',
+        task: 'explain',
+        language: 'go',
+        shape: 'explain',
+        promptSize: '≤256',
+        pick: 'offload',
+        pickReason: 'fixed rule: offload (offload not measured recently in this bucket)',
+        learnedPick: false,
+        backends: [{ backend: 'offload', evidence: 1, ttftP50Ms: 300, e2eP50Ms: 900, useful: 0.25, failure: 0.0476, costUsd: 0.00012 }],
+      },
+    ],
+  },
+};

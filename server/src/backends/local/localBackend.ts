@@ -6,7 +6,7 @@
  * through status(), and a failed load is remembered as a ModelLoadError that names the path.
  * Aborting a request sets its shared abort flag, which the worker reads between decoding steps.
  */
-import type { BackendStatus, Task } from '../../protocol';
+import type { BackendStatus, ModelMemory, Task } from '../../protocol';
 import type { FimTemplateId, TandemConfig } from '../../config';
 import { silentLogger, type Logger } from '../../logger';
 import {
@@ -21,6 +21,7 @@ import {
   type GenerateRequest,
 } from '../backend';
 import { ChunkChannel } from './chunkChannel';
+import { LoadMemory } from './loadMemory';
 import { TASKS, computeStatus, errorOf, modelName, type TaskModelState } from './loadState';
 import { defaultHubCacheDir, defaultModelsRoot, guessFimTemplate, resolveModelLocation, type ModelLocation } from './modelLocation';
 import { readTrainedContext } from './modelFiles';
@@ -59,6 +60,7 @@ export class LocalBackend implements Backend {
   private readonly states: Record<Task, TaskModelState>;
   private readonly log: Logger;
   private readonly loadWaiters: Array<() => void> = [];
+  private readonly loadMemory = new LoadMemory();
   private connection: Connection | undefined;
   private workerProblem: string | undefined;
   private disposed = false;
@@ -106,6 +108,11 @@ export class LocalBackend implements Backend {
       tokens = this.trainedWindow ??= readTrainedContext(state.location.path) ?? 0;
     }
     return tokens ? Math.floor(Math.max(tokens - ANSWER_ROOM_TOKENS, tokens / 2) * CHARS_PER_TOKEN) : undefined;
+  }
+
+  /** Each loaded model's memory as measured at load (snapshot `memory.models`). */
+  modelMemory(): ModelMemory[] {
+    return this.loadMemory.all();
   }
 
   /** What the worker reported when the task's model finished loading (undefined before). */
@@ -355,6 +362,11 @@ export class LocalBackend implements Backend {
   }
 
   private setState(task: Task, state: TaskModelState): void {
+    // Memory as measured at load: from the start of a load to the worker's `loaded` (loadMemory.ts).
+    const before = this.states[task].phase;
+    if (state.phase === 'loading' && before !== 'loading') this.loadMemory.loadStarted(task);
+    else if (state.phase === 'ready' && before !== 'ready') this.loadMemory.loaded(task, state.info.name);
+    else if (state.phase !== 'loading' && state.phase !== 'ready') this.loadMemory.failed(task);
     this.states[task] = state;
     this.wakeLoadWaiters();
     this.options.onStatusChange?.(this.status());

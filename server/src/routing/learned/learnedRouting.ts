@@ -204,6 +204,33 @@ export class LearnedRouting {
     return { backend: exploit.backend, explored: false, reason };
   }
 
+  /**
+   * What `choose` would pick now if it did not explore, for the panel's "would pick now": no
+   * side effects (no decision counted towards the exploration rate, no evidence created, no
+   * random draw). Undefined where `choose` leaves the decision to the fixed rule: fewer than two
+   * candidates, or the fixed rule's choice (the first) not measured recently.
+   */
+  peek(bucket: string, candidates: readonly BackendId[]): { backend: BackendId; reason: string } | undefined {
+    if (candidates.length < 2) return undefined;
+    const now = this.options.now();
+    const views = candidates.map((backend) => this.view(bucket, backend, now, false));
+    if ((views[0] as CandidateView).estimate === undefined) return undefined;
+    // The same exploitation as `choose` (a unit test holds the two together).
+    const known = views.filter((view) => view.estimate !== undefined);
+    const greedy = best(
+      known.filter((view) => this.withinLimits(view)),
+      (view) => utility(this.options.objective, view.estimate as Estimate),
+    );
+    const unmeasured = views.find((view) => view.estimate === undefined);
+    const exploit = greedy ?? unmeasured ?? fastest(known);
+    const reason = greedy
+      ? `auto: ${exploit.backend} (${describe(exploit)}${compare(exploit, views)})`
+      : unmeasured
+        ? `auto: ${exploit.backend} (${(known[0] as CandidateView).backend} over the limits: ${describe(known[0] as CandidateView)}; ${exploit.backend} not measured recently)`
+        : `auto: ${exploit.backend} (every backend over the limits; lowest TTFT: ${describe(exploit)})`;
+    return { backend: exploit.backend, reason };
+  }
+
   /** The current estimates, for the panel. */
   estimates(): BackendEstimate[] {
     const now = this.options.now();
@@ -266,8 +293,11 @@ export class LearnedRouting {
     if (this.recentDecisions.length > EXPLORATION_WINDOW) this.explored -= this.recentDecisions.shift() ?? 0;
   }
 
-  private view(bucket: string, backend: BackendId, now: number): CandidateView {
-    const evidence = this.of(bucket, backend);
+  /** `create` false: a backend without evidence is read as a fresh one, not stored (peek). */
+  private view(bucket: string, backend: BackendId, now: number, create = true): CandidateView {
+    const evidence = create
+      ? this.of(bucket, backend)
+      : (this.evidence.get(`${bucket}\u0000${backend}`) ?? new BackendEvidence(this.options.halfLifeMs, this.options.usefulHalfLifeMs));
     const e2eP50Ms = evidence.e2e.quantile(0.5, now);
     const fresh = now - (evidence.e2e.lastAt() ?? Number.NEGATIVE_INFINITY) <= this.options.halfLifeMs;
     const known = fresh && evidence.e2e.weight(now) >= MIN_EVIDENCE && e2eP50Ms !== undefined;
