@@ -9,6 +9,7 @@ export const CommandIds = {
   clearOffloadApiKey: 'tandem.clearOffloadApiKey',
   restartServer: 'tandem.restartServer',
   showLog: 'tandem.showLog',
+  runBenchmark: 'tandem.runBenchmark',
   /** Internal: the command on every inline completion item, run by VS Code after a full accept. */
   didAcceptCompletion: 'tandem.didAcceptCompletion',
 } as const;

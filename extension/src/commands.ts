@@ -3,6 +3,7 @@
  * why it cannot, whether or not the language server is running.
  */
 import * as vscode from 'vscode';
+import type { BenchmarkRunner } from './benchmarkCommand';
 import { CommandIds } from './commandIds';
 import type { ExplainView } from './explainView';
 import type { TandemInlineCompletionProvider } from './inlineCompletionProvider';
@@ -19,6 +20,7 @@ export interface CommandDependencies {
   explainView: ExplainView;
   performancePanel: PerformancePanel;
   completions: TandemInlineCompletionProvider;
+  benchmark: BenchmarkRunner;
 }
 
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
@@ -30,6 +32,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     [CommandIds.clearOffloadApiKey]: () => clearOffloadApiKey(deps),
     [CommandIds.restartServer]: () => restartServer(deps),
     [CommandIds.showLog]: () => deps.output.show(true),
+    [CommandIds.runBenchmark]: () => deps.benchmark.run(),
     [CommandIds.didAcceptCompletion]: (data: unknown) => deps.completions.handleAcceptCommand(data),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));

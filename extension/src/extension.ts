@@ -3,6 +3,7 @@
  * starts it, forwards completions and explanations, and shows status and metrics.
  */
 import * as vscode from 'vscode';
+import { BenchmarkRunner } from './benchmarkCommand';
 import { CommandIds } from './commandIds';
 import { registerCommands } from './commands';
 import { ExplainView } from './explainView';
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     performancePanel,
     new TandemStatusBarItem(client, CommandIds.openPerformancePanel),
     inlineProvider,
-    ...registerCommands({ client, output, apiKeys, explainView, performancePanel, completions }),
+    ...registerCommands({ client, output, apiKeys, explainView, performancePanel, completions, benchmark: new BenchmarkRunner(context, output, apiKeys) }),
   );
 
   // Not awaited: activation must not wait for the server; a failure shows in the status bar

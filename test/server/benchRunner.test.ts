@@ -31,7 +31,8 @@ describe('tandem bench --quick (bundled model + fake offload server)', () => {
     process.env.TANDEM_OFFLOAD_URL = server.baseUrl;
     console.log = (...args: unknown[]) => void logged.push(args.join(' '));
     try {
-      exitCode = await benchMain(['--quick', '--out', join(dir, 'run'), '--db', join(dir, 'bench.db')]);
+      // stress, cache and quality: test/server/benchScenarios.test.ts, on shorter plans.
+      exitCode = await benchMain(['--quick', '--scenario', 'latency,throughput,memory,cost', '--out', join(dir, 'run'), '--db', join(dir, 'bench.db')]);
     } finally {
       console.log = saved.log;
       if (saved.url === undefined) delete process.env.TANDEM_OFFLOAD_URL;

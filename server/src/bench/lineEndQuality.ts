@@ -21,7 +21,8 @@ export interface LineEndScores {
   cases: number;
   /** Suggestions shown at all (non-empty). */
   shown: number;
-  /** Suggestions that start with the line break (a next line, not text glued onto this one). */
+  /** Suggestions that start with the line break (a next line, not text glued onto this one);
+   * for FIM holes (measureFimHoles): suggestions whose first line holds code. */
   nextLine: number;
   exactMatch: number;
   editSimilarity: number;
@@ -78,6 +79,56 @@ export async function measureLineEnds(client: TandemLspClient, files: readonly H
     const suggestion = typeof insert === 'string' ? insert : (insert?.value ?? '');
     const language = (perLanguage[testCase.file.language] ??= emptyScores());
     for (const scores of [total, language]) score(scores, suggestion, testCase.reference);
+  }
+  for (const scores of [total, ...Object.values(perLanguage)]) finish(scores);
+  return { total, perLanguage };
+}
+
+/**
+ * Fill in the middle through the LSP path: a sampled line's code is removed (its indentation
+ * kept, the cursor after it) with the rest of the file left in place, as when a developer fills
+ * a gap between written lines. The suggestion's first line is scored against the removed code.
+ */
+export function fimHoleCases(files: readonly HeldoutFile[], options: LineEndOptions): LineEndCase[] {
+  const random = seededRandom(options.seed + 1);
+  return files.flatMap((file) => {
+    const lines = file.text.split('\n');
+    const candidates = lines.map((_, line) => line).filter((line) => line >= 10 && (lines[line] ?? '').trim().length >= 2);
+    return sampleSorted(candidates, options.casesPerFile, random).map((line) => {
+      const whole = lines[line] ?? '';
+      const indent = whole.slice(0, whole.length - whole.trimStart().length);
+      return {
+        file,
+        text: [...lines.slice(0, line), indent, ...lines.slice(line + 1)].join('\n'),
+        line,
+        character: indent.length,
+        reference: whole.trim(),
+      };
+    });
+  });
+}
+
+export async function measureFimHoles(client: TandemLspClient, files: readonly HeldoutFile[], options: LineEndOptions): Promise<LineEndReport> {
+  const perLanguage: Record<string, LineEndScores> = {};
+  const total = emptyScores();
+  const opened = new Set<string>();
+  for (const testCase of fimHoleCases(files, options)) {
+    const uri = `file:///tandem-fim-holes/${testCase.file.name}`;
+    if (opened.has(uri)) await client.change(uri, testCase.text);
+    else await client.open(uri, testCase.file.language, testCase.text);
+    opened.add(uri);
+    const items = await client.complete(uri, testCase.line, testCase.character).result;
+    const insert = items[0]?.insertText;
+    const suggestion = typeof insert === 'string' ? insert : (insert?.value ?? '');
+    const predicted = suggestion.split('\n')[0] ?? '';
+    const language = (perLanguage[testCase.file.language] ??= emptyScores());
+    for (const scores of [total, language]) {
+      scores.cases += 1;
+      if (suggestion.trim() !== '') scores.shown += 1;
+      if (predicted.trim() !== '') scores.nextLine += 1;
+      if (exactMatch(predicted, testCase.reference)) scores.exactMatch += 1;
+      scores.editSimilarity += editSimilarity(predicted, testCase.reference);
+    }
   }
   for (const scores of [total, ...Object.values(perLanguage)]) finish(scores);
   return { total, perLanguage };

@@ -12,7 +12,7 @@ import { OFFLOAD_API_KEY_ENV, type BackendId } from '../../protocol';
 import { storeRun } from './benchDb';
 import { compareReports, DEFAULT_COMPARE, formatComparisons } from './compare';
 import { FULL_PLANS, QUICK_PLANS } from './plans';
-import { terminalProgress } from './progress';
+import { lineProgress, terminalProgress } from './progress';
 import { renderReportHtml } from './reportHtml';
 import { reportProblems } from './reportSchema';
 import { SCENARIOS, type BenchReport, type ScenarioName } from './reportTypes';
@@ -20,7 +20,8 @@ import { runBench } from './runBench';
 
 const USAGE = `Usage: tandem bench [options]            (npm run bench -- [options])
   --quick                  a small subset of every scenario (minutes, not an hour)
-  --scenario NAME          latency, throughput, memory, cost (repeatable or a comma list; default all)
+  --scenario NAME          latency, throughput, memory, stress, cache, quality, cost, engines
+                           (repeatable or a comma list; default all)
   --backend ID             local, offload (repeatable; default local, plus offload when
                            TANDEM_OFFLOAD_URL is set; TANDEM_OFFLOAD_MODEL, ${OFFLOAD_API_KEY_ENV})
   --out DIR                report folder (default reports/bench/<timestamp>)
@@ -31,6 +32,7 @@ const USAGE = `Usage: tandem bench [options]            (npm run bench -- [optio
   --seed N                 Poisson arrivals and bootstrap seed (default 1234)
   --settings JSON          Tandem settings merged over the defaults (model, dtype, threads, prices)
   --fixtures DIR           held-out sources prompts are cut from (default test/fixtures/heldout)
+  --progress-lines         progress as "progress <phase> <done>/<planned>" lines on stderr (for programs)
   --compare A.json B.json  B against A with bootstrap intervals; exit 1 on a regression
   --threshold PCT          --compare: smallest shift flagged (default ${DEFAULT_COMPARE.thresholdPct})
   Other benchmarks: tandem bench overhead | kv-reuse | line-ends`;
@@ -53,6 +55,7 @@ export async function benchMain(argv: string[]): Promise<number> {
         seed: { type: 'string', default: '1234' },
         settings: { type: 'string', default: '{}' },
         fixtures: { type: 'string' },
+        'progress-lines': { type: 'boolean', default: false },
         compare: { type: 'string' },
         threshold: { type: 'string', default: String(DEFAULT_COMPARE.thresholdPct) },
         help: { type: 'boolean', short: 'h', default: false },
@@ -94,6 +97,7 @@ interface RunFlags {
   seed: string;
   settings: string;
   fixtures?: string;
+  'progress-lines': boolean;
 }
 
 async function runMain(values: RunFlags): Promise<number> {
@@ -131,7 +135,7 @@ async function runMain(values: RunFlags): Promise<number> {
     config,
     ...(apiKey ? { apiKey } : {}),
     ...(values.fixtures ? { fixturesDir: resolve(values.fixtures) } : {}),
-    progress: terminalProgress(),
+    progress: values['progress-lines'] ? lineProgress() : terminalProgress(),
   });
   writeReports(report, outDir);
   storeRun(dbPath, report, outDir);

@@ -43,3 +43,33 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     },
   };
 }
+
+/**
+ * Progress as plain lines for a program reading the pipe (VS Code's `Tandem: Run Benchmark`):
+ * `progress <label> <count>/<total>` at a phase's start and at most every `intervalMs` after.
+ */
+export function lineProgress(stream: NodeJS.WritableStream = process.stderr, intervalMs = 500): Progress {
+  let label = '';
+  let total = 0;
+  let count = 0;
+  let last = 0;
+  const write = () => {
+    last = performance.now();
+    stream.write(`progress ${label} ${count}/${total}\n`);
+  };
+  return {
+    phase(next, planned) {
+      label = next;
+      total = planned;
+      count = 0;
+      write();
+    },
+    tick() {
+      count++;
+      if (performance.now() - last >= intervalMs) write();
+    },
+    done() {
+      stream.write('progress done\n');
+    },
+  };
+}

@@ -3,8 +3,9 @@
  * with the executive summary local vs offload, then each scenario's tables and charts, then the
  * machine, software and configuration the figures were measured with.
  */
-import type { BackendReport, BenchReport, LatencyCell, LoadLevel, SummaryRow } from './reportTypes';
+import type { BackendReport, BenchReport, CacheOutcome, LatencyCell, LoadLevel, SummaryRow, TextScores } from './reportTypes';
 import type { Distribution } from './stats';
+import { enginesSection } from './enginesHtml';
 import { barChart, COLORS, escapeHtml, lineChart } from './svgCharts';
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}
@@ -19,7 +20,11 @@ export function renderReportHtml(report: BenchReport): string {
     latencySection(report.backends),
     throughputSection(report.backends),
     memorySection(report.backends),
+    stressSection(report.backends),
+    cacheSection(report.backends),
+    qualitySection(report.backends),
     costSection(report.backends),
+    enginesSection(report.engines),
     errorsSection(report.backends),
     environmentSection(report),
   ];
@@ -43,12 +48,17 @@ function summaryTable(rows: readonly SummaryRow[]): string {
     ['Metric', 'Local', 'Offload', 'Offload vs local'],
     rows.map((row) => [
       `${escapeHtml(row.metric)} <span class="note">(${escapeHtml(row.unit)}, ${row.better} is better)</span>`,
-      fmt(row.local, row.unit === 'USD' ? 6 : 1),
-      fmt(row.offload, row.unit === 'USD' ? 6 : 1),
+      fmt(row.local, summaryDigits(row.unit)),
+      fmt(row.offload, summaryDigits(row.unit)),
       row.local && row.offload !== null ? `${fmt(row.offload / row.local, 2)}×` : '—',
     ]),
     'executive-summary',
   );
+}
+
+/** Ratios (the engines rows) need two decimals to show a 5 % difference. */
+function summaryDigits(unit: string): number {
+  return unit === 'USD' ? 6 : unit === '×' ? 2 : 1;
 }
 
 function distributionRow(label: string, d: Distribution): string[] {
@@ -147,6 +157,95 @@ function memorySection(backends: readonly BackendReport[]): string {
     return [b.id, fmt(m.rssBeforeLoadMb), fmt(m.rssAfterLoadMb), fmt(m.modelMemoryMb), fmt(m.peakRssMb), String(m.requests), slope(m.perRequestGrowthMb, 3), slope(m.leakRateMbPerHour, 1)];
   });
   return `<h2>Memory</h2>${chart}${table(['Backend', 'RSS before load (MB)', 'RSS after load (MB)', 'Model (MB)', 'Peak RSS (MB)', 'Requests', 'Growth (MB/request ± s.e.)', 'Leak rate (MB/hour ± s.e.)'], rows)}<p class="note">RSS of the Tandem process; for offload that is the client only.</p>`;
+}
+
+const PHASE_COLORS: Record<string, string> = { sustained: '#2b7bb9', burst: '#c0392b', recovery: '#27ae60' };
+
+function stressSection(backends: readonly BackendReport[]): string {
+  const measured = backends.filter((b) => b.stress);
+  if (measured.length === 0) return '';
+  const parts = measured.map((b) => {
+    const s = b.stress!;
+    const phases = ['sustained', 'burst', 'recovery'];
+    const chart = lineChart(`${b.id}: E2E of each request by arrival time`, 'arrival (s)', 'ms', phases.map((phase) => ({
+      name: phase,
+      color: PHASE_COLORS[phase] ?? '#555',
+      points: s.series.startS.flatMap((t, i) => (s.series.phase[i] === phase && s.series.ok[i] ? [[t, s.series.e2eMs[i] as number] as [number, number]] : [])),
+    })));
+    const rows = s.phases.map((p) => [p.name, fmt(p.offeredRps, 2), fmt(p.durationS), String(p.requests), String(p.errors), fmt(p.ttftMs.p50), fmt(p.e2eMs.p50), fmt(p.e2eMs.p95), fmt(p.e2eMs.max)]);
+    const drift = s.e2eDriftMsPerMinute;
+    return (
+      `<h4>${escapeHtml(`${b.id}: saturation ${fmt(s.saturationRps, 2)} requests/s (${s.saturationSource === 'throughput' ? 'throughput scenario' : 'measured for this scenario'}), prompt ${s.promptTokens} tokens, output ${s.outputTokens} tokens`)}</h4>` +
+      chart +
+      table(['Phase', 'Offered req/s', 'Duration (s)', 'Requests', 'Errors', 'TTFT p50', 'E2E p50', 'E2E p95', 'E2E max'], rows) +
+      `<p>${escapeHtml(`Recovery: ${s.recoveryS === null ? 'not within the recovery phase' : `${fmt(s.recoveryS, 2)} s`} (back to within 10 % of the sustained E2E p50 ${fmt(s.preBurstE2eP50Ms)} ms). Errors ${s.errors} of ${s.requests} (${fmt(100 * s.errorRate)} %). E2E drift under sustained load ${fmt(drift.slope, 2)} ± ${fmt(drift.stdError, 2)} ms/minute over ${drift.points} requests.`)}</p>`
+    );
+  });
+  return `<h2>Stress</h2>${parts.join('')}<p class="note">${escapeHtml(measured[0]!.stress!.recoveryRule)}</p>`;
+}
+
+const CACHE_OUTCOMES: ReadonlyArray<[CacheOutcome, string]> = [
+  ['typing', 'Typing along'],
+  ['l1', 'L1 (memory)'],
+  ['l2', 'L2 (disk)'],
+  ['miss', 'Miss'],
+  ['notLookedUp', 'No lookup'],
+];
+
+function cacheSection(backends: readonly BackendReport[]): string {
+  const measured = backends.filter((b) => b.cache);
+  if (measured.length === 0) return '';
+  const chart = barChart('LSP round trip p50 by cache outcome', 'ms', CACHE_OUTCOMES.map(([, label]) => label), measured.map((b) => ({
+    name: b.id,
+    color: COLORS[b.id] ?? '#555',
+    values: CACHE_OUTCOMES.map(([o]) => (b.cache!.latencyMs[o].count ? b.cache!.latencyMs[o].p50 : null)),
+  })));
+  const parts = measured.map((b) => {
+    const c = b.cache!;
+    const passes = table(['Pass', 'Requests', ...CACHE_OUTCOMES.map(([, label]) => label)], c.passes.map((p) => [p.name, String(p.requests), ...CACHE_OUTCOMES.map(([o]) => String(p.counts[o]))]));
+    const latency = table(DIST_HEAD, CACHE_OUTCOMES.map(([o, label]) => distributionRow(`${label} (ms)`, c.latencyMs[o])));
+    const pct = (v: number) => `${fmt(100 * v)} %`;
+    return (
+      `<h4>${escapeHtml(`${b.id}: ${c.files} files, ${c.typedChars} characters typed per pass, ${c.pacingMs} ms between keystrokes; hit rate ${pct(c.hitRate.total)} of ${c.lookups} lookups (typing along ${pct(c.hitRate.typing)}, L1 ${pct(c.hitRate.l1)}, L2 ${pct(c.hitRate.l2)}); miss p50 / hit p50 ${fmt(c.missToHitP50Ratio, 1)}×`)}</h4>` +
+      passes +
+      latency
+    );
+  });
+  return `<h2>Cache (typing replay through the language server)</h2>${chart}${parts.join('')}`;
+}
+
+function qualitySection(backends: readonly BackendReport[]): string {
+  const measured = backends.filter((b) => b.quality);
+  if (measured.length === 0) return '';
+  const pct = (v: number | null) => (v === null ? '—' : `${fmt(100 * v)} %`);
+  const text = (t: TextScores) => [String(t.cases), String(t.shown), pct(t.exactMatch), pct(t.editSimilarity)];
+  const rows = measured.flatMap((b) => {
+    const q = b.quality!;
+    return [
+      [`${b.id} · next line (LSP)`, ...text(q.nextLine)],
+      [`${b.id} · FIM hole (LSP)`, ...text(q.fim)],
+    ];
+  });
+  const functions = measured.map((b) => {
+    const f = b.quality!.functions;
+    const perLanguage = Object.entries(f.perLanguage).map(([language, s]) => `${language} ${s.passed}/${s.attempted}`).join(', ');
+    return [b.id, String(f.problems), String(f.attempted), String(f.passed), pct(f.passAt1), escapeHtml(perLanguage), escapeHtml(f.results.map((r) => `${r.id}: ${r.outcome}`).join(', ')), escapeHtml(f.notes.join('; '))];
+  });
+  const explain = measured.map((b) => {
+    const e = b.quality!.explain;
+    const example = e.examples[0];
+    return [b.id, String(e.pairs), fmt(e.bleu4, 2), fmt(e.rougeL, 3), example ? escapeHtml(`${example.name}: “${example.generated}” vs “${example.reference}”`) : '—'];
+  });
+  const limits = measured[0]!.quality!.functions;
+  return (
+    `<h2>Quality</h2>` +
+    table(['Task', 'Cases', 'Shown', 'Exact match', 'Edit similarity'], rows.map((r) => r.map((cell) => escapeHtml(cell)))) +
+    `<h3>Function completion with execution (pass@1)</h3>` +
+    table(['Backend', 'Problems', 'Run', 'Passed', 'pass@1', 'Per language', 'Outcomes', 'Notes'], functions) +
+    `<p class="note">${escapeHtml(`Hidden tests in a subprocess: ${limits.timeLimitMs} ms, ${limits.memoryLimitMb} MB.`)}</p>` +
+    `<h3>Explanations vs real docstrings</h3>` +
+    table(['Backend', 'Pairs', 'BLEU-4 (0..100)', 'ROUGE-L (0..1)', 'Example'], explain)
+  );
 }
 
 function costSection(backends: readonly BackendReport[]): string {

@@ -6,9 +6,11 @@ export interface Series {
   points: Array<[number, number]>;
 }
 
-const W = 560;
+/** The legend's column, right of the plot area, so no key ever covers a bar or a line. */
+const LEGEND_W = 132;
+const W = 560 + LEGEND_W;
 const H = 240;
-const PAD = { left: 56, right: 16, top: 16, bottom: 40 };
+const PAD = { left: 56, right: 16 + LEGEND_W, top: 16, bottom: 40 };
 
 export const COLORS: Record<string, string> = { local: '#2b7bb9', offload: '#d9822b' };
 
@@ -17,7 +19,12 @@ export function escapeHtml(text: string): string {
 }
 
 /** Grouped bars: one group per category, one bar per series (missing values leave a gap). */
-export function barChart(title: string, unit: string, categories: string[], series: Array<{ name: string; color: string; values: Array<number | null> }>): string {
+export function barChart(
+  title: string,
+  unit: string,
+  categories: string[],
+  series: Array<{ name: string; color: string; values: Array<number | null> }>,
+): string {
   const max = Math.max(1e-9, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -30,9 +37,13 @@ export function barChart(title: string, unit: string, categories: string[], seri
       if (value === null || value === undefined) return;
       const h = (value / max) * plotH;
       const x = PAD.left + c * group + group * 0.1 + i * bar;
-      parts.push(`<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeHtml(`${s.name} ${category}: ${value.toFixed(2)} ${unit}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeHtml(`${s.name} ${category}: ${value.toFixed(2)} ${unit}`)}</title></rect>`,
+      );
     });
-    parts.push(`<text x="${(PAD.left + (c + 0.5) * group).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle" font-size="11">${escapeHtml(category)}</text>`);
+    parts.push(
+      `<text x="${(PAD.left + (c + 0.5) * group).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle" font-size="11">${escapeHtml(category)}</text>`,
+    );
   });
   return frame(title, unit, max, parts, series);
 }
@@ -49,18 +60,29 @@ export function lineChart(title: string, xLabel: string, unit: string, series: S
   const sy = (y: number) => PAD.top + plotH - (y / maxY) * plotH;
   const parts = series.map((s) => {
     const d = s.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
-    const dots = s.points.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"><title>${escapeHtml(`${s.name}: ${x} → ${y.toFixed(2)} ${unit}`)}</title></circle>`).join('');
+    const dots = s.points
+      .map(
+        ([x, y]) =>
+          `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${s.color}"><title>${escapeHtml(`${s.name}: ${x} → ${y.toFixed(2)} ${unit}`)}</title></circle>`,
+      )
+      .join('');
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>${dots}`;
   });
   parts.push(`<text x="${PAD.left}" y="${H - PAD.bottom + 16}" font-size="11">${minX.toFixed(minX % 1 ? 1 : 0)}</text>`);
-  parts.push(`<text x="${W - PAD.right}" y="${H - PAD.bottom + 16}" font-size="11" text-anchor="end">${maxX.toFixed(maxX % 1 ? 1 : 0)}</text>`);
+  parts.push(
+    `<text x="${W - PAD.right}" y="${H - PAD.bottom + 16}" font-size="11" text-anchor="end">${maxX.toFixed(maxX % 1 ? 1 : 0)}</text>`,
+  );
   parts.push(`<text x="${PAD.left + plotW / 2}" y="${H - 6}" font-size="11" text-anchor="middle">${escapeHtml(xLabel)}</text>`);
   return frame(title, unit, maxY, parts, series);
 }
 
 function frame(title: string, unit: string, max: number, parts: string[], legend: Array<{ name: string; color: string }>): string {
   const plotH = H - PAD.top - PAD.bottom;
-  const keys = legend.map((s, i) => `<rect x="${W - PAD.right - 90}" y="${PAD.top + i * 14}" width="10" height="10" fill="${s.color}"/><text x="${W - PAD.right - 76}" y="${PAD.top + 9 + i * 14}" font-size="11">${escapeHtml(s.name)}</text>`);
+  const legendX = W - LEGEND_W + 4;
+  const keys = legend.map(
+    (s, i) =>
+      `<g class="legend-key"><rect x="${legendX}" y="${PAD.top + i * 14}" width="10" height="10" fill="${s.color}"/><text x="${legendX + 14}" y="${PAD.top + 9 + i * 14}" font-size="11">${escapeHtml(s.name)}</text></g>`,
+  );
   return (
     `<figure><figcaption>${escapeHtml(title)}</figcaption><svg class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">` +
     `<line x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + plotH}" stroke="#888"/>` +
