@@ -1,8 +1,12 @@
 """Python mirror of server/src/backends/local/contextCache.ts (the cache model over the prompt
-that the local backend mixes into completion decoding), for the training-side evaluation."""
+that the local backend mixes into completion decoding), for the training-side evaluation.
+Held to the TypeScript by tests/test_parity.py on test/fixtures/parity/context-cache.json."""
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 WEIGHT_PER_TOKEN = 0.1
 MAX_WEIGHT = 0.9
@@ -24,6 +28,8 @@ def longest_context_match(ids: list[int], max_match: int = MAX_MATCH) -> tuple[i
 
 def mix_context_cache(scores: torch.Tensor, ids: list[int]) -> torch.Tensor:
     """scores: [vocab] logits with banned tokens at -inf -> log((1-λ)·p_model + λ·p_cache)."""
+    import torch  # here, not at the top: longest_context_match and its tests need no torch
+
     length, nxt = longest_context_match(ids)
     nxt = {t: c for t, c in nxt.items() if t < scores.shape[0] and torch.isfinite(scores[t])}
     if not nxt:

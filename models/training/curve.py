@@ -18,7 +18,7 @@ from bpe import EOT, NEVER_GENERATED, PAD, Tokenizer
 from context_cache import mix_context_cache
 from evaluate import MAX_LINE_TOKENS, PROMPT_TOKENS, first_line, line_cases
 from gpt import GPT, GPTConfig
-from metrics import edit_similarity
+from metrics import edit_similarity, exact_match
 
 HELDOUT = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "heldout"
 
@@ -60,7 +60,7 @@ def evaluate_checkpoint(path: Path, cfg: GPTConfig, tok: Tokenizer, per_file: in
         n += 1
         for cache in (False, True):
             pred = greedy_line(model, tok, ids, cache)
-            scores[cache][0] += int(pred == ref)
+            scores[cache][0] += int(exact_match(pred, ref))
             scores[cache][1] += edit_similarity(pred, ref)
     return {"n": n, "em": round(scores[False][0] / n, 4), "es": round(scores[False][1] / n, 4),
             "em_cache": round(scores[True][0] / n, 4), "es_cache": round(scores[True][1] / n, 4)}
