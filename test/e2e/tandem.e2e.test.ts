@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readMetricsRows, type MetricsRow } from './support/metricsDb';
+import { readPanel, requestsByBackend, undrawnCharts } from './support/panelReading';
 import { LOCAL_ONLY, readTandemLog, startSession, type Session } from './support/session';
 import { acceptAtSpot, saveTyped, typeAtSpot } from './support/typing';
 import { waitFor } from './support/workbench';
@@ -142,6 +143,11 @@ describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
     assert.match(rowsText, /\bpython\b/);
     assert.match(rowsText, /\btypescript\b/);
     assert.match(stats, /\blocal\b/);
+    // Both backend columns are always there; before step 4 only the local one has requests.
+    const reading = await readPanel(panel);
+    assert.deepEqual(reading.columns, ['local', 'offload']);
+    assert.ok(requestsByBackend(reading, 'all').local! > 0, `the local column counts the requests: ${JSON.stringify(reading.groups.all?.Requests)}`);
+    assert.equal(requestsByBackend(reading, 'all').offload, 0, 'nothing was offloaded yet');
     const stored = readMetricsRows(session.storageDir);
     assert.ok(stored.filter((row) => row.outcome === 'accepted').length >= 2, 'both accepts are stored');
   }));
@@ -186,6 +192,60 @@ describe('Tandem in code-server through Chromium', { timeout: 900_000 }, () => {
     );
     assert.equal(rows[0]!.backend, 'local', 'the accepted completion came from the local model');
     assert.ok(rows[0]!.fallback_reason, `the record says why it fell back: ${JSON.stringify(rows[0])}`);
+  }));
+
+  it('5. the performance panel fills both backend columns, draws its charts and re-renders on a filter change', STEP, () => step('panel-both-backends', async () => {
+    const { workbench } = session;
+    const stored = readMetricsRows(session.storageDir);
+    assert.ok(stored.some((row) => row.backend === 'offload'), `step 4 stored an offload request: ${JSON.stringify(stored.map((row) => [row.task, row.backend, row.outcome]))}`);
+    // The panel from step 3 is still open (behind the editors): the command brings it back.
+    await workbench.runCommand('Tandem: Open Performance Panel');
+    const panel = await workbench.webviewFrame('#stats');
+    // What step 4 stored is in the database; Refresh asks for it now rather than at the next
+    // (throttled) change notification.
+    await panel.locator('#refresh').click();
+    const filled = await waitFor(
+      'both backend columns of the panel to count requests, with every chart drawn',
+      () => readPanel(panel),
+      (reading) => {
+        const all = requestsByBackend(reading, 'all');
+        const completions = requestsByBackend(reading, 'completion');
+        return all.local! > 0 && all.offload! > 0 && completions.offload! > 0 && undrawnCharts(reading).length === 0;
+      },
+      60_000,
+    );
+    shots.push(await session.screenshot('performance-panel-both-backends'));
+    await panel.locator('#charts').scrollIntoViewIfNeeded();
+    shots.push(await session.screenshot('performance-panel-charts'));
+
+    assert.deepEqual(filled.columns, ['local', 'offload']);
+    assert.deepEqual(Object.keys(filled.groups), ['all', 'completion', 'explain'], 'rows grouped by task');
+    // Latency figures for both backends' completions, not only counts.
+    const e2e = filled.groups.completion!['E2E p50 · p95 · p99']!;
+    for (const [index, cell] of e2e.entries()) assert.match(cell, /\d/, `${filled.columns[index]} completions have an E2E figure: ${JSON.stringify(e2e)}`);
+    assert.ok(filled.recentTasks.includes('explain') && filled.recentTasks.includes('completion'));
+
+    // Task = completions: the statistics keep only that group, the recent table only completions,
+    // and the charts are drawn again from the filtered rows.
+    await panel.locator('#filter-task').selectOption('completion');
+    const filtered = await waitFor(
+      'the panel to re-render for task = completion',
+      () => readPanel(panel),
+      (reading) =>
+        Object.keys(reading.groups).join() === 'completion' &&
+        reading.recentTasks.length > 0 &&
+        reading.recentTasks.every((task) => task === 'completion') &&
+        undrawnCharts(reading).length === 0,
+    );
+    await panel.locator('#backends').scrollIntoViewIfNeeded();
+    shots.push(await session.screenshot('performance-panel-completions-only'));
+    // (Not compared with the figures before the filter: rows of step 4 still arrive meanwhile.)
+    const completions = requestsByBackend(filtered, 'completion');
+    assert.ok(completions.local! > 0 && completions.offload! > 0, `both backends' completions under the filter: ${JSON.stringify(completions)}`);
+
+    // Back to every task (the filter is kept in the webview's state across hide and show).
+    await panel.locator('#filter-task').selectOption('');
+    await waitFor('the panel to show every task again', () => readPanel(panel), (reading) => Object.keys(reading.groups).includes('all'));
   }));
 
   it('the server ran on code-server\'s Node with persistent SQLite stores and never restarted', async () => {

@@ -23,8 +23,10 @@ import { Workbench } from './workbench';
 
 export const ROOT = join(__dirname, '../../..');
 export const ARTIFACTS = join(ROOT, 'test-results/e2e');
+/** The report suite's artifacts (reports.e2e.test.ts), kept when a session clears its own. */
+export const REPORT_ARTIFACTS = join(ARTIFACTS, 'reports');
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -98,8 +100,7 @@ export const SPOT_FILES: SpotRequest[] = [
 
 export async function startSession(): Promise<Session> {
   const env = readE2eEnv();
-  rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  clearArtifacts();
   const base = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
   const userDataDir = join(base, 'user-data');
   const extensionsDir = join(base, 'extensions');
@@ -170,6 +171,15 @@ export async function startSession(): Promise<Session> {
       rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+/** Empties test-results/e2e/ of the previous session's screenshots and logs (not the report suite's). */
+function clearArtifacts(): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const entry of readdirSync(ARTIFACTS)) {
+    const path = join(ARTIFACTS, entry);
+    if (path !== REPORT_ARTIFACTS) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 /** Where code-server unpacked the .vsix (`<publisher>.<name>-<version>[-<target>]`). */

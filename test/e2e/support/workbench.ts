@@ -42,10 +42,7 @@ export class Workbench {
 
   /** Quick Open (Ctrl+P), the file name, Enter; resolves when its editor has focus. */
   async openFile(name: string): Promise<void> {
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-    await input.fill(name);
+    await this.openQuickInput('Control+P', name);
     await this.focusedPick(name).waitFor({ timeout: UI_TIMEOUT_MS });
     await this.page.keyboard.press('Enter');
     await this.page.locator('.tab.active', { hasText: name }).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -81,10 +78,7 @@ export class Workbench {
    * as several columns, so the line's ends are reached with the keys a person would use.)
    */
   async goToLine(line: number, end: 'start' | 'end'): Promise<void> {
-    await this.page.keyboard.press('Control+G');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-    await input.fill(`:${line}`);
+    const input = await this.openQuickInput('Control+G', `:${line}`);
     await this.page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
     await this.page.keyboard.press(end === 'end' ? 'End' : 'Home');
@@ -118,17 +112,46 @@ export class Workbench {
       },
       (visible) => !visible,
     );
+    await this.waitForNoModalEditor();
   }
 
   /** F1, the command's title, Enter. */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-    await input.fill(`>${title}`);
+    const input = await this.openQuickInput('F1', `>${title}`);
     await this.focusedPick(title).waitFor({ timeout: UI_TIMEOUT_MS });
     await this.page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+  }
+
+  /**
+   * Opens the quick input with `key` and types `text` into it. Waits first for a modal editor
+   * (the settings JSON opens as one) to be gone: while its block is in the page the quick input
+   * is inert, and when it closes it hands focus back, which closes a quick input opened
+   * meanwhile. That happened under load in step 4 (Ctrl+P right after the settings editor
+   * closed: "element is inert", then "not visible"), so a quick input that closed before the
+   * text was in is opened again, until UI_TIMEOUT_MS.
+   */
+  private async openQuickInput(key: string, text: string): Promise<Locator> {
+    await this.waitForNoModalEditor();
+    const input = this.page.locator('.quick-input-widget input');
+    const deadline = Date.now() + UI_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press(key);
+      try {
+        await input.waitFor({ state: 'visible', timeout: 5_000 });
+        await input.fill(text, { timeout: 5_000 });
+        return input;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(`The quick input (${key}) did not stay open to take "${text}" in ${attempt} tries over ${UI_TIMEOUT_MS} ms.`, { cause: error });
+        }
+      }
+    }
+  }
+
+  /** Resolves once no modal editor blocks the workbench (VS Code removes its block on close). */
+  async waitForNoModalEditor(): Promise<void> {
+    await waitFor('the modal editor to close (.monaco-modal-editor-block gone)', () => this.page.locator('.monaco-modal-editor-block').count(), (count) => count === 0);
   }
 
   /**
