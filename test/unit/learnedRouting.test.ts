@@ -223,3 +223,16 @@ describe('learned routing: peek, the panel\'s "would pick now"', () => {
     assert.deepEqual(peeked, plain);
   });
 });
+
+describe('learned routing: a new offload endpoint', () => {
+  it('forget drops every estimate and tracked answer of that backend only', () => {
+    const run = simulate(() => ({ local: FAST_RARELY_ACCEPTED, offload: SLOW_OFTEN_ACCEPTED }), 60);
+    const router = run.router;
+    router.trackAnswer('x', 'completion/python/multi-line/≤1024', 'offload');
+    router.forget('offload');
+    assert.deepEqual(new Set(router.estimates().map((estimate) => estimate.backend)), new Set(['local']));
+    assert.equal(router.bucketOfAnswer('x'), undefined);
+    // Offload is unmeasured again: the fixed rule (offload first for multi-line) decides.
+    assert.equal(router.choose('completion/python/multi-line/≤1024', ['offload', 'local']), undefined);
+  });
+});

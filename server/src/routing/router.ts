@@ -121,10 +121,13 @@ export class Router implements GenerationRouter, ShadowRouting {
     this.learned = new LearnedRouting({ ...learnedOptionsOf(options.config().routing), now: this.now, random: options.random ?? Math.random });
   }
 
-  /** Swaps the offload backend (configuration changed); its breaker starts closed. */
+  /** Swaps the offload backend (configuration changed); its breaker starts closed, nothing learned about it. */
   setOffload(offload: Backend | undefined): void {
     this.offload = offload;
     this.breakers.delete('offload');
+    // Another endpoint or model: what was learned about the old one says nothing about it.
+    this.learned.forget('offload');
+    this.plans.clear();
   }
 
   backends(): Backend[] {

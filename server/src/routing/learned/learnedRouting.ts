@@ -107,6 +107,12 @@ export class LearnedRouting {
     if (halfLifeChanged) this.evidence.clear();
   }
 
+  /** Forgets everything learned about `backend` (its endpoint or model changed: a new backend). */
+  forget(backend: BackendId): void {
+    for (const key of [...this.evidence.keys()]) if (splitKey(key)[1] === backend) this.evidence.delete(key);
+    for (const [id, answer] of this.answers) if (answer.backend === backend) this.answers.delete(id);
+  }
+
   /** One attempt of `backend` in `bucket` finished: its timing, or a failure (error or timeout). */
   observeAttempt(bucket: string, backend: BackendId, result: { ok: true; ttftMs: number; e2eMs: number } | { ok: false }): void {
     const now = this.options.now();
