@@ -99,7 +99,10 @@ function stageExtension(stageDir) {
   }
   for (const name of readdirSync(join(root, 'models'))) {
     if (!name.startsWith('tandem-')) continue;
-    cpSync(join(root, 'models', name), join(stageDir, 'models', name), { recursive: true, filter: (src) => options.fp32 || !isFullPrecisionOnnx(src) });
+    cpSync(join(root, 'models', name), join(stageDir, 'models', name), {
+      recursive: true,
+      filter: (src) => options.fp32 || !isFullPrecisionOnnx(src),
+    });
   }
 }
 
@@ -126,7 +129,7 @@ function runtimeRequires(distDir) {
   for (const file of readdirSync(distDir).filter((name) => name.endsWith('.js'))) {
     const code = readFileSync(join(distDir, file), 'utf8');
     for (const [, specifier = ''] of code.matchAll(/\b(?:require|import)\(\s*["']([^"'./][^"']*)["']\s*\)/g)) {
-      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0] ?? specifier;
+      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? specifier);
       if (!isBuiltin(specifier) && name !== 'vscode' && !NOT_AT_RUN_TIME.has(name)) names.add(name);
     }
   }
@@ -175,7 +178,16 @@ function copyPackage(from, to) {
 }
 
 function packageVsix(stageDir) {
-  const args = ['package', '--no-dependencies', '--target', TARGET, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'];
+  const args = [
+    'package',
+    '--no-dependencies',
+    '--target',
+    TARGET,
+    '--out',
+    out,
+    '--allow-missing-repository',
+    '--no-rewrite-relative-links',
+  ];
   if (!existsSync(join(stageDir, 'LICENSE'))) args.push('--skip-license');
   run(process.execPath, [tools.vsce, ...args], { cwd: stageDir });
 }
@@ -253,7 +265,9 @@ function report(extensionDir) {
     .map((file) => ({ file: relative(extensionDir, file), size: statSync(file).size }))
     .sort((a, b) => b.size - a.size)
     .slice(0, 10);
-  console.log(`Wrote ${relative(process.cwd(), out) || basename(out)} (${megabytes(statSync(out).size)} MB) for ${TARGET}${options.fp32 ? ', with fp32 weights' : ''}. Largest files (unpacked MB):`);
+  console.log(
+    `Wrote ${relative(process.cwd(), out) || basename(out)} (${megabytes(statSync(out).size)} MB) for ${TARGET}${options.fp32 ? ', with fp32 weights' : ''}. Largest files (unpacked MB):`,
+  );
   for (const { file, size } of largest) console.log(`  ${megabytes(size).padStart(5)}  ${file}`);
 }
 

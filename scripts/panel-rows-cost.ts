@@ -86,9 +86,19 @@ try {
   const after: ReturnType<typeof timed>[] = [];
   for (let run = 0; run < RUNS; run++) {
     // Before: every row of the window, sorted and cut to the newest MAX_PANEL_ROWS by the host.
-    before.push(timed(() => recorder.rows(window), (rows) => rows.sort((a, b) => a.ts - b.ts).slice(-MAX_PANEL_ROWS)));
+    before.push(
+      timed(
+        () => recorder.rows(window),
+        (rows) => rows.sort((a, b) => a.ts - b.ts).slice(-MAX_PANEL_ROWS),
+      ),
+    );
     // After: the server reads only the newest MAX_PANEL_ROWS.
-    after.push(timed(() => recorder.rows({ ...window, limit: MAX_PANEL_ROWS }), (rows) => rows));
+    after.push(
+      timed(
+        () => recorder.rows({ ...window, limit: MAX_PANEL_ROWS }),
+        (rows) => rows,
+      ),
+    );
   }
   recorder.close();
   const line = (name: string, runs: ReturnType<typeof timed>[]) =>

@@ -20,7 +20,8 @@ import type { OffloadApiKeyStore } from './offloadApiKey';
 const KILL_GRACE_MS = 3000;
 const STDERR_KEPT = 8000;
 
-export type BenchmarkOutcome = { kind: 'done'; reportDir: string; exitCode: number } | { kind: 'cancelled' } | { kind: 'failed'; reason: string };
+export type BenchmarkOutcome =
+  { kind: 'done'; reportDir: string; exitCode: number } | { kind: 'cancelled' } | { kind: 'failed'; reason: string };
 
 export class BenchmarkRunner {
   private running: Promise<BenchmarkOutcome> | undefined;
@@ -56,12 +57,25 @@ export class BenchmarkRunner {
     const settings = serverSettings(vscode.workspace.getConfiguration('tandem'), vscode.workspace.isTrusted === true);
     const offloadUrl = typeof settings.offload?.url === 'string' ? settings.offload.url : '';
     const apiKey = offloadUrl ? await this.apiKeys.get() : undefined;
-    const args = [cli, 'bench', '--quick', '--progress-lines', '--out', reportDir, '--db', join(storage, 'bench', 'bench.db'), '--settings', JSON.stringify(settings)];
+    const args = [
+      cli,
+      'bench',
+      '--quick',
+      '--progress-lines',
+      '--out',
+      reportDir,
+      '--db',
+      join(storage, 'bench', 'bench.db'),
+      '--settings',
+      JSON.stringify(settings),
+    ];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ELECTRON_RUN_AS_NODE: '1',
       ...(offloadUrl ? { TANDEM_OFFLOAD_URL: offloadUrl } : {}),
-      ...(offloadUrl && typeof settings.offload?.model === 'string' && settings.offload.model ? { TANDEM_OFFLOAD_MODEL: settings.offload.model } : {}),
+      ...(offloadUrl && typeof settings.offload?.model === 'string' && settings.offload.model
+        ? { TANDEM_OFFLOAD_MODEL: settings.offload.model }
+        : {}),
       ...(apiKey ? { TANDEM_OFFLOAD_API_KEY: apiKey } : {}),
     };
     this.output.info(`Benchmark: ${process.execPath} ${args.slice(0, -2).join(' ')} --settings …`);
@@ -106,7 +120,8 @@ export class BenchmarkRunner {
             cancel.dispose();
             if (cancelled) resolve({ kind: 'cancelled' });
             // Exit 1: the report is written, some backend or scenario had errors (listed in it).
-            else if ((code === 0 || code === 1) && existsSync(join(reportDir, 'report.html'))) resolve({ kind: 'done', reportDir, exitCode: code });
+            else if ((code === 0 || code === 1) && existsSync(join(reportDir, 'report.html')))
+              resolve({ kind: 'done', reportDir, exitCode: code });
             else resolve({ kind: 'failed', reason: `the runner exited with ${code ?? signal}${stderr ? `: ${lastLine(stderr)}` : ''}.` });
           });
         }),
@@ -118,7 +133,9 @@ export class BenchmarkRunner {
       this.openReport(reportDir, exitCode);
     } catch (error) {
       this.output.error('Opening the benchmark report failed.', error);
-      void vscode.window.showErrorMessage(`Tandem could not show the benchmark report (${error instanceof Error ? error.message : String(error)}); it is in ${reportDir}.`);
+      void vscode.window.showErrorMessage(
+        `Tandem could not show the benchmark report (${error instanceof Error ? error.message : String(error)}); it is in ${reportDir}.`,
+      );
     }
   }
 
@@ -130,7 +147,8 @@ export class BenchmarkRunner {
     });
     panel.webview.html = html;
     this.output.info(`Benchmark report: ${join(reportDir, 'report.html')} (and report.json)`);
-    if (exitCode !== 0) void vscode.window.showWarningMessage('The Tandem benchmark finished with errors; they are listed at the end of the report.');
+    if (exitCode !== 0)
+      void vscode.window.showWarningMessage('The Tandem benchmark finished with errors; they are listed at the end of the report.');
   }
 }
 

@@ -50,7 +50,7 @@ async function explainSelection({ explainView }: CommandDependencies): Promise<v
 async function setOffloadApiKey({ apiKeys }: CommandDependencies): Promise<void> {
   const apiKey = await vscode.window.showInputBox({
     title: 'Tandem: Offload API Key',
-    prompt: 'API key for the OpenAI-compatible endpoint in tandem.offload.url. It is kept in VS Code\'s secret storage.',
+    prompt: "API key for the OpenAI-compatible endpoint in tandem.offload.url. It is kept in VS Code's secret storage.",
     password: true,
     ignoreFocusOut: true,
     validateInput: (value) => (value.trim() ? undefined : 'Enter a key, or press Escape to keep the current one.'),
@@ -72,9 +72,8 @@ async function clearOffloadApiKey({ apiKeys }: CommandDependencies): Promise<voi
 
 async function restartServer({ client, output }: CommandDependencies): Promise<void> {
   try {
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Restarting the Tandem server' },
-      () => client.restart(),
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Restarting the Tandem server' }, () =>
+      client.restart(),
     );
   } catch (error) {
     output.error('Restarting the server failed.', error);

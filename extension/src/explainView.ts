@@ -22,15 +22,9 @@ import { SERVER_DOWN_MESSAGE } from './serverDown';
 import { EXPLAIN_BODY } from './webviewBodies';
 import { webviewPageHtml } from './webviewPage';
 import { WebviewGate } from './webviewGate';
-import {
-  isExplainWebviewMessage,
-  type ExplainHostMessage,
-  type ExplainRating,
-  type ExplainViewState,
-} from './webviewMessages';
+import { isExplainWebviewMessage, type ExplainHostMessage, type ExplainRating, type ExplainViewState } from './webviewMessages';
 
 const VIEW_TYPE = 'tandem.explain';
-
 
 export class ExplainView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -173,9 +167,7 @@ export class ExplainView implements vscode.Disposable {
 /** "src/parser.ts:12–30" (1-based lines; a selection ending at column 0 ends on the line above). */
 function titleFor(document: vscode.TextDocument, selection: vscode.Selection): string {
   const first = selection.start.line + 1;
-  const endLine = selection.end.character === 0 && selection.end.line > selection.start.line
-    ? selection.end.line - 1
-    : selection.end.line;
+  const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
   const last = endLine + 1;
   const lines = first === last ? `${first}` : `${first}–${last}`;
   return `${vscode.workspace.asRelativePath(document.uri)}:${lines}`;

@@ -34,7 +34,15 @@ export function activate(context: vscode.ExtensionContext): void {
     performancePanel,
     new TandemStatusBarItem(client, CommandIds.openPerformancePanel),
     inlineProvider,
-    ...registerCommands({ client, output, apiKeys, explainView, performancePanel, completions, benchmark: new BenchmarkRunner(context, output, apiKeys) }),
+    ...registerCommands({
+      client,
+      output,
+      apiKeys,
+      explainView,
+      performancePanel,
+      completions,
+      benchmark: new BenchmarkRunner(context, output, apiKeys),
+    }),
   );
 
   // Not awaited: activation must not wait for the server; a failure shows in the status bar

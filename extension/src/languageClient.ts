@@ -34,7 +34,6 @@ import { ServerNotRunningError } from './serverDown';
 import type { ClientState } from './statusText';
 import { RESTRICTED_MODE_MESSAGE } from './workspaceTrust';
 
-
 /** Every document Tandem completes in: files on disk and unsaved editors. */
 export const DOCUMENT_SELECTOR: { scheme: string }[] = [{ scheme: 'file' }, { scheme: 'untitled' }];
 
@@ -210,7 +209,8 @@ export class TandemClient implements vscode.Disposable {
     token?: vscode.CancellationToken,
   ): Promise<R> {
     if (!this.client.isRunning()) return Promise.reject(new ServerNotRunningError());
-    if (type.numberOfParams === 0) return this.client.sendRequest(type as RequestType0<R, void>, paramsOrToken as vscode.CancellationToken | undefined);
+    if (type.numberOfParams === 0)
+      return this.client.sendRequest(type as RequestType0<R, void>, paramsOrToken as vscode.CancellationToken | undefined);
     return this.client.sendRequest(type as RequestType<P, R, void>, paramsOrToken as RequestParam<P>, token);
   }
 
@@ -260,7 +260,10 @@ export class TandemClient implements vscode.Disposable {
       },
       didOpen: async (document, next) => {
         if (this.sizeGate.didOpen(document) === 'forward') await next(document);
-        else this.output.info(`${vscode.workspace.asRelativePath(document.uri)} is over tandem.completion.maxFileBytes: not sent to the server, no completions.`);
+        else
+          this.output.info(
+            `${vscode.workspace.asRelativePath(document.uri)} is over tandem.completion.maxFileBytes: not sent to the server, no completions.`,
+          );
       },
       didChange: async (event, next) => {
         switch (this.sizeGate.didChange(event.document)) {
@@ -269,7 +272,9 @@ export class TandemClient implements vscode.Disposable {
           case 'drop':
             return;
           case 'close-on-server':
-            this.output.info(`${vscode.workspace.asRelativePath(event.document.uri)} grew over tandem.completion.maxFileBytes: no longer synced.`);
+            this.output.info(
+              `${vscode.workspace.asRelativePath(event.document.uri)} grew over tandem.completion.maxFileBytes: no longer synced.`,
+            );
             return this.client.sendNotification(DidCloseTextDocumentNotification.type, {
               textDocument: { uri: this.client.code2ProtocolConverter.asUri(event.document.uri) },
             });

@@ -242,7 +242,8 @@ export class PerformancePanel implements vscode.Disposable {
   private postStatus(): void {
     const status = this.client.status;
     // Learned auto routing's table (the server sends its status on changes; older servers have none).
-    const routing = this.client.state === 'running' && status?.learned ? { routing: { policy: status.policy, learned: status.learned } } : {};
+    const routing =
+      this.client.state === 'running' && status?.learned ? { routing: { policy: status.policy, learned: status.learned } } : {};
     this.gate?.send({ type: 'panel/status', status: summarizeStatus(this.client.state, status), ...routing });
   }
 }

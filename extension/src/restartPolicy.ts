@@ -5,9 +5,7 @@
  * says "server down". A server that crashes after running is restarted, a few times per window.
  */
 
-export type CloseDecision =
-  | { action: 'restart'; message: string }
-  | { action: 'give-up'; message: string };
+export type CloseDecision = { action: 'restart'; message: string } | { action: 'give-up'; message: string };
 
 export class RestartBudget {
   private readonly crashes: number[] = [];

@@ -9,14 +9,7 @@ import type { StatusSummaryView } from './webviewMessages';
 /** The language client's connection to the server, reduced to what the user cares about. */
 export type ClientState = 'starting' | 'running' | 'stopped';
 
-export type StatusKind =
-  | 'starting'
-  | 'loading'
-  | 'ready'
-  | 'fallback'
-  | 'breaker-open'
-  | 'no-backend'
-  | 'server-down';
+export type StatusKind = 'starting' | 'loading' | 'ready' | 'fallback' | 'breaker-open' | 'no-backend' | 'server-down';
 
 export interface StatusPresentation {
   kind: StatusKind;

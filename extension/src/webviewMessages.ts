@@ -83,7 +83,11 @@ export type ExplainWebviewMessage =
 type AssertNever<T extends never> = T;
 
 export const EXPLAIN_HOST_MESSAGE_TYPES = ['explain/state', 'explain/delta'] as const satisfies readonly ExplainHostMessage['type'][];
-export const EXPLAIN_WEBVIEW_MESSAGE_TYPES = ['ready', 'explain/stop', 'explain/feedback'] as const satisfies readonly ExplainWebviewMessage['type'][];
+export const EXPLAIN_WEBVIEW_MESSAGE_TYPES = [
+  'ready',
+  'explain/stop',
+  'explain/feedback',
+] as const satisfies readonly ExplainWebviewMessage['type'][];
 
 export type MessageListsAreComplete = [
   AssertNever<Exclude<ExplainHostMessage['type'], (typeof EXPLAIN_HOST_MESSAGE_TYPES)[number]>>,

@@ -79,7 +79,10 @@ export function startServer(connection: Connection, options: StartOptions = { ow
     process.on('unhandledRejection', (reason) => log.error(`Unhandled rejection: ${describe(reason)}`));
     process.on('uncaughtException', (error) => log.error(`Uncaught exception: ${describe(error)}`));
     // Queued metrics rows are written however the process ends (see flushOnExit.ts).
-    flushOnExit(() => runtime, (message) => process.stderr.write(`${message}\n`));
+    flushOnExit(
+      () => runtime,
+      (message) => process.stderr.write(`${message}\n`),
+    );
   }
 
   let initialized = false;
@@ -131,8 +134,16 @@ export function startServer(connection: Connection, options: StartOptions = { ow
   const explain = (params: ExplainParams, signal: AbortSignal): Promise<ExplainResult> => {
     const document = documents.get(params.textDocument.uri);
     if (!document) throw new InvalidParamsError('Explain: the document is not open in the server.');
-    return need().explain(document, params, signal, (delta, reset) =>
-      void connection.sendNotification(ServerNotifications.explainDidStream, { streamId: params.streamId, delta, ...(reset ? { reset } : {}) }),
+    return need().explain(
+      document,
+      params,
+      signal,
+      (delta, reset) =>
+        void connection.sendNotification(ServerNotifications.explainDidStream, {
+          streamId: params.streamId,
+          delta,
+          ...(reset ? { reset } : {}),
+        }),
     );
   };
   const completionTimeoutMs = (): number => (runtime?.config.completion.timeoutMs ?? DEFAULT_CONFIG.completion.timeoutMs) * 2;
@@ -143,13 +154,22 @@ export function startServer(connection: Connection, options: StartOptions = { ow
   const lsp = new LspBoundary(connection, log);
   // A completion that fails is no items (logged once); its timeout is twice the backends' budget.
   connection.languages.inlineCompletion.on(
-    lsp.handler({ what: 'Completion', params: inlineCompletionParams, timeoutMs: completionTimeoutMs, orElse: () => ({ items: [] }) }, complete),
+    lsp.handler(
+      { what: 'Completion', params: inlineCompletionParams, timeoutMs: completionTimeoutMs, orElse: () => ({ items: [] }) },
+      complete,
+    ),
   );
   // Cancellation only: the explain service owns the one timeout (tandem.explain.timeoutMs).
   lsp.onRequest(Requests.explain, { what: 'Explain', params: explainParams }, explain);
-  lsp.onNotification(ClientNotifications.completionDidShow, { what: 'Completion shown event', params: completionEventParams }, (p) => need().didShow(p.requestId));
-  lsp.onNotification(ClientNotifications.completionDidAccept, { what: 'Completion accept event', params: completionAcceptParams }, (p) => need().didAccept(p.requestId, p.acceptedLength));
-  lsp.onNotification(ClientNotifications.completionDidReject, { what: 'Completion reject event', params: completionEventParams }, (p) => need().didReject(p.requestId));
+  lsp.onNotification(ClientNotifications.completionDidShow, { what: 'Completion shown event', params: completionEventParams }, (p) =>
+    need().didShow(p.requestId),
+  );
+  lsp.onNotification(ClientNotifications.completionDidAccept, { what: 'Completion accept event', params: completionAcceptParams }, (p) =>
+    need().didAccept(p.requestId, p.acceptedLength),
+  );
+  lsp.onNotification(ClientNotifications.completionDidReject, { what: 'Completion reject event', params: completionEventParams }, (p) =>
+    need().didReject(p.requestId),
+  );
   // Feedback as a request (bad params answer InvalidParams) or a notification (logged); an id
   // this server did not answer is ignored either way.
   lsp.onRequest(Requests.explainFeedback, feedback, (p) => {

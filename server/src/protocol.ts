@@ -13,15 +13,7 @@ export type RoutingPolicy = 'local' | 'offload' | 'auto';
 export type Task = 'completion' | 'explain';
 export type CacheTier = 'l1' | 'l2' | 'typing' | 'none';
 export type TokenCountSource = 'server' | 'tokenizer' | 'estimate';
-export type Outcome =
-  | 'shown'
-  | 'accepted'
-  | 'partial'
-  | 'rejected'
-  | 'empty'
-  | 'error'
-  | 'cancelled'
-  | 'answered';
+export type Outcome = 'shown' | 'accepted' | 'partial' | 'rejected' | 'empty' | 'error' | 'cancelled' | 'answered';
 
 export const Methods = {
   /** request: ExplainParams → ExplainResult; deltas arrive as `explainDidStream` notifications. */

@@ -342,7 +342,9 @@ function prepareStorage(requested: string | undefined, log: Logger): string {
   try {
     ensurePrivateDir(dir);
   } catch (error) {
-    log.warn(`Cannot create the storage directory ${dir} (${error instanceof Error ? error.message : String(error)}); the stores fall back to memory.`);
+    log.warn(
+      `Cannot create the storage directory ${dir} (${error instanceof Error ? error.message : String(error)}); the stores fall back to memory.`,
+    );
   }
   return dir;
 }

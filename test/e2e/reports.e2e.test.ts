@@ -79,7 +79,20 @@ function writeMetricsDatabase(file: string): void {
     );
   }
   recorder.record(
-    requestRow({ id: 'explain-0', ts: now - 5_000, task: 'explain', backend: 'offload', model: 'codellama', language: 'typescript', promptTokens: 800, completionTokens: 120, ttftMs: 300, e2eMs: 2500, outcome: 'answered', costUsd: 0.002 }),
+    requestRow({
+      id: 'explain-0',
+      ts: now - 5_000,
+      task: 'explain',
+      backend: 'offload',
+      model: 'codellama',
+      language: 'typescript',
+      promptTokens: 800,
+      completionTokens: 120,
+      ttftMs: 300,
+      e2eMs: 2500,
+      outcome: 'answered',
+      costUsd: 0.002,
+    }),
   );
   recorder.close();
 }
@@ -165,7 +178,12 @@ describe('the HTML reports in headless Chromium (file://, offline)', { timeout: 
         'the report page to re-render for task = explain',
         () => readPanel(page),
         // One explanation: the three latency charts draw it; the completion-quality chart has nothing.
-        (seen) => Object.keys(seen.groups).join() === 'explain' && seen.recentTasks.join() === 'explain' && undrawnCharts(seen).map((line) => line.split(' ')[0]).join() === 'chart-quality-time',
+        (seen) =>
+          Object.keys(seen.groups).join() === 'explain' &&
+          seen.recentTasks.join() === 'explain' &&
+          undrawnCharts(seen)
+            .map((line) => line.split(' ')[0])
+            .join() === 'chart-quality-time',
       );
       shots.push(await screenshot(page, 'metrics-report-explanations'));
       assert.deepEqual(requestsByBackend(explain, 'explain'), { local: 0, offload: 1 });
@@ -181,7 +199,12 @@ describe('the HTML reports in headless Chromium (file://, offline)', { timeout: 
 
   it('tandem bench --quick --scenario latency: report.html with both backends, its tables and SVG charts, offline', async () => {
     // Long answers cut by max_tokens, so each request streams the asked number of tokens.
-    const server = await FakeOpenAIServer.start({ flavor: 'vllm', firstTokenDelayMs: 3, tokenDelayMs: 1, respond: () => 'tok_'.repeat(1000) });
+    const server = await FakeOpenAIServer.start({
+      flavor: 'vllm',
+      firstTokenDelayMs: 3,
+      tokenDelayMs: 1,
+      respond: () => 'tok_'.repeat(1000),
+    });
     const out = join(work, 'bench');
     let run: { code: number | null; output: string };
     try {
@@ -212,8 +235,14 @@ describe('the HTML reports in headless Chromium (file://, offline)', { timeout: 
       assert.ok(report.tables >= 3, `the summary and the latency tables: ${report.tables}`);
       assert.ok(report.charts.length > 0, 'SVG charts in the report');
       for (const chart of report.charts) {
-        assert.ok(chart.width > 0 && chart.height > 0, `chart "${chart.label}" has a size on the page: ${JSON.stringify({ ...chart, titles: chart.titles.length })}`);
-        assert.ok(chart.marks > 0, `chart "${chart.label}" draws bars, lines or points: ${JSON.stringify({ ...chart, titles: chart.titles.length })}`);
+        assert.ok(
+          chart.width > 0 && chart.height > 0,
+          `chart "${chart.label}" has a size on the page: ${JSON.stringify({ ...chart, titles: chart.titles.length })}`,
+        );
+        assert.ok(
+          chart.marks > 0,
+          `chart "${chart.label}" draws bars, lines or points: ${JSON.stringify({ ...chart, titles: chart.titles.length })}`,
+        );
       }
       const plotted = new Set(report.charts.flatMap((chart) => chart.titles.map((title) => title.split(/\s|:/)[0])));
       assert.ok(plotted.has('local') && plotted.has('offload'), `the charts plot both backends: ${JSON.stringify([...plotted])}`);

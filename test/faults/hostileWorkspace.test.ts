@@ -25,7 +25,9 @@ const scopes = new Map<string, string>();
 for (const section of manifest.contributes.configuration) {
   for (const [key, schema] of Object.entries(section.properties)) scopes.set(key.replace(/^tandem\./, ''), schema.scope ?? 'window');
 }
-const restricted = new Set((manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? []).map((key) => key.replace(/^tandem\./, '')));
+const restricted = new Set(
+  (manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations ?? []).map((key) => key.replace(/^tandem\./, '')),
+);
 
 /** A model directory inside the cloned repository: code and weights the attacker chose. */
 const REPO_MODEL_DIR = path.join(ROOT, 'models');

@@ -25,7 +25,17 @@ const API_KEY = 'sk-tandem-faults-9f8e7d6c5b4a39281706';
 const SLACK_MS = 1500;
 const POLICIES: readonly RoutingPolicy[] = ['local', 'offload', 'auto'];
 /** Faults after which the endpoint answered nothing usable: the offload breaker must be open. */
-const FAILING: ReadonlySet<FaultName> = new Set(['http-500', 'rate-limit', 'stall-after-headers', 'stall-mid-stream', 'reset', 'malformed-sse', 'endless-stream', 'closed-port', 'echoed-key']);
+const FAILING: ReadonlySet<FaultName> = new Set([
+  'http-500',
+  'rate-limit',
+  'stall-after-headers',
+  'stall-mid-stream',
+  'reset',
+  'malformed-sse',
+  'endless-stream',
+  'closed-port',
+  'echoed-key',
+]);
 const WATCHED_HANDLES = ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'] as const;
 
 /** Empty bodies to fill (multi-line after `{`) and a line to finish (single-line). */
@@ -97,13 +107,19 @@ describe('offload faults × routing policy (in-process server, real local model)
 
   it('leaves no socket, server or timer behind once the server and endpoints are closed', { timeout: 30_000 }, async () => {
     await tandem.close();
-    const leaked = await waitUntil('handles to close', async () => {
+    const leaked = await waitUntil(
+      'handles to close',
+      async () => {
+        const now = activeHandles();
+        const extra = WATCHED_HANDLES.filter((kind) => (now[kind] ?? 0) > (baseline[kind] ?? 0));
+        return extra.length === 0 ? [] : undefined;
+      },
+      5000,
+    ).catch(() => {
       const now = activeHandles();
-      const extra = WATCHED_HANDLES.filter((kind) => (now[kind] ?? 0) > (baseline[kind] ?? 0));
-      return extra.length === 0 ? [] : undefined;
-    }, 5000).catch(() => {
-      const now = activeHandles();
-      return WATCHED_HANDLES.filter((kind) => (now[kind] ?? 0) > (baseline[kind] ?? 0)).map((kind) => `${kind}: ${baseline[kind] ?? 0} → ${now[kind]}`);
+      return WATCHED_HANDLES.filter((kind) => (now[kind] ?? 0) > (baseline[kind] ?? 0)).map(
+        (kind) => `${kind}: ${baseline[kind] ?? 0} → ${now[kind]}`,
+      );
     });
     if (leaked.length > 0) throw new Error(`leaked handles: ${leaked.join(', ')}`);
   });
@@ -135,14 +151,26 @@ async function runCell(policy: RoutingPolicy, fault: FaultName): Promise<void> {
 
     for (const [i, seen] of observed.entries()) {
       const deadline = (seen.kind === 'explain' ? EXPLAIN_DEADLINE_MS : COMPLETION_DEADLINE_MS) + SLACK_MS;
-      checks.check(seen.text.trim() !== '', `${seen.label}: no answer (${seen.error ?? 'empty completion'}) after ${Math.round(seen.elapsedMs)} ms`);
-      checks.check(seen.elapsedMs <= deadline, `${seen.label}: settled after ${Math.round(seen.elapsedMs)} ms, past the deadline ${deadline} ms`);
+      checks.check(
+        seen.text.trim() !== '',
+        `${seen.label}: no answer (${seen.error ?? 'empty completion'}) after ${Math.round(seen.elapsedMs)} ms`,
+      );
+      checks.check(
+        seen.elapsedMs <= deadline,
+        `${seen.label}: settled after ${Math.round(seen.elapsedMs)} ms, past the deadline ${deadline} ms`,
+      );
       const row = rows[i];
       if (!row) continue;
       if (seen.offloadAttempted) {
-        checks.check(row.backend !== null, `${seen.label}: an offload attempt was made but the row has backend null (${row.outcome}, ${row.errorClass})`);
+        checks.check(
+          row.backend !== null,
+          `${seen.label}: an offload attempt was made but the row has backend null (${row.outcome}, ${row.errorClass})`,
+        );
         if (row.backend === 'local') {
-          checks.check(row.fallbackReason !== null, `${seen.label}: local answered after a failed offload attempt, but the row has no fallback reason`);
+          checks.check(
+            row.fallbackReason !== null,
+            `${seen.label}: local answered after a failed offload attempt, but the row has no fallback reason`,
+          );
           const recordedAttempt = attemptRows.some((attempt) => attempt.id.startsWith(`${row.id}:`) && attempt.backend === 'offload');
           checks.check(recordedAttempt, `${seen.label}: the failed offload attempt has no offload row`);
         }
@@ -150,30 +178,53 @@ async function runCell(policy: RoutingPolicy, fault: FaultName): Promise<void> {
     }
     checks.check(rows.length === REQUESTS.length, `${rows.length} rows recorded for ${REQUESTS.length} requests`);
 
-    const leaks = [['a log line', logs], ['a metrics row', JSON.stringify([...rows, ...attemptRows])], ['the status', JSON.stringify(status)]] as const;
+    const leaks = [
+      ['a log line', logs],
+      ['a metrics row', JSON.stringify([...rows, ...attemptRows])],
+      ['the status', JSON.stringify(status)],
+    ] as const;
     for (const [where, text] of leaks) checks.check(!text.includes(API_KEY), `the API key appears in ${where}`);
-    for (const seen of observed) checks.check(!(seen.error ?? '').includes(API_KEY), `the API key appears in the error shown for ${seen.label}`);
+    for (const seen of observed)
+      checks.check(!(seen.error ?? '').includes(API_KEY), `the API key appears in the error shown for ${seen.label}`);
     if (fault === 'echoed-key' && policy !== 'local') {
       // Without this the check above could pass only because no key was ever sent.
-      checks.check(server.generationRequests().some((r) => r.headers.authorization === `Bearer ${API_KEY}`), 'the endpoint never received the key, so nothing was tested');
+      checks.check(
+        server.generationRequests().some((r) => r.headers.authorization === `Bearer ${API_KEY}`),
+        'the endpoint never received the key, so nothing was tested',
+      );
     }
 
     if (policy === 'local') {
       const reached = server.requests.filter((r) => r.armed);
-      checks.check(reached.length === 0, `policy local, yet ${reached.length} request(s) reached the endpoint: ${reached.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+      checks.check(
+        reached.length === 0,
+        `policy local, yet ${reached.length} request(s) reached the endpoint: ${reached.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+      );
       checks.check(breaker === 'closed', `policy local: offload breaker ${breaker}, expected closed`);
     } else if (FAILING.has(fault)) {
-      checks.check(breaker === 'open', `offload breaker ${breaker} after a failing endpoint, expected open (status ${status?.state}: ${status?.detail})`);
+      checks.check(
+        breaker === 'open',
+        `offload breaker ${breaker} after a failing endpoint, expected open (status ${status?.state}: ${status?.detail})`,
+      );
     } else if (fault === 'healthy') {
       checks.check(breaker === 'closed', `offload breaker ${breaker} with a healthy endpoint, expected closed`);
     }
   } finally {
     // Disposing the cell's offload backend must close every connection it held.
-    await tandem.configure(policy, '', 'disabled').catch((error: unknown) => checks.check(false, `disabling offload failed: ${String(error)}`));
-    const open = await waitUntil('the endpoint connections to close', async () => (server.openConnections === 0 ? 0 : undefined), 3000).catch(() => server.openConnections);
+    await tandem
+      .configure(policy, '', 'disabled')
+      .catch((error: unknown) => checks.check(false, `disabling offload failed: ${String(error)}`));
+    const open = await waitUntil(
+      'the endpoint connections to close',
+      async () => (server.openConnections === 0 ? 0 : undefined),
+      3000,
+    ).catch(() => server.openConnections);
     checks.check(open === 0, `${open} connection(s) to the endpoint still open after its backend was disposed`);
     await server.close();
-    cells.push({ ...summarizeCell(fault, policy, observed, rows, breaker, checks.failures), note: `${attemptRows.length} failed-attempt row(s)` });
+    cells.push({
+      ...summarizeCell(fault, policy, observed, rows, breaker, checks.failures),
+      note: `${attemptRows.length} failed-attempt row(s)`,
+    });
   }
   checks.finish();
 }
@@ -196,7 +247,14 @@ async function send(uri: string, request: (typeof REQUESTS)[number], server: Fau
     text = typeof insert === 'string' ? insert : (insert?.value ?? '');
   }
   const elapsedMs = performance.now() - started;
-  return { label: request.label, kind: request.kind, elapsedMs, text, ...(error ? { error } : {}), offloadAttempted: streamedCount(server) > streamedBefore };
+  return {
+    label: request.label,
+    kind: request.kind,
+    elapsedMs,
+    text,
+    ...(error ? { error } : {}),
+    offloadAttempted: streamedCount(server) > streamedBefore,
+  };
 }
 
 function isAttemptRow(row: RequestRow): boolean {
@@ -208,7 +266,14 @@ function streamedCount(server: FaultServer): number {
   return server.generationRequests().filter((r) => r.armed && r.body?.stream === true).length;
 }
 
-function summarizeCell(fault: FaultName, policy: RoutingPolicy, observed: Observed[], rows: RequestRow[], breaker: string, failures: string[]): FaultCell {
+function summarizeCell(
+  fault: FaultName,
+  policy: RoutingPolicy,
+  observed: Observed[],
+  rows: RequestRow[],
+  breaker: string,
+  failures: string[],
+): FaultCell {
   const fallbackLatencies = observed.filter((seen, i) => seen.text.trim() !== '' && rows[i]?.fallbackReason).map((seen) => seen.elapsedMs);
   const latency = summarize(fallbackLatencies);
   return {

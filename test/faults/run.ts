@@ -28,7 +28,8 @@ function rank(name: string): number {
 }
 
 export function markdownTable(rows: readonly FaultCell[]): string {
-  const header = '| fault | policy | answered | empty | error | offload attempts | fallbacks | fallback p50 / p95 ms | breaker | rows lost | result |';
+  const header =
+    '| fault | policy | answered | empty | error | offload attempts | fallbacks | fallback p50 / p95 ms | breaker | rows lost | result |';
   const rule = '|---|---|---|---|---|---|---|---|---|---|---|';
   const lines = rows.map((cell) => {
     const latency = cell.fallbackP50Ms === null ? '-' : `${cell.fallbackP50Ms} / ${cell.fallbackP95Ms}`;

@@ -55,10 +55,14 @@ describe('the server process ends mid-burst: queued rows are written on every wa
       const answered: Answered[] = [];
       let endedAt = 0;
       try {
-        await waitUntil('offload ready', async () => {
-          const status = await harness.client.status();
-          return status.backends.find((b) => b.backend === 'offload' && b.state === 'ready');
-        }, 20_000);
+        await waitUntil(
+          'offload ready',
+          async () => {
+            const status = await harness.client.status();
+            return status.backends.find((b) => b.backend === 'offload' && b.state === 'ready');
+          },
+          20_000,
+        );
         const start = performance.now();
         for (let i = 0; ; i++) {
           const uri = `file:///burst/${i}.ts`;
@@ -81,7 +85,10 @@ describe('the server process ends mid-burst: queued rows are written on every wa
         checks.check(answered.length >= 10, `only ${answered.length} requests answered in the burst: nothing was tested`);
         if (ending.mayLoseFlushWindow) {
           const older = lost.filter((row) => endedAt - row.at > FLUSH_WINDOW_MS + SLACK_MS);
-          checks.check(older.length === 0, `${older.length} rows answered more than ${FLUSH_WINDOW_MS + SLACK_MS} ms before the kill are missing`);
+          checks.check(
+            older.length === 0,
+            `${older.length} rows answered more than ${FLUSH_WINDOW_MS + SLACK_MS} ms before the kill are missing`,
+          );
         } else {
           checks.check(lost.length === 0, `${lost.length} of ${answered.length} answered requests have no row`);
         }

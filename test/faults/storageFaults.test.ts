@@ -99,7 +99,10 @@ async function refusesThenRecovers(
   ids.push(...(await during()));
   ids.push(...recordRows(recorder, 20, 'after'));
   const missing = await missingAfterRecovery(file, ids);
-  checks.check(missing.length === 0, `${missing.length} of ${ids.length} rows not on disk ${RECOVERY_LIMIT_MS / 1000} s after the disk worked again`);
+  checks.check(
+    missing.length === 0,
+    `${missing.length} of ${ids.length} rows not on disk ${RECOVERY_LIMIT_MS / 1000} s after the disk worked again`,
+  );
   const gaveUp = log.messages('warn').filter((line) => /kept in memory for the rest of this session/.test(line));
   checks.check(gaveUp.length === 0, `the recorder gave the file up: ${gaveUp.join(' | ')}`);
   recorder.close();
@@ -138,12 +141,19 @@ describe('storage faults during a session: rows are kept and written once the di
     if (mount) {
       const file = path.join(mount.dir, 'metrics.db');
       const { recorder, log } = openRecorder(file);
-      await refusesThenRecovers('sqlite: full filesystem', file, recorder, log, async () => {
-        const filler = fillDisk(mount.dir);
-        const ids = await recordDuring(recorder, 2000, 'full');
-        fs.rmSync(filler);
-        return ids;
-      }, 'tmpfs size=512k filled to ENOSPC');
+      await refusesThenRecovers(
+        'sqlite: full filesystem',
+        file,
+        recorder,
+        log,
+        async () => {
+          const filler = fillDisk(mount.dir);
+          const ids = await recordDuring(recorder, 2000, 'full');
+          fs.rmSync(filler);
+          return ids;
+        },
+        'tmpfs size=512k filled to ENOSPC',
+      );
       return;
     }
     // No mount allowed here: the same failure as better-sqlite3 reports it on a full disk.
@@ -162,12 +172,19 @@ describe('storage faults during a session: rows are kept and written once the di
 async function injectedRefusal(fault: string, code: string, label: string, note: string): Promise<void> {
   const file = path.join(freshDir(), 'metrics.db');
   const { recorder, log } = injectedRecorder(file, code);
-  await refusesThenRecovers(fault, file, recorder.recorder, log, async () => {
-    recorder.setFailing(true);
-    const ids = await recordDuring(recorder.recorder, 2000, label);
-    recorder.setFailing(false);
-    return ids;
-  }, note);
+  await refusesThenRecovers(
+    fault,
+    file,
+    recorder.recorder,
+    log,
+    async () => {
+      recorder.setFailing(true);
+      const ids = await recordDuring(recorder.recorder, 2000, label);
+      recorder.setFailing(false);
+      return ids;
+    },
+    note,
+  );
 }
 
 /** A recorder over a real file whose writes can be made to fail with `code`. */

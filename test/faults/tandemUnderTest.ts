@@ -89,10 +89,14 @@ export async function startTandemUnderTest(apiKey: string): Promise<TandemUnderT
       onLog: (line) => logs.push(line),
     }),
   );
-  await waitUntil('the local model', async () => {
-    const status = await client.status();
-    return status.backends.find((b) => b.backend === 'local' && b.state === 'ready');
-  }, 60_000);
+  await waitUntil(
+    'the local model',
+    async () => {
+      const status = await client.status();
+      return status.backends.find((b) => b.backend === 'local' && b.state === 'ready');
+    },
+    60_000,
+  );
   let urlNow = '';
   let closed = false;
   const offloadStatus = async () => (await client.status()).backends.find((b) => b.backend === 'offload');
@@ -105,11 +109,15 @@ export async function startTandemUnderTest(apiKey: string): Promise<TandemUnderT
       const settings = { ...MATRIX_SETTINGS, routing: { policy }, offload: { url: offloadUrl } };
       await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { tandem: settings } });
       urlNow = offloadUrl;
-      await waitUntil(`offload ${expect} at ${urlNow}`, async () => {
-        const status = await offloadStatus();
-        if (expect === 'disabled') return status === undefined || status.state === 'disabled' ? true : undefined;
-        return status?.state === expect ? status : undefined;
-      }, 20_000);
+      await waitUntil(
+        `offload ${expect} at ${urlNow}`,
+        async () => {
+          const status = await offloadStatus();
+          if (expect === 'disabled') return status === undefined || status.state === 'disabled' ? true : undefined;
+          return status?.state === expect ? status : undefined;
+        },
+        20_000,
+      );
     },
     close: async () => {
       if (closed) return;

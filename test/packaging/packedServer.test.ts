@@ -41,7 +41,12 @@ def is_even(value):
 async function startPacked(node: string, extensionDir: string, storagePath: string, logs: string[]): Promise<TandemLspClient> {
   const child = spawn(node, [join(extensionDir, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.on('data', (data: Buffer) => logs.push(data.toString().trimEnd()));
-  return TandemLspClient.connect(child.stdout, child.stdin, { initializationOptions: { settings: SETTINGS, storagePath }, onLog: (line) => logs.push(line) }, child);
+  return TandemLspClient.connect(
+    child.stdout,
+    child.stdin,
+    { initializationOptions: { settings: SETTINGS, storagePath }, onLog: (line) => logs.push(line) },
+    child,
+  );
 }
 
 describe('the packed .vsix server', () => {

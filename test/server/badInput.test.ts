@@ -40,20 +40,25 @@ describe('bad input over stdio', () => {
   it('malformed params give an error or an empty result, never a crash', async () => {
     const reply = await server.client.connection
       .sendRequest(InlineCompletionRequest.method, { textDocument: { uri: 42 }, position: 'here' })
-      .then((value) => ({ value }), (error: Error) => ({ error }));
+      .then(
+        (value) => ({ value }),
+        (error: Error) => ({ error }),
+      );
     if ('value' in reply) assert.ok(reply.value === null || (reply.value as { items: unknown[] }).items.length === 0);
-    const explain = await server.client.connection
-      .sendRequest(Methods.explain, { nonsense: true })
-      .then(() => undefined, (error: Error) => error);
+    const explain = await server.client.connection.sendRequest(Methods.explain, { nonsense: true }).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     assert.ok(explain instanceof Error);
     assert.match(explain.message, /not open|invalid|document/i);
     await stillAlive(server);
   });
 
   it('an empty selection gets a clear explain error', async () => {
-    const error = await server.client
-      .explain(fileUri('add.ts'), { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } })
-      .then(() => undefined, (e: Error) => e);
+    const error = await server.client.explain(fileUri('add.ts'), { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.ok(error instanceof Error);
     assert.match(error.message, /select|empty/i);
   });
@@ -76,7 +81,10 @@ describe('bad input over stdio', () => {
     });
     const status = await server.client.status();
     assert.equal(status.policy, 'local');
-    assert.ok(server.logs.some((l) => /tandem\.routing\.policy/.test(l)), 'the rejected setting is named in the log');
+    assert.ok(
+      server.logs.some((l) => /tandem\.routing\.policy/.test(l)),
+      'the rejected setting is named in the log',
+    );
   });
 
   it('200 overlapping requests with cancellations all settle and memory returns near baseline', async () => {
@@ -88,7 +96,12 @@ describe('bad input over stdio', () => {
     for (let i = 0; i < 200; i++) {
       const request = server.client.complete(uri, i % 3, i % 10);
       if (i % 4 !== 3) request.cancel();
-      pending.push(request.result.then(() => 'ok', () => 'cancelled'));
+      pending.push(
+        request.result.then(
+          () => 'ok',
+          () => 'cancelled',
+        ),
+      );
     }
     const outcomes = await Promise.all(pending);
     assert.equal(outcomes.length, 200);

@@ -32,7 +32,15 @@ describe('tandem bench --quick (bundled model + fake offload server)', () => {
     console.log = (...args: unknown[]) => void logged.push(args.join(' '));
     try {
       // stress, cache and quality: test/server/benchScenarios.test.ts, on shorter plans.
-      exitCode = await benchMain(['--quick', '--scenario', 'latency,throughput,memory,cost', '--out', join(dir, 'run'), '--db', join(dir, 'bench.db')]);
+      exitCode = await benchMain([
+        '--quick',
+        '--scenario',
+        'latency,throughput,memory,cost',
+        '--out',
+        join(dir, 'run'),
+        '--db',
+        join(dir, 'bench.db'),
+      ]);
     } finally {
       console.log = saved.log;
       if (saved.url === undefined) delete process.env.TANDEM_OFFLOAD_URL;
@@ -48,7 +56,13 @@ describe('tandem bench --quick (bundled model + fake offload server)', () => {
 
   it('runs every scenario on both backends without errors', () => {
     assert.equal(exitCode, 0, logged.join('\n'));
-    assert.deepEqual(report.backends.map((b) => [b.id, b.errors]), [['local', []], ['offload', []]]);
+    assert.deepEqual(
+      report.backends.map((b) => [b.id, b.errors]),
+      [
+        ['local', []],
+        ['offload', []],
+      ],
+    );
     for (const backend of report.backends) {
       assert.ok(backend.latency && backend.latency.cells.length > 0, `${backend.id} latency`);
       for (const cell of backend.latency.cells) {
@@ -82,7 +96,11 @@ describe('tandem bench --quick (bundled model + fake offload server)', () => {
       const row = report.summary.find((r) => r.metric === metric);
       assert.ok(row && row.local !== null && row.offload !== null, metric);
     }
-    assert.equal(report.summary.find((r) => r.metric === 'Memory added by the model')?.offload, null, 'the offload model is not in this process');
+    assert.equal(
+      report.summary.find((r) => r.metric === 'Memory added by the model')?.offload,
+      null,
+      'the offload model is not in this process',
+    );
     assert.match(logged.join('\n'), /TTFT p50 \(shortest prompt\)/);
   });
 

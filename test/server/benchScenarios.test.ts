@@ -62,7 +62,13 @@ describe('tandem bench stress, cache and quality (bundled model + fake offload s
   });
 
   const each = (check: (b: BackendReport) => void) => {
-    assert.deepEqual(report.backends.map((b) => [b.id, b.errors]), [['local', []], ['offload', []]]);
+    assert.deepEqual(
+      report.backends.map((b) => [b.id, b.errors]),
+      [
+        ['local', []],
+        ['offload', []],
+      ],
+    );
     for (const backend of report.backends) check(backend);
   };
 
@@ -70,7 +76,14 @@ describe('tandem bench stress, cache and quality (bundled model + fake offload s
     const written = JSON.parse(readFileSync(join(dir, 'run', 'report.json'), 'utf8')) as BenchReport;
     assert.deepEqual(reportProblems(written), []);
     each((b) => assert.deepEqual([b.latency, b.throughput, b.memory, b.cost], [null, null, null, null]));
-    for (const metric of ['stress.recoveryS', 'stress.e2eDriftMsPerMinute', 'cache.hitRate', 'quality.passAt1', 'quality.bleu4', 'quality.rougeL']) {
+    for (const metric of [
+      'stress.recoveryS',
+      'stress.e2eDriftMsPerMinute',
+      'cache.hitRate',
+      'quality.passAt1',
+      'quality.bleu4',
+      'quality.rougeL',
+    ]) {
       assert.ok(report.metrics[metric]?.definition && report.metrics[metric]?.unit, metric);
     }
     assert.deepEqual(report.configuration.stress.sustainS, 3);
@@ -80,12 +93,19 @@ describe('tandem bench stress, cache and quality (bundled model + fake offload s
     each((b) => {
       const s = b.stress!;
       assert.equal(s.saturationSource, 'measured', 'no throughput scenario in this run');
-      assert.deepEqual(s.phases.map((p) => p.name), ['sustained', 'burst', 'recovery']);
+      assert.deepEqual(
+        s.phases.map((p) => p.name),
+        ['sustained', 'burst', 'recovery'],
+      );
       assert.ok(Math.abs(s.phases[1]!.offeredRps / s.phases[0]!.offeredRps - 4) < 1e-9);
       assert.ok(Math.abs(s.phases[0]!.offeredRps / s.saturationRps - 0.5) < 1e-9);
-      assert.equal(s.requests, s.phases.reduce((sum, p) => sum + p.requests, 0));
+      assert.equal(
+        s.requests,
+        s.phases.reduce((sum, p) => sum + p.requests, 0),
+      );
       assert.equal(s.series.e2eMs.length, s.requests);
-      for (const p of s.phases) assert.ok(p.requests > 0 && p.requests <= PLANS.stress.maxRequestsPerPhase, `${b.id} ${p.name}: ${p.requests}`);
+      for (const p of s.phases)
+        assert.ok(p.requests > 0 && p.requests <= PLANS.stress.maxRequestsPerPhase, `${b.id} ${p.name}: ${p.requests}`);
       assert.equal(s.errors, 0);
       assert.equal(s.e2eDriftMsPerMinute.points, s.phases[0]!.requests);
       assert.ok(s.preBurstE2eP50Ms !== null && s.preBurstE2eP50Ms > 0);
@@ -96,11 +116,17 @@ describe('tandem bench stress, cache and quality (bundled model + fake offload s
   it('cache: the replay misses first, then hits L1 when retyped and L2 after a restart', () => {
     each((b) => {
       const c = b.cache!;
-      assert.deepEqual(c.passes.map((p) => p.name), ['typing', 'retyping', 'restart']);
+      assert.deepEqual(
+        c.passes.map((p) => p.name),
+        ['typing', 'retyping', 'restart'],
+      );
       assert.equal(c.typedChars, 20);
       for (const pass of c.passes) {
         assert.equal(pass.requests, c.typedChars);
-        assert.equal(Object.values(pass.counts).reduce((a, n) => a + n, 0), pass.requests);
+        assert.equal(
+          Object.values(pass.counts).reduce((a, n) => a + n, 0),
+          pass.requests,
+        );
       }
       const [typing, retyping, restart] = c.passes;
       assert.ok(typing!.counts.miss > 0 && typing!.counts.l1 === 0 && typing!.counts.l2 === 0, JSON.stringify(typing));
@@ -117,7 +143,8 @@ describe('tandem bench stress, cache and quality (bundled model + fake offload s
       const q = b.quality!;
       assert.equal(q.nextLine.cases, 2);
       assert.equal(q.fim.cases, 2);
-      for (const t of [q.nextLine, q.fim]) assert.ok(t.exactMatch >= 0 && t.exactMatch <= 1 && t.editSimilarity >= 0 && t.editSimilarity <= 1);
+      for (const t of [q.nextLine, q.fim])
+        assert.ok(t.exactMatch >= 0 && t.exactMatch <= 1 && t.editSimilarity >= 0 && t.editSimilarity <= 1);
       assert.equal(q.functions.problems, 12);
       assert.equal(q.functions.attempted, findPython() ? 12 : 6);
       assert.equal(q.explain.pairs, 2);
@@ -132,11 +159,17 @@ describe('tandem bench stress, cache and quality (bundled model + fake offload s
   });
 
   it('puts the new figures in the executive summary and report.html', () => {
-    for (const metric of ['Stress: error rate', 'Cache hit rate, typing replay (all tiers)', 'Function completion pass@1', 'Explanation ROUGE-L']) {
+    for (const metric of [
+      'Stress: error rate',
+      'Cache hit rate, typing replay (all tiers)',
+      'Function completion pass@1',
+      'Explanation ROUGE-L',
+    ]) {
       const row = report.summary.find((r) => r.metric === metric);
       assert.ok(row && row.local !== null && row.offload !== null, metric);
     }
-    for (const heading of ['<h2>Stress</h2>', '<h2>Cache (typing replay through the language server)</h2>', '<h2>Quality</h2>']) assert.ok(html.includes(heading), heading);
+    for (const heading of ['<h2>Stress</h2>', '<h2>Cache (typing replay through the language server)</h2>', '<h2>Quality</h2>'])
+      assert.ok(html.includes(heading), heading);
     assert.ok((html.match(/<svg class="chart"/g) ?? []).length >= 3, 'stress charts per backend and the cache chart');
     assert.doesNotMatch(html, /<script|\s(src|href)=/);
   });

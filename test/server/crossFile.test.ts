@@ -89,7 +89,10 @@ describe('server in-process: context from other open files', () => {
     assert.ok(trace.promptChars >= prompt.length);
     const palette = trace.sources.find((source) => source.path === 'palette.ts');
     assert.deepEqual(palette && { kind: palette.kind, startLine: palette.startLine }, { kind: 'import', startLine: 2 });
-    assert.ok(trace.sources.every((source) => source.text === undefined), 'no snippet text is stored with storePrompts off');
+    assert.ok(
+      trace.sources.every((source) => source.text === undefined),
+      'no snippet text is stored with storePrompts off',
+    );
   });
 
   it('never sends an excluded document, however similar', () => {

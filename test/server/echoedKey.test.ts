@@ -32,7 +32,9 @@ function startEchoServer(): Promise<{ server: Server; url: string; echoed: strin
         response.end(JSON.stringify({ object: 'list', data: [{ id: 'echo-model', object: 'model' }] }));
         return;
       }
-      const rawHeaders = Object.entries(request.headers).map(([name, value]) => `${name}: ${String(value)}`).join('\n');
+      const rawHeaders = Object.entries(request.headers)
+        .map(([name, value]) => `${name}: ${String(value)}`)
+        .join('\n');
       const body = JSON.stringify({
         error: { message: `Unauthorized. You sent ${JSON.stringify(request.headers)}\n${rawHeaders}\nkey=${KEY}`, type: 'auth' },
       });
@@ -69,7 +71,13 @@ describe('an endpoint that echoes the API key in its 401', () => {
       onLog: (line) => logs.push(line),
     });
     await client.connection.sendNotification('workspace/didChangeConfiguration', {
-      settings: { tandem: { routing: { policy: 'offload' }, offload: { url: echo.url, maxRetries: 0, timeoutMs: 5000 }, breaker: { failureThreshold: 50 } } },
+      settings: {
+        tandem: {
+          routing: { policy: 'offload' },
+          offload: { url: echo.url, maxRetries: 0, timeoutMs: 5000 },
+          breaker: { failureThreshold: 50 },
+        },
+      },
     });
     await waitFor('the offload probe', async () => {
       const status = await client.status();
@@ -91,14 +99,20 @@ describe('an endpoint that echoes the API key in its 401', () => {
     await client.complete(URI, 9, 2).result;
     await client.explain(URI, { start: { line: 4, character: 0 }, end: { line: 10, character: 1 } });
     assert.ok(echo.echoed.length >= 2, `the endpoint answered ${echo.echoed.length} generation requests`);
-    assert.ok(echo.echoed.every((body) => body.includes(`Bearer ${KEY}`)), 'each 401 echoes the Authorization header');
+    assert.ok(
+      echo.echoed.every((body) => body.includes(`Bearer ${KEY}`)),
+      'each 401 echoes the Authorization header',
+    );
     assert.equal(explained.backend, 'local', 'offload failed and the local model answered');
     assert.match(explained.fallbackReason ?? '', /401/);
     assert.ok(!explained.fallbackReason?.includes(KEY), `explain badge: ${explained.fallbackReason}`);
   });
 
   it('keeps the key out of every log line', () => {
-    assert.ok(logs.some((line) => /401/.test(line)), `the failures were logged:\n${logs.join('\n')}`);
+    assert.ok(
+      logs.some((line) => /401/.test(line)),
+      `the failures were logged:\n${logs.join('\n')}`,
+    );
     const leaking = logs.filter((line) => line.includes(KEY) || /Bearer (?!\[redacted\])/.test(line));
     assert.deepEqual(leaking, []);
   });
@@ -107,7 +121,10 @@ describe('an endpoint that echoes the API key in its 401', () => {
     const snapshot = await client.snapshot({ recent: 100 });
     const failed = snapshot.recent.filter((row) => row.fallbackReason !== null || row.errorClass !== null);
     assert.ok(failed.length >= 2, `rows with a reason: ${failed.length}`);
-    assert.ok(failed.some((row) => /401/.test(`${row.fallbackReason} ${row.errorClass}`)), 'a row says what happened');
+    assert.ok(
+      failed.some((row) => /401/.test(`${row.fallbackReason} ${row.errorClass}`)),
+      'a row says what happened',
+    );
     assert.ok(!JSON.stringify(snapshot).includes(KEY), 'no row carries the key');
     const status = await client.status();
     assert.ok(!JSON.stringify(status).includes(KEY), `status: ${JSON.stringify(status)}`);

@@ -92,4 +92,3 @@ async function startServer(storage: string, offloadUrl: string): Promise<TandemL
     child,
   );
 }
-

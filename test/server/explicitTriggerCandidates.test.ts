@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path, { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InlineCompletionRequest, InlineCompletionTriggerKind, type InlineCompletionItem, type InlineCompletionList } from 'vscode-languageserver/node';
+import {
+  InlineCompletionRequest,
+  InlineCompletionTriggerKind,
+  type InlineCompletionItem,
+  type InlineCompletionList,
+} from 'vscode-languageserver/node';
 import { collect, type GenerateRequest } from '../../server/src/backends/backend';
 import { LocalBackend } from '../../server/src/backends/local/localBackend';
 import { sameness } from '../../server/src/completion/candidates';
@@ -24,17 +29,30 @@ const SPOTS = 8;
 
 /** Ends of non-blank lines past the imports, spread evenly over the file. */
 function lineEnds(text: string): Array<{ line: number; character: number }> {
-  const lines = text.split('\n').map((content, line) => ({ content, line })).filter(({ content, line }) => line >= 10 && content.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((content, line) => ({ content, line }))
+    .filter(({ content, line }) => line >= 10 && content.trim() !== '');
   const step = Math.floor(lines.length / SPOTS);
-  return Array.from({ length: SPOTS }, (_, i) => lines[i * step + (step >> 1)] ?? { content: '', line: 0 }).map(({ content, line }) => ({ line, character: content.length }));
+  return Array.from({ length: SPOTS }, (_, i) => lines[i * step + (step >> 1)] ?? { content: '', line: 0 }).map(({ content, line }) => ({
+    line,
+    character: content.length,
+  }));
 }
 
-async function complete(server: InProcessServer, position: { line: number; character: number }, triggerKind: InlineCompletionTriggerKind): Promise<string[]> {
-  const reply: InlineCompletionList | InlineCompletionItem[] | null = await server.client.connection.sendRequest(InlineCompletionRequest.type, {
-    textDocument: { uri: URI },
-    position,
-    context: { triggerKind },
-  });
+async function complete(
+  server: InProcessServer,
+  position: { line: number; character: number },
+  triggerKind: InlineCompletionTriggerKind,
+): Promise<string[]> {
+  const reply: InlineCompletionList | InlineCompletionItem[] | null = await server.client.connection.sendRequest(
+    InlineCompletionRequest.type,
+    {
+      textDocument: { uri: URI },
+      position,
+      context: { triggerKind },
+    },
+  );
   const items = Array.isArray(reply) ? reply : (reply?.items ?? []);
   return items.map((item) => (typeof item.insertText === 'string' ? item.insertText : item.insertText.value));
 }
@@ -85,12 +103,22 @@ describe('explicit trigger: several candidates from the bundled model (over LSP)
     for (const spot of lineEnds(readFileSync(FILE, 'utf8'))) {
       const texts = await complete(server, spot, InlineCompletionTriggerKind.Invoked);
       assert.ok(texts.length <= 3, `${String(texts.length)} items at line ${String(spot.line + 1)}`);
-      assert.ok(texts.every((text) => sameness(text) !== ''), 'no empty item');
-      assert.equal(new Set(texts.map(sameness)).size, texts.length, `duplicates at line ${String(spot.line + 1)}: ${JSON.stringify(texts)}`);
+      assert.ok(
+        texts.every((text) => sameness(text) !== ''),
+        'no empty item',
+      );
+      assert.equal(
+        new Set(texts.map(sameness)).size,
+        texts.length,
+        `duplicates at line ${String(spot.line + 1)}: ${JSON.stringify(texts)}`,
+      );
       counts.push(texts.length);
     }
     t.diagnostic(`items per explicit trigger at ${String(counts.length)} line ends: ${counts.join(' ')}`);
-    assert.ok(counts.some((count) => count >= 2), 'several suggestions somewhere');
+    assert.ok(
+      counts.some((count) => count >= 2),
+      'several suggestions somewhere',
+    );
   });
 
   it('an automatic trigger at the same spots returns one suggestion at most', async () => {

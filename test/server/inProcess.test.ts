@@ -36,7 +36,10 @@ describe('server in-process: local model + OpenAI-compatible offload', () => {
     assert.equal(result.backend, 'offload');
     assert.ok(result.text.length > 0);
     assert.equal(result.fallbackReason, undefined);
-    const sent = offload.generationRequests().filter((r) => r.body?.stream === true).at(-1);
+    const sent = offload
+      .generationRequests()
+      .filter((r) => r.body?.stream === true)
+      .at(-1);
     assert.equal(sent?.path, '/v1/chat/completions');
     assert.match(JSON.stringify(sent?.body?.messages), /Math\.min\(high/, 'the selected code reached the endpoint');
     const row = (await client.snapshot()).recent.find((r) => r.task === 'explain' && r.backend === 'offload');

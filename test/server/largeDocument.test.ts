@@ -27,7 +27,10 @@ describe('a document over tandem.completion.maxFileBytes', () => {
     const toClient = new PassThrough();
     startServer(createConnection(ProposedFeatures.all, new StreamMessageReader(toServer), new StreamMessageWriter(toClient)));
     client = await TandemLspClient.connect(toClient, toServer, {
-      initializationOptions: { storagePath: storage, settings: { routing: { policy: 'local' }, completion: { maxFileBytes: 4096, debounceMs: 0 } } },
+      initializationOptions: {
+        storagePath: storage,
+        settings: { routing: { policy: 'local' }, completion: { maxFileBytes: 4096, debounceMs: 0 } },
+      },
       onLog: (line) => logs.push(line),
     });
   });

@@ -56,7 +56,9 @@ describe('server in-process: learned auto routing follows the measurements', { t
   });
 
   async function useShape(shape: Shape): Promise<void> {
-    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { tandem: settings(offload.baseUrl, shape) } });
+    await client.connection.sendNotification('workspace/didChangeConfiguration', {
+      settings: { tandem: settings(offload.baseUrl, shape) },
+    });
   }
 
   /** One completion in a fresh document (no typing-along, no cache); the user's verdict follows. */
@@ -87,7 +89,9 @@ describe('server in-process: learned auto routing follows the measurements', { t
       }
     }
     const decisions = (await client.snapshot({ recent: 6 })).recent.map((row) => `${row.backend}: ${row.decision}`);
-    assert.fail(`${what}: not settled on ${backend} within ${MAX_REQUESTS_TO_MOVE} requests (${seen.join(' ')}); last decisions:\n${decisions.join('\n')}`);
+    assert.fail(
+      `${what}: not settled on ${backend} within ${MAX_REQUESTS_TO_MOVE} requests (${seen.join(' ')}); last decisions:\n${decisions.join('\n')}`,
+    );
   }
 
   for (const shape of ['never', 'always'] as const) {
@@ -103,7 +107,10 @@ describe('server in-process: learned auto routing follows the measurements', { t
       offload.configure({ firstTokenDelayMs: 0 });
       await until('offload', `${name}, offload fast again`, log);
       const rows = (await client.snapshot({ recent: 5 })).recent;
-      assert.ok(rows.some((row) => /^auto: offload \(p50 E2E \d+ ms/.test(row.decision)), `decisions say why: ${rows.map((row) => row.decision).join(' | ')}`);
+      assert.ok(
+        rows.some((row) => /^auto: offload \(p50 E2E \d+ ms/.test(row.decision)),
+        `decisions say why: ${rows.map((row) => row.decision).join(' | ')}`,
+      );
     });
   }
 });

@@ -91,7 +91,9 @@ describe('line-end replay of the held-out fixtures (bundled model, over LSP)', (
       if (text.startsWith('\n')) nextLines++;
       if (startsWithBlank(text)) glued.push(`${end.uri}:${String(end.line + 1)} ${JSON.stringify(end.text)} + ${JSON.stringify(text)}`);
     }
-    t.diagnostic(`${String(ends.length)} line ends, ${String(shown)} suggestions, ${String(nextLines)} start with a line break, ${String(glued.length)} with a blank`);
+    t.diagnostic(
+      `${String(ends.length)} line ends, ${String(shown)} suggestions, ${String(nextLines)} start with a line break, ${String(glued.length)} with a blank`,
+    );
     assert.ok(shown > 0, 'the model suggested something');
     assert.deepEqual(glued, []);
   });

@@ -133,7 +133,9 @@ describe('LocalBackend with the bundled models', () => {
     const cut = free.text.slice(2).search(/\S/) + 2;
     assert.ok(cut > 1, `need text to cut in ${JSON.stringify(free.text)}`);
     const stop = free.text.slice(cut, cut + 2);
-    const stopped = await collect(backend.generate(completion(PYTHON_PREFIX, { maxTokens: 32, stop: [stop] }), signal, { ignoreEos: true }));
+    const stopped = await collect(
+      backend.generate(completion(PYTHON_PREFIX, { maxTokens: 32, stop: [stop] }), signal, { ignoreEos: true }),
+    );
     assert.equal(stopped.text, free.text.slice(0, free.text.indexOf(stop)));
     assert.equal(stopped.done?.finishReason, 'stop');
   });

@@ -50,7 +50,11 @@ async function run(backend: LocalBackend, prompt: string, tuning: GenerateTuning
   const request: GenerateRequest = { task: 'completion', prompt, maxTokens: 16, temperature: 0, stop: [] };
   let text = '';
   let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
-  for await (const chunk of backend.generate(request, new AbortController().signal, { contextCache: false, tokenHealing: false, ...tuning })) {
+  for await (const chunk of backend.generate(request, new AbortController().signal, {
+    contextCache: false,
+    tokenHealing: false,
+    ...tuning,
+  })) {
     if (chunk.type === 'text') text += chunk.text;
     else done = chunk;
   }
@@ -73,8 +77,10 @@ describe('KV reuse across keystrokes (bundled completion model)', () => {
     const cold = await run(backend, typed, { promptCache: false });
 
     assert.equal(cold.evaluatedTokens, cold.promptTokens, 'a cold run evaluates its whole prompt');
-    assert.ok(reused.evaluatedTokens !== undefined && reused.evaluatedTokens < reused.promptTokens / 4,
-      `the follow-up evaluated ${reused.evaluatedTokens} of ${reused.promptTokens} prompt tokens`);
+    assert.ok(
+      reused.evaluatedTokens !== undefined && reused.evaluatedTokens < reused.promptTokens / 4,
+      `the follow-up evaluated ${reused.evaluatedTokens} of ${reused.promptTokens} prompt tokens`,
+    );
     assert.equal(reused.text, cold.text, 'reusing the KV cache does not change the greedy answer');
   });
 
@@ -83,8 +89,10 @@ describe('KV reuse across keystrokes (bundled completion model)', () => {
     const edited = FILE.replace('def count_words(path):', 'def count_all_words(path):');
     const after = await run(backend, edited);
     const cold = await run(backend, edited, { promptCache: false });
-    assert.ok(after.evaluatedTokens !== undefined && after.evaluatedTokens > after.promptTokens / 3,
-      'tokens after the edit are evaluated again');
+    assert.ok(
+      after.evaluatedTokens !== undefined && after.evaluatedTokens > after.promptTokens / 3,
+      'tokens after the edit are evaluated again',
+    );
     assert.ok(after.evaluatedTokens < after.promptTokens, 'tokens before the edit are reused');
     assert.equal(after.text, cold.text);
   });

@@ -27,11 +27,14 @@ describe('metrics rows and reset requests', () => {
 
   it('exports the rows of the window, with the filters applied', async () => {
     const all = await rows();
-    assert.ok(all.some((row) => row.task === 'explain' && row.backend === 'offload'), JSON.stringify(all));
+    assert.ok(
+      all.some((row) => row.task === 'explain' && row.backend === 'offload'),
+      JSON.stringify(all),
+    );
     assert.deepEqual(await rows({ task: 'completion', backend: 'offload' }), []);
   });
 
-  it('returns only the newest rows with a limit (the panel\'s charts), and refuses a bad limit', async () => {
+  it("returns only the newest rows with a limit (the panel's charts), and refuses a bad limit", async () => {
     await server.client.explain(URI, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } });
     const all = await rows();
     assert.ok(all.length >= 2, JSON.stringify(all));

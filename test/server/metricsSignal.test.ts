@@ -36,6 +36,9 @@ describe('server in-process: the metrics change signal', () => {
     assert.equal(typeof signal.generatedAt, 'number');
     // What the panel fetches instead: the snapshot with its own filters.
     const snapshot = await server.client.snapshot({ recent: 10 });
-    assert.equal(snapshot.recent.some((row) => row.task === 'completion'), true);
+    assert.equal(
+      snapshot.recent.some((row) => row.task === 'completion'),
+      true,
+    );
   });
 });

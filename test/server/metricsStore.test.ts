@@ -7,10 +7,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { memoryLogger } from '../../server/src/logger';
-import {
-  openMetricsRecorder,
-  type OpenMetricsRecorderOptions,
-} from '../../server/src/metrics/openMetricsRecorder';
+import { openMetricsRecorder, type OpenMetricsRecorderOptions } from '../../server/src/metrics/openMetricsRecorder';
 import { METRICS_MIGRATIONS } from '../../server/src/metrics/store';
 import type { MetricsConfig } from '../../server/src/metrics/recorder';
 import type { CacheTier, MetricsSnapshot, Outcome, RequestRow } from '../../server/src/protocol';
@@ -48,9 +45,7 @@ function open(dbPath: string, overrides: Partial<OpenMetricsRecorderOptions> = {
 
 /** Every byte SQLite keeps for this database: the file and its write-ahead log. */
 function bytesOnDisk(dbPath: string): Buffer {
-  return Buffer.concat(
-    [dbPath, `${dbPath}-wal`].filter((file) => fs.existsSync(file)).map((file) => fs.readFileSync(file)),
-  );
+  return Buffer.concat([dbPath, `${dbPath}-wal`].filter((file) => fs.existsSync(file)).map((file) => fs.readFileSync(file)));
 }
 
 describe('metrics recorder', () => {
@@ -93,7 +88,18 @@ describe('metrics recorder', () => {
       grounding: 0.8,
     });
     // Optional fields absent: priced by the recorder, the rest read back without the keys.
-    const failed = requestRow({ ts: T0 - 500, backend: null, model: null, tokenSource: null, outcome: 'error', errorClass: 'NoBackendError', ttftMs: null, e2eMs: null, promptTokens: null, completionTokens: null });
+    const failed = requestRow({
+      ts: T0 - 500,
+      backend: null,
+      model: null,
+      tokenSource: null,
+      outcome: 'error',
+      errorClass: 'NoBackendError',
+      ttftMs: null,
+      e2eMs: null,
+      promptTokens: null,
+      completionTokens: null,
+    });
     const first = open(dbPath);
     first.record(row, { prompt: 'explain this', completion: 'it adds' });
     first.record(failed);
@@ -102,7 +108,11 @@ describe('metrics recorder', () => {
     assert.deepEqual(second.snapshot().recent, [{ ...failed, costUsd: 0, costBasis: '{"kind":"none"}' }, row]);
     second.close();
     const db = new Database(dbPath, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT tokens_per_second FROM requests').all(), [{ tokens_per_second: null }, { tokens_per_second: null }], 'the old column is no longer written');
+    assert.deepEqual(
+      db.prepare('SELECT tokens_per_second FROM requests').all(),
+      [{ tokens_per_second: null }, { tokens_per_second: null }],
+      'the old column is no longer written',
+    );
     db.close();
   });
 
@@ -113,7 +123,10 @@ describe('metrics recorder', () => {
     const snapshot = recorder.snapshot({ recent: 3 });
     assert.equal(snapshot.generatedAt, T0);
     assert.deepEqual(snapshot.cache, { l1Hits: 4, l2Hits: 3, typingHits: 2, misses: 1 });
-    assert.deepEqual(snapshot.recent.map((row) => row.ts), [T0 - 10, T0 - 5000 + 4, T0 - 5000 + 3]);
+    assert.deepEqual(
+      snapshot.recent.map((row) => row.ts),
+      [T0 - 10, T0 - 5000 + 4, T0 - 5000 + 3],
+    );
     const [local, offload] = snapshot.backends;
     assert.equal(local?.requests, 5);
     assert.equal(local?.e2eMs.p50, 300);
@@ -164,7 +177,9 @@ describe('metrics recorder', () => {
     check('first snapshot');
     rows.slice(200).forEach((row) => recorder.record(row));
     check('after more rows');
-    const shownIds = rows.filter((row) => row.outcome === 'shown' && row.backend !== null && row.shadowOf === undefined).map((row) => row.id);
+    const shownIds = rows
+      .filter((row) => row.outcome === 'shown' && row.backend !== null && row.shadowOf === undefined)
+      .map((row) => row.id);
     const before = recorder.snapshot();
     recorder.updateOutcome(shownIds[0] ?? '', 'accepted', 4);
     recorder.update(shownIds[1] ?? '', { outcome: 'partial', acceptedChars: 2, displayed: 1, survival30s: 0.5 });
@@ -172,7 +187,8 @@ describe('metrics recorder', () => {
     recorder.updateOutcome('unknown-id', 'accepted');
     check('after outcome updates');
     const after = recorder.snapshot();
-    const accepted = (snapshot: MetricsSnapshot) => snapshot.backends.reduce((sum, stats) => sum + stats.accepted + stats.partiallyAccepted, 0);
+    const accepted = (snapshot: MetricsSnapshot) =>
+      snapshot.backends.reduce((sum, stats) => sum + stats.accepted + stats.partiallyAccepted, 0);
     assert.equal(accepted(after), accepted(before) + 2);
     const other = new Database(dbPath);
     other
@@ -222,7 +238,11 @@ describe('metrics recorder', () => {
     assert.deepEqual([byId.get(written.id)?.outcome, byId.get(written.id)?.acceptedChars], ['accepted', 12]);
     assert.deepEqual([byId.get(queued.id)?.outcome, byId.get(queued.id)?.acceptedChars], ['partial', 7]);
     const patched = byId.get(written.id);
-    assert.deepEqual([patched?.displayed, patched?.shownChars, patched?.survival30s, patched?.survival120s], [1, 20, 0.9, 0.7], 'later patches keep earlier ones');
+    assert.deepEqual(
+      [patched?.displayed, patched?.shownChars, patched?.survival30s, patched?.survival120s],
+      [1, 20, 0.9, 0.7],
+      'later patches keep earlier ones',
+    );
     assert.equal(byId.get(queued.id)?.syntaxError, 1);
     assert.equal(reopened.snapshot().backends[0]?.acceptanceRate, 1);
     reopened.close();
@@ -266,7 +286,10 @@ describe('metrics recorder', () => {
     first.record(requestRow({ id: 'new', ts: T0 - 1 * DAY }));
     first.close();
     const later = open(dbPath, { now: () => T0 + 15 * DAY });
-    assert.deepEqual(later.snapshot({ sinceMs: 0 }).recent.map((row) => row.id), ['new']);
+    assert.deepEqual(
+      later.snapshot({ sinceMs: 0 }).recent.map((row) => row.id),
+      ['new'],
+    );
     later.close();
     const db = new Database(dbPath, { readonly: true });
     assert.deepEqual(db.prepare('SELECT id FROM requests').all(), [{ id: 'new' }]);
@@ -310,7 +333,10 @@ describe('metrics recorder', () => {
     assert.doesNotThrow(() => recorder.record(null as unknown as RequestRow));
     recorder.record(unbindable);
     recorder.record(requestRow({ id: 'good', ts: T0 }));
-    assert.deepEqual(recorder.snapshot().recent.map((row) => row.id), ['good']);
+    assert.deepEqual(
+      recorder.snapshot().recent.map((row) => row.id),
+      ['good'],
+    );
     assert.equal(recorder.memoryLog.messages('error').length, 3);
     recorder.close();
     assert.doesNotThrow(() => recorder.record(requestRow()));
@@ -331,7 +357,13 @@ describe('metrics recorder', () => {
       assert.equal(recorder.flush(), false);
       assert.match(recorder.memoryLog.messages('warn').join('\n'), /Writing request metrics failed .*locked/);
       const snapshot = recorder.snapshot();
-      assert.deepEqual(snapshot.recent.map((row) => [row.id, row.outcome]), [['during', 'shown'], ['before', 'accepted']]);
+      assert.deepEqual(
+        snapshot.recent.map((row) => [row.id, row.outcome]),
+        [
+          ['during', 'shown'],
+          ['before', 'accepted'],
+        ],
+      );
       assert.equal(snapshot.backends[0]?.requests, 2, 'stats include the queued row');
     } finally {
       holder.exec('ROLLBACK');
@@ -342,7 +374,13 @@ describe('metrics recorder', () => {
     assert.equal(recorder.snapshot().backends[0]?.requests, 2, 'queued rows counted once, once written');
     recorder.close();
     const reopened = open(dbPath);
-    assert.deepEqual(reopened.snapshot().recent.map((row) => [row.id, row.outcome]), [['during', 'shown'], ['before', 'accepted']]);
+    assert.deepEqual(
+      reopened.snapshot().recent.map((row) => [row.id, row.outcome]),
+      [
+        ['during', 'shown'],
+        ['before', 'accepted'],
+      ],
+    );
     reopened.close();
   });
 
@@ -374,12 +412,28 @@ describe('metrics recorder', () => {
     try {
       recorder.record(requestRow({ id: 'queued', ts: T0 - 10, language: 'python' }));
       recorder.updateOutcome('py', 'accepted', 3);
-      assert.deepEqual(recorder.rows().map((row) => row.id), ['py', 'explain', 'queued'], 'default: the last 24 hours');
+      assert.deepEqual(
+        recorder.rows().map((row) => row.id),
+        ['py', 'explain', 'queued'],
+        'default: the last 24 hours',
+      );
       assert.equal(recorder.rows().find((row) => row.id === 'py')?.outcome, 'accepted', 'queued updates applied');
-      assert.deepEqual(recorder.rows({ sinceMs: 0 }).map((row) => row.id), ['old', 'py', 'explain', 'queued']);
-      assert.deepEqual(recorder.rows({ language: 'python' }).map((row) => row.id), ['py', 'queued']);
-      assert.deepEqual(recorder.rows({ task: 'explain', backend: 'local' }).map((row) => row.id), ['explain']);
-      assert.deepEqual(recorder.rows({ untilMs: T0 - 20 }).map((row) => row.id), ['py']);
+      assert.deepEqual(
+        recorder.rows({ sinceMs: 0 }).map((row) => row.id),
+        ['old', 'py', 'explain', 'queued'],
+      );
+      assert.deepEqual(
+        recorder.rows({ language: 'python' }).map((row) => row.id),
+        ['py', 'queued'],
+      );
+      assert.deepEqual(
+        recorder.rows({ task: 'explain', backend: 'local' }).map((row) => row.id),
+        ['explain'],
+      );
+      assert.deepEqual(
+        recorder.rows({ untilMs: T0 - 20 }).map((row) => row.id),
+        ['py'],
+      );
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
@@ -430,9 +484,24 @@ describe('metrics recorder', () => {
     const recorder = open(dbPath);
     const [row] = recorder.rows();
     assert.deepEqual(row, {
-      id: 'v3', ts: T0 - 1, task: 'completion', language: 'go', policy: 'auto', decision: 'x', backend: 'local',
-      model: 'bundled', cacheTier: 'none', promptTokens: 10, completionTokens: 5, tokenSource: 'server',
-      ttftMs: 40, e2eMs: 90, outcome: 'shown', acceptedChars: null, errorClass: null, fallbackReason: null,
+      id: 'v3',
+      ts: T0 - 1,
+      task: 'completion',
+      language: 'go',
+      policy: 'auto',
+      decision: 'x',
+      backend: 'local',
+      model: 'bundled',
+      cacheTier: 'none',
+      promptTokens: 10,
+      completionTokens: 5,
+      tokenSource: 'server',
+      ttftMs: 40,
+      e2eMs: 90,
+      outcome: 'shown',
+      acceptedChars: null,
+      errorClass: null,
+      fallbackReason: null,
     });
     assert.equal(recorder.snapshot().backends[0]?.costUsd, 0, 'unpriced old rows add nothing');
     recorder.close();
@@ -490,7 +559,9 @@ function variedRows(count: number): RequestRow[] {
       ...optional('syntaxError', next() < 0.5 ? 1 : 0),
       ...optional('feedback', next() < 0.5 ? 1 : -1),
       ...optional('grounding', next()),
-      ...(next() < 0.05 ? { shadowOf: 'some-shown-row', comparedWith: 'typed' as const, shadowSimilarity: next(), shownSimilarity: next() } : {}),
+      ...(next() < 0.05
+        ? { shadowOf: 'some-shown-row', comparedWith: 'typed' as const, shadowSimilarity: next(), shownSimilarity: next() }
+        : {}),
     }),
   );
   /** Half the time absent (unknown), as the producers leave them. */

@@ -55,7 +55,10 @@ describe('OffloadBackend failure mapping', () => {
 
   it('a server without FIM rejects suffix → HttpError 400', LIMIT, async () => {
     await withBackend({ server: { nativeSuffix: false } }, async ({ backend }) => {
-      await assert.rejects(run(backend, completionRequest({ suffix: '\n' })), (error) => error instanceof HttpError && error.status === 400);
+      await assert.rejects(
+        run(backend, completionRequest({ suffix: '\n' })),
+        (error) => error instanceof HttpError && error.status === 400,
+      );
     });
   });
 
@@ -140,7 +143,10 @@ describe('OffloadBackend failure mapping', () => {
     const probe = await backend.probe();
     assert.equal(probe.state, 'down');
     assert.match(probe.detail, /ECONNREFUSED/);
-    await assert.rejects(run(backend, completionRequest()), (error) => error instanceof UnavailableError && /ECONNREFUSED/.test(error.message));
+    await assert.rejects(
+      run(backend, completionRequest()),
+      (error) => error instanceof UnavailableError && /ECONNREFUSED/.test(error.message),
+    );
     await backend.dispose();
     assertNoLeaks(before);
   });
@@ -204,7 +210,10 @@ describe('OffloadBackend retries', () => {
   it('does not wait a Retry-After longer than the request timeout: fails so the router can fall back', LIMIT, async () => {
     await withBackend({ config: { maxRetries: 3, timeoutMs: 500 } }, async ({ server, backend }) => {
       server.enqueue({ kind: 'rate-limit', retryAfterSeconds: 3600 });
-      await assert.rejects(run(backend, completionRequest()), (error) => error instanceof RateLimitedError && error.retryAfterMs === 3_600_000);
+      await assert.rejects(
+        run(backend, completionRequest()),
+        (error) => error instanceof RateLimitedError && error.retryAfterMs === 3_600_000,
+      );
       assert.equal(streamedBodies(server).length, 1);
     });
   });

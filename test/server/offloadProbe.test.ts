@@ -61,7 +61,7 @@ describe('offload probe', () => {
     assert.equal(result.fim, 'template');
   });
 
-  it("reads the context window: llama.cpp meta.n_ctx, llama.cpp /props, vLLM max_model_len", async () => {
+  it('reads the context window: llama.cpp meta.n_ctx, llama.cpp /props, vLLM max_model_len', async () => {
     assert.equal((await probeFlavor('llamacpp', '', { contextTokens: 512 })).contextTokens, 512);
     assert.equal((await probeFlavor('llamacpp', '', { contextTokens: 1024, advertiseContext: 'props-only' })).contextTokens, 1024);
     assert.equal((await probeFlavor('vllm')).contextTokens, 16384);

@@ -57,11 +57,56 @@ const now = Date.now();
 /** Recent enough for the default retention; local completions, offload explanations, a cache hit. */
 function sessionRows(): RequestRow[] {
   return [
-    requestRow({ id: 'c1', ts: now - 5000, ttftMs: 30, e2eMs: 150, tpotMs: 8, itl: itl(9), promptTokens: 120, completionTokens: 16, costUsd: 0.0001 }),
-    requestRow({ id: 'c2', ts: now - 4000, ttftMs: 70, e2eMs: 400, tpotMs: 11, itl: itl(12), promptTokens: 300, completionTokens: 31, costUsd: 0.0002 }),
+    requestRow({
+      id: 'c1',
+      ts: now - 5000,
+      ttftMs: 30,
+      e2eMs: 150,
+      tpotMs: 8,
+      itl: itl(9),
+      promptTokens: 120,
+      completionTokens: 16,
+      costUsd: 0.0001,
+    }),
+    requestRow({
+      id: 'c2',
+      ts: now - 4000,
+      ttftMs: 70,
+      e2eMs: 400,
+      tpotMs: 11,
+      itl: itl(12),
+      promptTokens: 300,
+      completionTokens: 31,
+      costUsd: 0.0002,
+    }),
     requestRow({ id: 'c3', ts: now - 3000, cacheTier: 'l2', ttftMs: 2, e2eMs: 2, costUsd: 0 }),
-    requestRow({ id: 'e1', ts: now - 2000, task: 'explain', backend: 'offload', model: 'codellama', outcome: 'answered', ttftMs: 250, e2eMs: 1800, tpotMs: 14, itl: itl(15), promptTokens: 900, completionTokens: 110, costUsd: 0.004 }),
-    requestRow({ id: 'x1', ts: now - 1000, backend: null, model: null, outcome: 'cancelled', ttftMs: null, e2eMs: null, promptTokens: null, completionTokens: null, costUsd: 0 }),
+    requestRow({
+      id: 'e1',
+      ts: now - 2000,
+      task: 'explain',
+      backend: 'offload',
+      model: 'codellama',
+      outcome: 'answered',
+      ttftMs: 250,
+      e2eMs: 1800,
+      tpotMs: 14,
+      itl: itl(15),
+      promptTokens: 900,
+      completionTokens: 110,
+      costUsd: 0.004,
+    }),
+    requestRow({
+      id: 'x1',
+      ts: now - 1000,
+      backend: null,
+      model: null,
+      outcome: 'cancelled',
+      ttftMs: null,
+      e2eMs: null,
+      promptTokens: null,
+      completionTokens: null,
+      costUsd: 0,
+    }),
   ];
 }
 const LOCAL = { backend: 'local', model: 'bundled', task: 'completion', language: 'typescript' };
@@ -74,7 +119,12 @@ describe('live Prometheus endpoint', () => {
 
   beforeEach(async () => {
     log = recordingLog();
-    recorder = openMetricsRecorder({ dbPath: ':memory:', config: testMetricsConfig(), cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }), log });
+    recorder = openMetricsRecorder({
+      dbPath: ':memory:',
+      config: testMetricsConfig(),
+      cacheCounters: () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }),
+      log,
+    });
     const metrics = new TandemPromMetrics({ memory: () => process.memoryUsage() });
     recorder.onDidRecord(new PromLiveFeed(metrics));
     endpoint = new PrometheusEndpoint(metrics, log);
@@ -137,7 +187,10 @@ describe('live Prometheus endpoint', () => {
     // What reportMain prints: the same families, fed with the database's rows.
     const report = parseExposition(await renderPrometheus(recorder.rows({ sinceMs: 0 })));
     const names = [...report.families.keys()];
-    assert.deepEqual(names, [...live.families.keys()].filter((name) => !name.startsWith('tandem_process_')));
+    assert.deepEqual(
+      names,
+      [...live.families.keys()].filter((name) => !name.startsWith('tandem_process_')),
+    );
     let compared = 0;
     for (const name of names) {
       const suffixes = report.families.get(name)?.type === 'HISTOGRAM' ? ['_bucket', '_sum', '_count'] : [''];
@@ -146,7 +199,10 @@ describe('live Prometheus endpoint', () => {
         const fromLive = live.series(name + suffix);
         assert.equal(fromReport.length, fromLive.length, `${name}${suffix}: same series`);
         for (const sample of fromReport) {
-          assert.ok(Math.abs(live.value(name + suffix, sample.labels) - sample.value) < 1e-12, `${name}${suffix} ${JSON.stringify(sample.labels)}`);
+          assert.ok(
+            Math.abs(live.value(name + suffix, sample.labels) - sample.value) < 1e-12,
+            `${name}${suffix} ${JSON.stringify(sample.labels)}`,
+          );
           compared++;
         }
       }

@@ -75,7 +75,9 @@ describe('server with the live Prometheus endpoint on', () => {
   });
 
   it('closes the endpoint when the setting goes back to 0', async () => {
-    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { tandem: { metrics: { prometheusPort: 0 } } } });
+    await client.connection.sendNotification('workspace/didChangeConfiguration', {
+      settings: { tandem: { metrics: { prometheusPort: 0 } } },
+    });
     await waitFor('the endpoint to close', async () => ((await scrape(port)) === undefined ? true : undefined));
   });
 });

@@ -29,12 +29,47 @@ function writeDatabase(db: string): void {
   });
   const now = Date.now();
   for (let i = 0; i < 6; i++) {
-    recorder.record(requestRow({ id: `l${i}`, ts: now - 60_000 * (i + 1), backend: 'local', model: 'bundled', language: 'python', ttftMs: 40 + i, e2eMs: 90 + 10 * i, costUsd: 0.00001 }));
+    recorder.record(
+      requestRow({
+        id: `l${i}`,
+        ts: now - 60_000 * (i + 1),
+        backend: 'local',
+        model: 'bundled',
+        language: 'python',
+        ttftMs: 40 + i,
+        e2eMs: 90 + 10 * i,
+        costUsd: 0.00001,
+      }),
+    );
   }
   for (let i = 0; i < 3; i++) {
-    recorder.record(requestRow({ id: `o${i}`, ts: now - 30_000 * (i + 1), backend: 'offload', model: 'codellama', language: 'typescript', ttftMs: 120 + i, e2eMs: 400 + i, costUsd: 0.001 }));
+    recorder.record(
+      requestRow({
+        id: `o${i}`,
+        ts: now - 30_000 * (i + 1),
+        backend: 'offload',
+        model: 'codellama',
+        language: 'typescript',
+        ttftMs: 120 + i,
+        e2eMs: 400 + i,
+        costUsd: 0.001,
+      }),
+    );
   }
-  recorder.record(requestRow({ id: 'x1', ts: now - 5_000, task: 'explain', backend: 'offload', model: 'codellama', language: 'typescript', ttftMs: 300, e2eMs: 2500, outcome: 'answered', costUsd: 0.002 }));
+  recorder.record(
+    requestRow({
+      id: 'x1',
+      ts: now - 5_000,
+      task: 'explain',
+      backend: 'offload',
+      model: 'codellama',
+      language: 'typescript',
+      ttftMs: 300,
+      e2eMs: 2500,
+      outcome: 'answered',
+      costUsd: 0.002,
+    }),
+  );
   recorder.close();
 }
 
@@ -67,13 +102,10 @@ describe('tandem report --html', () => {
       assert.equal(data.source, 'metrics.db');
       assert.equal(data.rows.length, 10);
       const overall = data.snapshots['*|*|*']!;
-      assert.deepEqual(
-        overall.backends.map((stat) => [stat.backend, stat.requests]).sort(),
-        [
-          ['local', 6],
-          ['offload', 4],
-        ],
-      );
+      assert.deepEqual(overall.backends.map((stat) => [stat.backend, stat.requests]).sort(), [
+        ['local', 6],
+        ['offload', 4],
+      ]);
       assert.ok(data.snapshots['explain|offload|typescript'], 'a snapshot per filter combination');
       assert.equal(overall.memory, undefined, "the report process's memory is not the server's");
 
@@ -97,7 +129,10 @@ describe('tandem report --html', () => {
       assert.match(tableText(doc.getElementById('stats')!), /\nRequests \| — \| 4\n/);
       assert.equal(doc.querySelectorAll('#recent tbody tr').length, 4);
       const language = doc.getElementById('filter-language') as HTMLSelectElement;
-      assert.deepEqual([...language.options].map((option) => option.value), ['', 'python', 'typescript']);
+      assert.deepEqual(
+        [...language.options].map((option) => option.value),
+        ['', 'python', 'typescript'],
+      );
 
       // Export builds the file in the page (a download of the filtered rows).
       const downloads: string[] = [];

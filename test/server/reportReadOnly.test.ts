@@ -67,8 +67,12 @@ describe('tandem report on a database', () => {
     const db = join(dir, 'old-schema.db');
     const raw = new Database(db);
     migrate(raw, METRICS_MIGRATIONS.slice(0, 1));
-    raw.prepare(`INSERT INTO requests (id, ts, task, language, policy, decision, backend, model, cache_tier, outcome)
-      VALUES ('v1', ?, 'completion', 'go', 'auto', 'old', 'local', 'bundled', 'none', 'shown')`).run(Date.now() - 1000);
+    raw
+      .prepare(
+        `INSERT INTO requests (id, ts, task, language, policy, decision, backend, model, cache_tier, outcome)
+      VALUES ('v1', ?, 'completion', 'go', 'auto', 'old', 'local', 'bundled', 'none', 'shown')`,
+      )
+      .run(Date.now() - 1000);
     raw.close();
     const before = hash(db);
     const snapshot = await reportJson(db);
@@ -91,7 +95,11 @@ describe('tandem report on a database', () => {
     assert.equal(shown.backends[0]?.shown, 2);
     assert.equal(shown.backends[0]?.acceptanceRate, 0.5);
 
-    const withoutShows = writeDb('returned.db', [requestRow({ ts, outcome: 'accepted', acceptedChars: 4 }), requestRow({ ts, outcome: 'shown' }), requestRow({ ts, outcome: 'shown' })]);
+    const withoutShows = writeDb('returned.db', [
+      requestRow({ ts, outcome: 'accepted', acceptedChars: 4 }),
+      requestRow({ ts, outcome: 'shown' }),
+      requestRow({ ts, outcome: 'shown' }),
+    ]);
     const returned = await reportJson(withoutShows);
     assert.equal(returned.showEvents, false);
     assert.equal(returned.backends[0]?.shown, 3);

@@ -76,7 +76,9 @@ describe('shadow rows in the metrics store', () => {
     assert.equal(recorder.snapshot().shadow, undefined);
     recorder.record(shadowRow);
     recorder.flush();
-    recorder.record(requestRow({ id: 'shadow-2', ts: T0 - 50, backend: 'offload', shadowOf: 'shown-2', outcome: 'cancelled', ttftMs: null, e2eMs: null }));
+    recorder.record(
+      requestRow({ id: 'shadow-2', ts: T0 - 50, backend: 'offload', shadowOf: 'shown-2', outcome: 'cancelled', ttftMs: null, e2eMs: null }),
+    );
     const [stats] = recorder.snapshot().shadow ?? [];
     assert.equal(stats?.backend, 'offload');
     assert.equal(stats?.shownBackend, 'local');

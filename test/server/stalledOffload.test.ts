@@ -34,7 +34,13 @@ const COMPLETION_DEADLINE_MS = 1500;
 
 async function withStalledOffload(
   settings: Record<string, unknown>,
-  body: (parts: { router: Router; server: FakeOpenAIServer; local: ScriptedBackend; metrics: FakeMetrics; config: ReturnType<typeof testConfig> }) => Promise<void>,
+  body: (parts: {
+    router: Router;
+    server: FakeOpenAIServer;
+    local: ScriptedBackend;
+    metrics: FakeMetrics;
+    config: ReturnType<typeof testConfig>;
+  }) => Promise<void>,
 ): Promise<void> {
   const before = activeHandles();
   const server = await FakeOpenAIServer.start({ flavor: 'vllm' });
@@ -47,7 +53,10 @@ async function withStalledOffload(
     ...settings,
   });
   const offload = new OffloadBackend({ config: config.offload });
-  const local = new ScriptedBackend('local', Array.from({ length: 20 }, () => ({ chunks: ['return x + 1\n'] })));
+  const local = new ScriptedBackend(
+    'local',
+    Array.from({ length: 20 }, () => ({ chunks: ['return x + 1\n'] })),
+  );
   const router = new Router({ local, offload, config: () => config, log: memoryLogger() });
   try {
     await offload.probe();
@@ -71,42 +80,46 @@ function figures(t: TestContext, label: string, latencies: number[], answered: n
 }
 
 describe('a stalled offload endpoint under policy auto', () => {
-  it('every multi-line completion is answered by local within the deadline; failures are offload rows; the breaker opens', LIMIT, async (t) => {
-    await withStalledOffload({ 'completion.timeoutMs': COMPLETION_DEADLINE_MS }, async ({ router, metrics, config }) => {
-      const { service } = completionServiceUnderTest({ router, config: () => config, metrics });
-      const outcomes: string[] = [];
-      const latencies: number[] = [];
-      for (let i = 0; i < REQUESTS; i++) {
-        // Enter after a block opener: a multi-line completion, which `auto` sends to offload.
-        const document = TextDocument.create(`file:///work/f${i}.py`, 'python', 1, `def f${i}(x):\n    \n`);
-        const started = performance.now();
-        const result = await service.provide({ document, position: { line: 1, character: 4 }, signal: new AbortController().signal });
-        latencies.push(performance.now() - started);
-        outcomes.push(result.outcome);
-      }
-      service.dispose();
-      const answered = outcomes.filter((outcome) => outcome === 'shown').length;
-      figures(t, 'completion', latencies, answered, REQUESTS - answered, router.breakerState('offload'));
+  it(
+    'every multi-line completion is answered by local within the deadline; failures are offload rows; the breaker opens',
+    LIMIT,
+    async (t) => {
+      await withStalledOffload({ 'completion.timeoutMs': COMPLETION_DEADLINE_MS }, async ({ router, metrics, config }) => {
+        const { service } = completionServiceUnderTest({ router, config: () => config, metrics });
+        const outcomes: string[] = [];
+        const latencies: number[] = [];
+        for (let i = 0; i < REQUESTS; i++) {
+          // Enter after a block opener: a multi-line completion, which `auto` sends to offload.
+          const document = TextDocument.create(`file:///work/f${i}.py`, 'python', 1, `def f${i}(x):\n    \n`);
+          const started = performance.now();
+          const result = await service.provide({ document, position: { line: 1, character: 4 }, signal: new AbortController().signal });
+          latencies.push(performance.now() - started);
+          outcomes.push(result.outcome);
+        }
+        service.dispose();
+        const answered = outcomes.filter((outcome) => outcome === 'shown').length;
+        figures(t, 'completion', latencies, answered, REQUESTS - answered, router.breakerState('offload'));
 
-      assert.deepEqual(outcomes, Array(REQUESTS).fill('shown'), 'no completion comes back empty');
-      const answers = metrics.rows.filter((row) => row.outcome === 'shown');
-      assert.equal(answers.length, REQUESTS);
-      for (const row of answers) {
-        assert.equal(row.backend, 'local');
-        assert.ok(row.fallbackReason, `every local answer that replaced offload is a fallback: ${row.decision}`);
-      }
-      const failed = metrics.rows.filter((row) => row.outcome !== 'shown');
-      assert.equal(failed.length, THRESHOLD, 'one failed offload attempt per request until the breaker opened');
-      for (const row of failed) {
-        assert.equal(row.backend, 'offload');
-        assert.equal(row.outcome, 'error');
-        assert.equal(row.errorClass, 'TimeoutError');
-      }
-      assert.match(answers[0]!.fallbackReason!, /offload timeout/);
-      assert.match(answers[REQUESTS - 1]!.fallbackReason!, /breaker open/);
-      assert.equal(router.breakerState('offload'), 'open');
-    });
-  });
+        assert.deepEqual(outcomes, Array(REQUESTS).fill('shown'), 'no completion comes back empty');
+        const answers = metrics.rows.filter((row) => row.outcome === 'shown');
+        assert.equal(answers.length, REQUESTS);
+        for (const row of answers) {
+          assert.equal(row.backend, 'local');
+          assert.ok(row.fallbackReason, `every local answer that replaced offload is a fallback: ${row.decision}`);
+        }
+        const failed = metrics.rows.filter((row) => row.outcome !== 'shown');
+        assert.equal(failed.length, THRESHOLD, 'one failed offload attempt per request until the breaker opened');
+        for (const row of failed) {
+          assert.equal(row.backend, 'offload');
+          assert.equal(row.outcome, 'error');
+          assert.equal(row.errorClass, 'TimeoutError');
+        }
+        assert.match(answers[0]!.fallbackReason!, /offload timeout/);
+        assert.match(answers[REQUESTS - 1]!.fallbackReason!, /breaker open/);
+        assert.equal(router.breakerState('offload'), 'open');
+      });
+    },
+  );
 
   it('an explanation falls back to local well before tandem.explain.timeoutMs', LIMIT, async (t) => {
     const deadline = 8000;

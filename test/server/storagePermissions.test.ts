@@ -87,7 +87,12 @@ describe('storage permissions', { skip: process.platform === 'win32' ? 'POSIX pe
     const storage = freshDir();
     fs.chmodSync(storage, 0o755);
     // Constructing the runtime opens both stores; models load only on start(), not called here.
-    const runtime = new TandemRuntime({ settings: { cache: { persistText: true } }, storagePath: storage, offloadApiKey: undefined, log: memoryLogger() });
+    const runtime = new TandemRuntime({
+      settings: { cache: { persistText: true } },
+      storagePath: storage,
+      offloadApiKey: undefined,
+      log: memoryLogger(),
+    });
     try {
       assert.equal(modeOf(storage), 0o700);
       for (const name of ['metrics.db', 'cache.db']) assert.equal(modeOf(path.join(storage, name)), 0o600, name);

@@ -98,7 +98,10 @@ describe('metrics recorder after a non-busy SQLite error', () => {
       fault.failing = code;
       record(recorder, 1055, 'during', time);
       assert.equal(recorder.flush(), false, 'the write is refused');
-      assert.match(log.messages('warn').join('\n'), new RegExp(`Writing request metrics failed .*${code}.*queued in memory \\(up to 10000\\)`, 's'));
+      assert.match(
+        log.messages('warn').join('\n'),
+        new RegExp(`Writing request metrics failed .*${code}.*queued in memory \\(up to 10000\\)`, 's'),
+      );
       assert.equal(recorder.snapshot().backends[0]?.requests, 1075, 'snapshots still count the queued rows');
       fault.failing = undefined;
       const attempts = fault.attempts;
@@ -231,50 +234,61 @@ function fillUp(dir: string): string {
 }
 
 const tmpfs = smallFilesystem('1m');
-describe('on a really full filesystem (1 MB tmpfs)', { skip: tmpfs ? false : 'cannot mount a tmpfs here; the injected faults above cover it' }, () => {
-  after(() => tmpfs?.unmount());
+describe(
+  'on a really full filesystem (1 MB tmpfs)',
+  { skip: tmpfs ? false : 'cannot mount a tmpfs here; the injected faults above cover it' },
+  () => {
+    after(() => tmpfs?.unmount());
 
-  it('the metrics recorder loses no row: 20 before, 1,055 while full, 55 after', () => {
-    const dir = fs.mkdtempSync(path.join(tmpfs!.dir, 'metrics-'));
-    const file = path.join(dir, 'metrics.db');
-    const time = clock();
-    const log = memoryLogger();
-    const recorder = openMetricsRecorder({ dbPath: file, config: METRICS_CONFIG, cacheCounters: NO_COUNTERS, log, now: time.now, flushDelayMs: 60_000 });
-    assert.equal(recorder.storage.persistent, true);
-    record(recorder, 20, 'before', time);
-    assert.equal(recorder.flush(), true);
-    const filler = fillUp(tmpfs!.dir);
-    record(recorder, 1055, 'during', time);
-    assert.equal(recorder.flush(), false);
-    assert.match(log.messages('warn').join('\n'), /Writing request metrics failed .*full/);
-    fs.rmSync(filler);
-    time.advance(60_000);
-    record(recorder, 55, 'after', time);
-    assert.equal(recorder.flush(), true);
-    recorder.close();
-    assert.equal(countRows(file, 'requests'), 1130);
-    fs.rmSync(dir, { recursive: true });
-  });
+    it('the metrics recorder loses no row: 20 before, 1,055 while full, 55 after', () => {
+      const dir = fs.mkdtempSync(path.join(tmpfs!.dir, 'metrics-'));
+      const file = path.join(dir, 'metrics.db');
+      const time = clock();
+      const log = memoryLogger();
+      const recorder = openMetricsRecorder({
+        dbPath: file,
+        config: METRICS_CONFIG,
+        cacheCounters: NO_COUNTERS,
+        log,
+        now: time.now,
+        flushDelayMs: 60_000,
+      });
+      assert.equal(recorder.storage.persistent, true);
+      record(recorder, 20, 'before', time);
+      assert.equal(recorder.flush(), true);
+      const filler = fillUp(tmpfs!.dir);
+      record(recorder, 1055, 'during', time);
+      assert.equal(recorder.flush(), false);
+      assert.match(log.messages('warn').join('\n'), /Writing request metrics failed .*full/);
+      fs.rmSync(filler);
+      time.advance(60_000);
+      record(recorder, 55, 'after', time);
+      assert.equal(recorder.flush(), true);
+      recorder.close();
+      assert.equal(countRows(file, 'requests'), 1130);
+      fs.rmSync(dir, { recursive: true });
+    });
 
-  it('the disk cache tier is used again once space is freed', () => {
-    const dir = fs.mkdtempSync(path.join(tmpfs!.dir, 'cache-'));
-    const file = path.join(dir, 'cache.db');
-    const time = clock();
-    const log = memoryLogger();
-    const config = { ...DEFAULT_CONFIG.cache, persistText: true };
-    const cache = openAnswerCache({ dbPath: file, config, log, now: time.now });
-    assert.equal(cache.storage.persistent, true);
-    const filler = fillUp(tmpfs!.dir);
-    const big = 'x'.repeat(200_000);
-    cache.set('during', answer(big));
-    assert.match(log.messages('warn').join('\n'), /Writing the disk cache failed .*full/);
-    fs.rmSync(filler);
-    time.advance(60_000);
-    cache.set('after', answer(big));
-    cache.close();
-    const reopened = openAnswerCache({ dbPath: file, config, log: memoryLogger(), now: time.now });
-    assert.equal(reopened.get('after')?.tier, 'l2');
-    reopened.close();
-    fs.rmSync(dir, { recursive: true });
-  });
-});
+    it('the disk cache tier is used again once space is freed', () => {
+      const dir = fs.mkdtempSync(path.join(tmpfs!.dir, 'cache-'));
+      const file = path.join(dir, 'cache.db');
+      const time = clock();
+      const log = memoryLogger();
+      const config = { ...DEFAULT_CONFIG.cache, persistText: true };
+      const cache = openAnswerCache({ dbPath: file, config, log, now: time.now });
+      assert.equal(cache.storage.persistent, true);
+      const filler = fillUp(tmpfs!.dir);
+      const big = 'x'.repeat(200_000);
+      cache.set('during', answer(big));
+      assert.match(log.messages('warn').join('\n'), /Writing the disk cache failed .*full/);
+      fs.rmSync(filler);
+      time.advance(60_000);
+      cache.set('after', answer(big));
+      cache.close();
+      const reopened = openAnswerCache({ dbPath: file, config, log: memoryLogger(), now: time.now });
+      assert.equal(reopened.get('after')?.tier, 'l2');
+      reopened.close();
+      fs.rmSync(dir, { recursive: true });
+    });
+  },
+);

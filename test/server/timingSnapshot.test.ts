@@ -62,7 +62,10 @@ function checkRow(row: RequestRow): void {
   close(row.promptTokensPerSecond, (row.promptTokens ?? Number.NaN) / (ttft / 1000), `${what} prompt tokens/s`);
   assert.equal(row.itl?.count, TOKENS - 1, `${what}: one ITL gap per pair of chunks`);
   assert.ok(row.itl.meanMs * (TOKENS - 1) <= decodeMs + 1e-6, `${what}: the gaps lie within the decode`);
-  assert.ok(row.itl.p50Ms >= GAP_MS * 0.9 && row.itl.maxMs >= row.itl.p95Ms && row.itl.p95Ms >= row.itl.p50Ms, `${what}: ITL ${JSON.stringify(row.itl)}`);
+  assert.ok(
+    row.itl.p50Ms >= GAP_MS * 0.9 && row.itl.maxMs >= row.itl.p95Ms && row.itl.p95Ms >= row.itl.p50Ms,
+    `${what}: ITL ${JSON.stringify(row.itl)}`,
+  );
 }
 
 function p50(values: number[]): number {
@@ -127,7 +130,9 @@ describe('server in-process: the snapshot tells the scripted timing', { timeout:
     }
 
     const snapshot: MetricsSnapshot = await client.snapshot();
-    const generated = snapshot.recent.filter((row) => row.backend === 'offload' && row.cacheTier === 'none' && row.completionTokens !== null);
+    const generated = snapshot.recent.filter(
+      (row) => row.backend === 'offload' && row.cacheTier === 'none' && row.completionTokens !== null,
+    );
     for (const row of generated) t.diagnostic(describeRow(row));
     assert.equal(generated.filter((row) => row.task === 'completion').length, COMPLETIONS);
     assert.equal(generated.filter((row) => row.task === 'explain').length, EXPLANATIONS);
@@ -141,9 +146,24 @@ describe('server in-process: the snapshot tells the scripted timing', { timeout:
         `${what}: ttft p50 ${entry?.ttftMs?.p50.toFixed(1)} tpot p50 ${entry?.tpotMs?.p50.toFixed(1)} itl p50 ${entry?.itlMs?.p50.toFixed(1)} ms`,
       );
       assert.equal(entry?.requests, rows.length, `${what}: requests`);
-      checkSummary(entry?.ttftMs, FIRST_TOKEN_MS, rows.map((row) => row.ttftMs ?? Number.NaN), `${what} TTFT`);
-      checkSummary(entry?.tpotMs, GAP_MS, rows.map((row) => row.tpotMs ?? Number.NaN), `${what} TPOT`);
-      checkSummary(entry?.itlMs, GAP_MS, rows.map((row) => row.itl?.meanMs ?? Number.NaN), `${what} ITL`);
+      checkSummary(
+        entry?.ttftMs,
+        FIRST_TOKEN_MS,
+        rows.map((row) => row.ttftMs ?? Number.NaN),
+        `${what} TTFT`,
+      );
+      checkSummary(
+        entry?.tpotMs,
+        GAP_MS,
+        rows.map((row) => row.tpotMs ?? Number.NaN),
+        `${what} TPOT`,
+      );
+      checkSummary(
+        entry?.itlMs,
+        GAP_MS,
+        rows.map((row) => row.itl?.meanMs ?? Number.NaN),
+        `${what} ITL`,
+      );
     }
   });
 

@@ -37,7 +37,6 @@ function open(dbPath: string, cache: Partial<TandemConfig['cache']> = {}, extra:
   return Object.assign(opened, { log });
 }
 
-
 describe('TwoTierCache', () => {
   it('answers from memory first and counts hits and misses per tier', () => {
     const cache = open(':memory:');
@@ -230,7 +229,10 @@ describe('TwoTierCache', () => {
     cache.set('0f'.repeat(32), answer('const answer = 42;'));
     cache.close();
     const db = new Database(dbPath, { readonly: true });
-    const columns = db.prepare('PRAGMA table_info(answers)').all().map((column) => (column as { name: string }).name);
+    const columns = db
+      .prepare('PRAGMA table_info(answers)')
+      .all()
+      .map((column) => (column as { name: string }).name);
     db.close();
     assert.deepEqual(columns, ['key', 'text', 'backend', 'model', 'created_at', 'stored_at', 'prompt_tokens', 'completion_tokens']);
   });

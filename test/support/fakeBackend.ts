@@ -3,13 +3,7 @@
  * plays the next script (text chunks, or an error before/after some chunks). It is not a
  * model; server and stdio tests use the real local backend and a real HTTP server instead.
  */
-import {
-  abortableDelay,
-  CancelledError,
-  type Backend,
-  type GenerateChunk,
-  type GenerateRequest,
-} from '../../server/src/backends/backend';
+import { abortableDelay, CancelledError, type Backend, type GenerateChunk, type GenerateRequest } from '../../server/src/backends/backend';
 import type { BackendId, BackendStatus } from '../../server/src/protocol';
 
 export interface Script {
@@ -44,7 +38,13 @@ export class ScriptedBackend<S extends Script = Script> implements Backend {
   }
 
   status(): BackendStatus {
-    return { backend: this.id, state: this.available ? 'ready' : 'down', model: this.model, breaker: 'closed', ...(this.available ? {} : { detail: 'scripted down' }) };
+    return {
+      backend: this.id,
+      state: this.available ? 'ready' : 'down',
+      model: this.model,
+      breaker: 'closed',
+      ...(this.available ? {} : { detail: 'scripted down' }),
+    };
   }
 
   async *generate(request: GenerateRequest, signal: AbortSignal): AsyncIterable<GenerateChunk> {
@@ -59,7 +59,11 @@ export class ScriptedBackend<S extends Script = Script> implements Backend {
       yield { type: 'text', text };
     }
     if (script.error) throw script.error;
-    yield { type: 'done', usage: { promptTokens: request.prompt.length, completionTokens: (script.chunks ?? []).length, source: 'estimate' }, finishReason: 'stop' };
+    yield {
+      type: 'done',
+      usage: { promptTokens: request.prompt.length, completionTokens: (script.chunks ?? []).length, source: 'estimate' },
+      finishReason: 'stop',
+    };
     this.completed++;
   }
 

@@ -94,7 +94,11 @@ export function resolveSettings(options: FakeOpenAIServerOptions): Settings {
 
 /** Deterministic answers: the same prompt always gives the same text. */
 export function defaultRespond(request: GenerationRequestView): string {
-  const hash = createHash('sha256').update(request.prompt).update(request.suffix ?? '').digest('hex').slice(0, 6);
+  const hash = createHash('sha256')
+    .update(request.prompt)
+    .update(request.suffix ?? '')
+    .digest('hex')
+    .slice(0, 6);
   if (request.kind === 'chat') {
     return `This code computes a value from its inputs (fake explanation ${hash}). It checks its arguments, then returns the result.`;
   }
@@ -123,7 +127,12 @@ export function promptTokensOf(view: GenerationRequestView, endpoint: Endpoint):
 }
 
 /** The answer: `respond`'s text cut at the first stop, then to max_tokens and the room left. */
-export function generationOutcome(settings: Settings, view: GenerationRequestView, body: Record<string, unknown>, promptTokens: number): GenerationOutcome {
+export function generationOutcome(
+  settings: Settings,
+  view: GenerationRequestView,
+  body: Record<string, unknown>,
+  promptTokens: number,
+): GenerationOutcome {
   let text = settings.respond(view);
   let finishReason: 'stop' | 'length' = 'stop';
   const stops = typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? (body.stop as string[]) : [];

@@ -19,7 +19,17 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeServer, listenLocally, openEventStream, pathOf, readJson, sendJson, trackSockets, untilGone, type EventWriter } from './fakeHttp';
+import {
+  closeServer,
+  listenLocally,
+  openEventStream,
+  pathOf,
+  readJson,
+  sendJson,
+  trackSockets,
+  untilGone,
+  type EventWriter,
+} from './fakeHttp';
 import {
   errorBody,
   finalChunkExtras,
@@ -139,7 +149,9 @@ export class FaultServer {
       if (method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' });
       if (method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
         const kind = path === '/v1/completions' ? 'completion' : 'chat';
-        return await (this.armed ? this.misbehave(kind, body ?? {}, req, res, gone.signal) : this.answer(kind, body ?? {}, res, gone.signal));
+        return await (this.armed
+          ? this.misbehave(kind, body ?? {}, req, res, gone.signal)
+          : this.answer(kind, body ?? {}, res, gone.signal));
       }
       send(res, 404, errorBody(404, `No route for ${method} ${path}`, 'NotFoundError'));
     } catch {
@@ -150,7 +162,13 @@ export class FaultServer {
   }
 
   /** A healthy answer, streamed or whole, as vLLM gives it (it rejects `suffix`). */
-  private async answer(kind: 'completion' | 'chat', body: Record<string, unknown>, res: http.ServerResponse, gone: AbortSignal, firstTokenDelayMs = 0): Promise<void> {
+  private async answer(
+    kind: 'completion' | 'chat',
+    body: Record<string, unknown>,
+    res: http.ServerResponse,
+    gone: AbortSignal,
+    firstTokenDelayMs = 0,
+  ): Promise<void> {
     if (kind === 'completion' && typeof body.suffix === 'string') {
       return send(res, 400, errorBody(400, 'suffix is not currently supported'));
     }
@@ -189,10 +207,16 @@ export class FaultServer {
       case 'http-500':
         return send(res, 500, errorBody(500, 'CUDA error: out of memory', 'InternalServerError'));
       case 'rate-limit':
-        return send(res, 429, errorBody(429, 'Rate limit exceeded', 'RateLimitError'), { 'retry-after': String(this.options.retryAfterSeconds) });
+        return send(res, 429, errorBody(429, 'Rate limit exceeded', 'RateLimitError'), {
+          'retry-after': String(this.options.retryAfterSeconds),
+        });
       case 'echoed-key':
         // Some gateways quote the credentials they refused; the key must not travel further.
-        return send(res, 401, errorBody(401, `Invalid credentials in header "Authorization: ${req.headers.authorization ?? ''}"`, 'AuthenticationError'));
+        return send(
+          res,
+          401,
+          errorBody(401, `Invalid credentials in header "Authorization: ${req.headers.authorization ?? ''}"`, 'AuthenticationError'),
+        );
       case 'reset':
         return void req.socket.destroy();
       case 'slow-first-token':

@@ -31,9 +31,7 @@ export function parseExposition(text: string): Exposition {
     families,
     series,
     value(name, labels = {}) {
-      const matching = series(name).filter((sample) =>
-        Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
-      );
+      const matching = series(name).filter((sample) => Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted));
       return matching.reduce((sum, sample) => sum + sample.value, 0);
     },
   };

@@ -21,8 +21,39 @@ const nothingMeasured = { ttftMs: null, e2eMs: null, promptTokens: null, complet
 
 /** local × completion: the main group, one row per case the definitions tell apart. */
 const localCompletion: RequestRow[] = [
-  requestRow({ ts: at(), outcome: 'accepted', ttftMs: 10, e2eMs: 100, tpotMs: 5, decodeTokensPerSecond: 200, promptTokensPerSecond: 1000, itl: gaps(4), shownChars: 10, acceptedChars: 10, displayed: 1, costUsd: 0.001, survival30s: 0.8, syntaxError: 0 }),
-  requestRow({ ts: at(), outcome: 'partial', ttftMs: 20, e2eMs: 200, tpotMs: 10, decodeTokensPerSecond: 100, promptTokensPerSecond: 500, itl: gaps(8), shownChars: 20, acceptedChars: 5, displayed: 1, costUsd: 0.002, survival30s: 0.4, survival120s: 0.5, syntaxError: 1 }),
+  requestRow({
+    ts: at(),
+    outcome: 'accepted',
+    ttftMs: 10,
+    e2eMs: 100,
+    tpotMs: 5,
+    decodeTokensPerSecond: 200,
+    promptTokensPerSecond: 1000,
+    itl: gaps(4),
+    shownChars: 10,
+    acceptedChars: 10,
+    displayed: 1,
+    costUsd: 0.001,
+    survival30s: 0.8,
+    syntaxError: 0,
+  }),
+  requestRow({
+    ts: at(),
+    outcome: 'partial',
+    ttftMs: 20,
+    e2eMs: 200,
+    tpotMs: 10,
+    decodeTokensPerSecond: 100,
+    promptTokensPerSecond: 500,
+    itl: gaps(8),
+    shownChars: 20,
+    acceptedChars: 5,
+    displayed: 1,
+    costUsd: 0.002,
+    survival30s: 0.4,
+    survival120s: 0.5,
+    syntaxError: 1,
+  }),
   // Typed out: rejected, but the user typed all 30 characters themselves.
   requestRow({ ts: at(), outcome: 'rejected', ttftMs: 30, e2eMs: 300, shownChars: 30, typedChars: 30, displayed: 1, costUsd: 0.003 }),
   // Returned but never reported displayed; typed only part of it.
@@ -36,18 +67,56 @@ const localCompletion: RequestRow[] = [
   // Generated nothing: in the latency summaries, not returned.
   requestRow({ ts: at(), outcome: 'empty', ttftMs: 50, e2eMs: 60, costUsd: 0.0005 }),
   // Accepted after typing it all: accepted, not typed out.
-  requestRow({ ts: at(), outcome: 'accepted', ttftMs: 60, e2eMs: 600, shownChars: 12, acceptedChars: 12, typedChars: 12, displayed: 1, costUsd: 0.005 }),
+  requestRow({
+    ts: at(),
+    outcome: 'accepted',
+    ttftMs: 60,
+    e2eMs: 600,
+    shownChars: 12,
+    acceptedChars: 12,
+    typedChars: 12,
+    displayed: 1,
+    costUsd: 0.005,
+  }),
 ];
 
 const localExplain: RequestRow[] = [
   requestRow({ ts: at(), task: 'explain', outcome: 'answered', ttftMs: 100, e2eMs: 1000, feedback: 1, grounding: 0.5, costUsd: 0.01 }),
-  requestRow({ ts: at(), task: 'explain', outcome: 'answered', ttftMs: 200, e2eMs: 2000, feedback: -1, grounding: 1, fallbackReason: 'offload timed out', costUsd: 0.02 }),
+  requestRow({
+    ts: at(),
+    task: 'explain',
+    outcome: 'answered',
+    ttftMs: 200,
+    e2eMs: 2000,
+    feedback: -1,
+    grounding: 1,
+    fallbackReason: 'offload timed out',
+    costUsd: 0.02,
+  }),
 ];
 
 const offloadCompletion: RequestRow[] = [
-  requestRow({ ts: at(), backend: 'offload', model: 'codellama', outcome: 'shown', displayed: 1, promptTokens: 1000, completionTokens: 50, shownChars: 40, costUsd: 0.01 }),
+  requestRow({
+    ts: at(),
+    backend: 'offload',
+    model: 'codellama',
+    outcome: 'shown',
+    displayed: 1,
+    promptTokens: 1000,
+    completionTokens: 50,
+    shownChars: 40,
+    costUsd: 0.01,
+  }),
   // Cancelled while waiting on the offload endpoint, in another language.
-  requestRow({ ts: at(), backend: 'offload', model: 'codellama', language: 'python', outcome: 'cancelled', ...nothingMeasured, costUsd: 0 }),
+  requestRow({
+    ts: at(),
+    backend: 'offload',
+    model: 'codellama',
+    language: 'python',
+    outcome: 'cancelled',
+    ...nothingMeasured,
+    costUsd: 0,
+  }),
 ];
 
 const beforeRouting: RequestRow[] = [
@@ -57,7 +126,17 @@ const beforeRouting: RequestRow[] = [
 ];
 
 /** Never in the per-backend statistics. */
-const shadow = requestRow({ ts: at(), backend: 'offload', model: 'codellama', outcome: 'answered', shadowOf: 'x', comparedWith: 'typed', shadowSimilarity: 1, shownSimilarity: 0, costUsd: 1 });
+const shadow = requestRow({
+  ts: at(),
+  backend: 'offload',
+  model: 'codellama',
+  outcome: 'answered',
+  shadowOf: 'x',
+  comparedWith: 'typed',
+  shadowSimilarity: 1,
+  shownSimilarity: 0,
+  costUsd: 1,
+});
 /** Two days old: outside the default 24 h window. */
 const old = requestRow({ id: 'old', ts: T0 - 2 * DAY, outcome: 'accepted', shownChars: 3, acceptedChars: 3, costUsd: 0 });
 
@@ -86,15 +165,22 @@ function group(snapshot: MetricsSnapshot, backend: string, task: string): Backen
   return found;
 }
 
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);
 
 describe('aggregate definitions over stored rows', () => {
   const withEvents = snapshotOf(ALL, {}, { showEvents: true });
   const local = group(withEvents, 'local', 'completion');
 
   it('groups by backend and task, and per backend over both tasks', () => {
-    assert.deepEqual(withEvents.byTask.map((s) => `${s.backend}/${s.task}`), ['local/completion', 'local/explain', 'offload/completion']);
-    assert.deepEqual(withEvents.backends.map((s) => `${s.backend}/${s.task}`), ['local/all', 'offload/all']);
+    assert.deepEqual(
+      withEvents.byTask.map((s) => `${s.backend}/${s.task}`),
+      ['local/completion', 'local/explain', 'offload/completion'],
+    );
+    assert.deepEqual(
+      withEvents.backends.map((s) => `${s.backend}/${s.task}`),
+      ['local/all', 'offload/all'],
+    );
     assert.equal(group(withEvents, 'local', 'all').requests, 12);
     assert.equal(group(withEvents, 'local', 'explain').requests, 2);
   });
@@ -191,19 +277,31 @@ describe('aggregate definitions over stored rows', () => {
     assert.equal(wider.window.sinceMs, T0 - 30 * DAY, 'clamped to retentionDays');
     assert.equal(group(wider, 'local', 'completion').requests, 11, 'the two-day-old row too');
     const until = snapshotOf(ALL, { sinceMs: 0, untilMs: T0 - DAY });
-    assert.deepEqual(until.byTask.map((s) => [s.backend, s.task, s.requests]), [['local', 'completion', 1]]);
+    assert.deepEqual(
+      until.byTask.map((s) => [s.backend, s.task, s.requests]),
+      [['local', 'completion', 1]],
+    );
   });
 
   it('filters by task, language and backend, and echoes the filters', () => {
     const explain = snapshotOf(ALL, { task: 'explain' });
     assert.deepEqual(explain.filters, { task: 'explain' });
-    assert.deepEqual(explain.backends.map((s) => [s.backend, s.requests]), [['local', 2]]);
+    assert.deepEqual(
+      explain.backends.map((s) => [s.backend, s.requests]),
+      [['local', 2]],
+    );
     assert.deepEqual(explain.beforeRouting, { requests: 0, cancelled: 0, errors: 0, superseded: 0, excluded: 0 });
     const python = snapshotOf(ALL, { language: 'python' });
-    assert.deepEqual(python.backends.map((s) => [s.backend, s.requests, s.cancelled]), [['offload', 1, 1]]);
+    assert.deepEqual(
+      python.backends.map((s) => [s.backend, s.requests, s.cancelled]),
+      [['offload', 1, 1]],
+    );
     assert.deepEqual(python.languages, ['python', 'typescript'], 'the filter offers every language of the window');
     const offload = snapshotOf(ALL, { backend: 'offload' });
-    assert.deepEqual(offload.backends.map((s) => s.backend), ['offload']);
+    assert.deepEqual(
+      offload.backends.map((s) => s.backend),
+      ['offload'],
+    );
     assert.equal(offload.beforeRouting.requests, 0, 'rows without a backend match no backend filter');
     assert.ok(offload.recent.every((row) => row.backend === 'offload'));
   });

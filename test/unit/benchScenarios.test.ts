@@ -27,7 +27,8 @@ const REFERENCE: Record<string, string> = {
   sumOfSquares: '  return numbers.reduce((s, n) => s + n * n, 0);\n}',
   uniqueSorted: '  return [...new Set(values)].sort((a, b) => a - b);\n}',
   flatten: '  return nested.flatMap((x) => (Array.isArray(x) ? flatten(x) : [x]));\n}',
-  fizzBuzz: "  return Array.from({ length: n }, (_, i) => ((i + 1) % 15 === 0 ? 'FizzBuzz' : (i + 1) % 3 === 0 ? 'Fizz' : (i + 1) % 5 === 0 ? 'Buzz' : String(i + 1)));\n}",
+  fizzBuzz:
+    "  return Array.from({ length: n }, (_, i) => ((i + 1) % 15 === 0 ? 'FizzBuzz' : (i + 1) % 3 === 0 ? 'Fizz' : (i + 1) % 5 === 0 ? 'Buzz' : String(i + 1)));\n}",
   camelToSnake: "  return name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());\n}",
 };
 
@@ -41,13 +42,17 @@ describe('function problems in the bounded subprocess', () => {
   });
 
   for (const problem of readFunctionProblems()) {
-    it(`${problem.language} ${problem.id}: the reference passes, an empty return fails`, { skip: problem.language === 'python' && !findPython() ? 'python3 not found' : false }, async () => {
-      const good = await runSandboxed(problem.language, `${problem.prompt}${REFERENCE[problem.id]}\n\n${problem.tests}`, LIMITS);
-      assert.deepEqual(good, { outcome: 'passed', detail: 'ok' });
-      const wrong = problem.language === 'python' ? '    return None\n' : '  return undefined;\n}';
-      const bad = await runSandboxed(problem.language, `${problem.prompt}${wrong}\n\n${problem.tests}`, LIMITS);
-      assert.notEqual(bad.outcome, 'passed');
-    });
+    it(
+      `${problem.language} ${problem.id}: the reference passes, an empty return fails`,
+      { skip: problem.language === 'python' && !findPython() ? 'python3 not found' : false },
+      async () => {
+        const good = await runSandboxed(problem.language, `${problem.prompt}${REFERENCE[problem.id]}\n\n${problem.tests}`, LIMITS);
+        assert.deepEqual(good, { outcome: 'passed', detail: 'ok' });
+        const wrong = problem.language === 'python' ? '    return None\n' : '  return undefined;\n}';
+        const bad = await runSandboxed(problem.language, `${problem.prompt}${wrong}\n\n${problem.tests}`, LIMITS);
+        assert.notEqual(bad.outcome, 'passed');
+      },
+    );
   }
 
   it('kills a JavaScript program at the time limit and one over the memory limit', async () => {
@@ -84,7 +89,15 @@ describe('recoveryTime', () => {
     ({ startMs: startS * 1000, ok, e2eMs, ttftMs: 1, gapsMs: [], promptTokens: 1, outputTokens: 1, outputChars: 1 }) as RequestSample;
 
   it('is the arrival of the first of 3 requests whose median is within 10 % of the pre-burst p50, after the burst', () => {
-    const recovery = [sample(10.5, 900), sample(11, 400), sample(11.5, 108), sample(12, 300), sample(12.5, 105), sample(13, 100), sample(13.5, 95)];
+    const recovery = [
+      sample(10.5, 900),
+      sample(11, 400),
+      sample(11.5, 108),
+      sample(12, 300),
+      sample(12.5, 105),
+      sample(13, 100),
+      sample(13.5, 95),
+    ];
     // Windows: [900,400,108] → 400; [400,108,300] → 300; [108,300,105] → 108 ≤ 110: recovered at 11.5 s.
     assert.equal(recoveryTime(recovery, 100, 10), 1.5);
   });

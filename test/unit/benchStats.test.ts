@@ -51,7 +51,10 @@ describe('bench statistics', () => {
     close(fit.slopeStdError, Math.sqrt(0.08));
     // A perfect line has no error; a leak of 12 MB/hour sampled every 5 minutes reads back exactly.
     const hours = Array.from({ length: 13 }, (_, i) => i / 12);
-    const leak = linearFit(hours, hours.map((h) => 300 + 12 * h));
+    const leak = linearFit(
+      hours,
+      hours.map((h) => 300 + 12 * h),
+    );
     close(leak.slope, 12, 1e-9);
     close(leak.slopeStdError, 0, 1e-9);
     assert.ok(Number.isNaN(linearFit([1, 1], [1, 2]).slope));
@@ -95,7 +98,10 @@ describe('bench --compare verdicts', () => {
     assert.equal(wide.verdict, 'unchanged');
     const tight = compareOne('local', 'C1', 'e2eMs', Array(30).fill(100), Array(30).fill(102), DEFAULT_COMPARE);
     assert.equal(tight.verdict, 'unchanged', '2 % is under the 5 % threshold');
-    assert.equal(compareOne('local', 'C1', 'e2eMs', Array(30).fill(100), Array(30).fill(102), { ...DEFAULT_COMPARE, thresholdPct: 1 }).verdict, 'regression');
+    assert.equal(
+      compareOne('local', 'C1', 'e2eMs', Array(30).fill(100), Array(30).fill(102), { ...DEFAULT_COMPARE, thresholdPct: 1 }).verdict,
+      'regression',
+    );
   });
 });
 
@@ -104,19 +110,26 @@ describe('bench report schema checker', () => {
     type: 'object',
     required: ['a', 'b'],
     additionalProperties: false,
-    properties: { a: { $ref: '#/$defs/n' }, b: { type: 'array', items: { enum: ['x', 'y'] } }, c: { oneOf: [{ type: 'null' }, { type: 'integer', minimum: 0 }] } },
+    properties: {
+      a: { $ref: '#/$defs/n' },
+      b: { type: 'array', items: { enum: ['x', 'y'] } },
+      c: { oneOf: [{ type: 'null' }, { type: 'integer', minimum: 0 }] },
+    },
     $defs: { n: { type: ['number', 'null'] } },
   };
 
   it('accepts a matching value and names every problem of a wrong one', () => {
     assert.deepEqual(checkSchema({ a: null, b: ['x'], c: 3 }, schema), []);
     const problems = checkSchema({ a: 'no', b: ['z'], c: -1, d: 1 }, schema);
-    assert.deepEqual(problems.sort(), [
-      '$.a: expected number or null, got string',
-      '$.b[0]: "z" is not one of ["x","y"]',
-      '$.c: matches 0 of the oneOf options, not exactly 1',
-      '$: unexpected "d"',
-    ].sort());
+    assert.deepEqual(
+      problems.sort(),
+      [
+        '$.a: expected number or null, got string',
+        '$.b[0]: "z" is not one of ["x","y"]',
+        '$.c: matches 0 of the oneOf options, not exactly 1',
+        '$: unexpected "d"',
+      ].sort(),
+    );
     assert.deepEqual(checkSchema({ b: [] }, schema), ['$: missing "a"']);
   });
 });

@@ -66,7 +66,13 @@ function pair(name: string): { cached: SqliteRowStore; plain: SqliteRowStore; cl
 function stats(store: SqliteRowStore, query: RowQuery): unknown {
   const aggregate = store.aggregate(query);
   const round = (value: unknown): unknown =>
-    typeof value === 'number' ? Number(value.toPrecision(10)) : Array.isArray(value) ? value.map(round) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, round(v)])) : value;
+    typeof value === 'number'
+      ? Number(value.toPrecision(10))
+      : Array.isArray(value)
+        ? value.map(round)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, round(v)]))
+          : value;
   return round({ ...finishAggregate(aggregate, true), beforeRouting: aggregate.beforeRouting, languages: aggregate.languages });
 }
 
@@ -77,7 +83,13 @@ describe('cached time buckets', () => {
     const { cached, plain, close } = pair('equal');
     try {
       cached.write({ inserts: rows().map(stored), updates: [] });
-      for (const query of [window, { ...window, language: 'python' }, { ...window, backend: 'offload' as const }, { ...window, task: 'explain' as const }, { sinceMs: NOW - 3 * HOUR, untilMs: NOW - HOUR }]) {
+      for (const query of [
+        window,
+        { ...window, language: 'python' },
+        { ...window, backend: 'offload' as const },
+        { ...window, task: 'explain' as const },
+        { sinceMs: NOW - 3 * HOUR, untilMs: NOW - HOUR },
+      ]) {
         assert.deepEqual(stats(cached, query), stats(plain, query));
         // Again, from the cache this time.
         assert.deepEqual(stats(cached, query), stats(plain, query));
@@ -104,7 +116,10 @@ describe('cached time buckets', () => {
       // A repeated id replaces the row: its old bucket changes too.
       cached.write({ inserts: [stored({ ...old, ts: NOW - 2 * HOUR })], updates: [] });
       assert.deepEqual(stats(cached, window), stats(plain, window));
-      assert.equal((stats(cached, window) as { backends: Array<{ ttftMs: { max: number } }> }).backends.some((s) => s.ttftMs.max === 5000), true);
+      assert.equal(
+        (stats(cached, window) as { backends: Array<{ ttftMs: { max: number } }> }).backends.some((s) => s.ttftMs.max === 5000),
+        true,
+      );
       cached.deleteOlderThan(NOW - 12 * HOUR);
       assert.deepEqual(stats(cached, window), stats(plain, window));
       cached.deleteAll();

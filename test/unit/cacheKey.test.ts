@@ -48,10 +48,7 @@ describe('cacheKey', () => {
   });
 
   it('treats equivalent spellings alike: stop order and repeats, missing suffix, -0', () => {
-    assert.equal(
-      cacheKey({ ...base, stop: ['\ndef ', '\n\n', '\n\n'] }),
-      cacheKey({ ...base, stop: ['\n\n', '\ndef '] }),
-    );
+    assert.equal(cacheKey({ ...base, stop: ['\ndef ', '\n\n', '\n\n'] }), cacheKey({ ...base, stop: ['\n\n', '\ndef '] }));
     const { suffix: _suffix, ...noSuffix } = base;
     assert.equal(cacheKey(noSuffix), cacheKey({ ...base, suffix: '' }));
     assert.equal(cacheKey({ ...base, temperature: -0 }), cacheKey({ ...base, temperature: 0 }));

@@ -52,7 +52,10 @@ describe('CompletionService: candidates on an explicit trigger', () => {
     );
     // Sampled from the same prompt, at the candidates' temperature, each with its own seed.
     assert.equal(local.requests.length, 4);
-    assert.deepEqual(local.requests.map((request) => request.seed), [1, 2, 3, 4]);
+    assert.deepEqual(
+      local.requests.map((request) => request.seed),
+      [1, 2, 3, 4],
+    );
     for (const request of local.requests) {
       assert.equal(request.temperature, CANDIDATE_TEMPERATURE);
       assert.ok(request.prompt.startsWith('<fim_prefix>import math'));

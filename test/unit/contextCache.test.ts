@@ -25,7 +25,10 @@ test('longestContextMatch finds the longest earlier occurrence of the suffix and
 test('longestContextMatch counts every occurrence of the longest match', () => {
   const match = longestContextMatch([2, 3, 4, 8, 2, 3, 5, 6, 2, 3], 8);
   assert.equal(match.length, 2);
-  assert.deepEqual([...match.next].sort(), [[4, 1], [5, 1]]);
+  assert.deepEqual([...match.next].sort(), [
+    [4, 1],
+    [5, 1],
+  ]);
 });
 
 test('longestContextMatch reports no match for fresh tokens, and respects maxMatch', () => {
@@ -62,7 +65,13 @@ test('ContextCacheLogitsProcessor edits each row of a transformers.js logits ten
   const logits = new Tensor('float32', new Float32Array([0, 0, 0, 0, 5, 0, 0, 0]), [2, 4]);
   const processor = new ContextCacheLogitsProcessor({ weightPerToken: 0.5, maxWeight: 0.9, maxMatch: 4 });
   // row 0: "1 3 1" → "1" was followed by 3; row 1: no repeat
-  const out = processor._call([[1n, 3n, 1n], [0n, 1n, 2n]], logits);
+  const out = processor._call(
+    [
+      [1n, 3n, 1n],
+      [0n, 1n, 2n],
+    ],
+    logits,
+  );
   const data = out.data as Float32Array;
   const row0 = softmax(data.slice(0, 4));
   assert.ok((row0[3] as number) > 0.5, `token 3 boosted, got ${row0[3]}`);

@@ -136,7 +136,9 @@ describe('withoutCostSettings', () => {
       JSON.stringify(withoutCostSettings('offload', offload)) === JSON.stringify(withoutCostSettings('offload', other));
     assert.ok(sameLocal({ ...local, watts: 30, energyPrice: 0.4, hardwarePrice: 900, hardwareLifetimeHours: 1 }));
     assert.ok(!sameLocal({ ...local, dtype: 'fp32' }));
-    assert.ok(sameOffload({ ...offload, inputPricePerMillionTokens: 1, outputPricePerMillionTokens: 2, pricePerMillionTokens: 3, gpuHourPrice: 4 }));
+    assert.ok(
+      sameOffload({ ...offload, inputPricePerMillionTokens: 1, outputPricePerMillionTokens: 2, pricePerMillionTokens: 3, gpuHourPrice: 4 }),
+    );
     assert.ok(!sameOffload({ ...offload, url: 'http://127.0.0.1:1/v1' }));
     assert.equal(local.watts, 10, 'the settings passed in are not changed');
   });

@@ -47,11 +47,18 @@ describe('identifier similarity', () => {
 });
 
 describe('ranking', () => {
-  const windowsOf = (text: string) => slideWindows(text.split('\n'), { windowLines: 2, stepLines: 2, maxDocumentChars: 1e6, maxWindowsPerDocument: 100 });
+  const windowsOf = (text: string) =>
+    slideWindows(text.split('\n'), { windowLines: 2, stepLines: 2, maxDocumentChars: 1e6, maxWindowsPerDocument: 100 });
 
   it('slides windows of N lines with a step, skipping blank ones', () => {
     const windows = windowsOf('a1\nb1\n\n\nc1');
-    assert.deepEqual(windows.map((w) => [w.startLine, w.endLine, w.text]), [[0, 1, 'a1\nb1'], [4, 4, 'c1']]);
+    assert.deepEqual(
+      windows.map((w) => [w.startLine, w.endLine, w.text]),
+      [
+        [0, 1, 'a1\nb1'],
+        [4, 4, 'c1'],
+      ],
+    );
   });
 
   it('takes the best window of each document, best document first, and drops those below the threshold', () => {
@@ -63,13 +70,22 @@ describe('ranking', () => {
       { uri: 'u2', path: 'two.py', windows: windowsOf('total = price * quantity\ndiscount') },
       { uri: 'u3', path: 'three.py', windows: windowsOf('nothing_in_common\nat_all') },
     ]);
-    assert.deepEqual(ranked.map((s) => [s.path, s.startLine, s.score]), [['two.py', 0, 0.75], ['one.py', 2, 2 / 3]]);
+    assert.deepEqual(
+      ranked.map((s) => [s.path, s.startLine, s.score]),
+      [
+        ['two.py', 0, 0.75],
+        ['one.py', 2, 2 / 3],
+      ],
+    );
   });
 
   it('puts import definitions first and drops similar windows that overlap them', () => {
     const definition: Snippet = { ...snippet('lib.py', 'def f():\n    pass', 1, 4), kind: 'import' };
     const merged = mergeRanked([definition], [snippet('lib.py', 'x\ny', 0.5, 5), snippet('other.py', 'z', 0.3)]);
-    assert.deepEqual(merged.map((s) => s.path), ['lib.py', 'other.py']);
+    assert.deepEqual(
+      merged.map((s) => s.path),
+      ['lib.py', 'other.py'],
+    );
     assert.equal(merged[0]?.kind, 'import');
   });
 
@@ -94,7 +110,13 @@ describe('the budget and the path comment', () => {
     // Formatted lengths (one token per character): '# a.py\nAAAA\n' = 12, '# b.py\n' + 20 B + '\n' = 28, '# c.py\nC\n' = 9.
     const ranked = [snippet('a.py', 'AAAA', 0.9), snippet('b.py', 'B'.repeat(20), 0.8), snippet('c.py', 'C', 0.7)];
     const block = selectWithinBudget(ranked, 25, '#', charMeter);
-    assert.deepEqual(block.snippets.map((s) => [s.path, s.tokens]), [['a.py', 12], ['c.py', 9]]);
+    assert.deepEqual(
+      block.snippets.map((s) => [s.path, s.tokens]),
+      [
+        ['a.py', 12],
+        ['c.py', 9],
+      ],
+    );
     assert.equal(block.tokens, 21);
     assert.equal(block.text, '# c.py\nC\n# a.py\nAAAA\n');
     assert.equal(block.tokenSource, 'tokenizer');
@@ -111,14 +133,17 @@ describe('the budget and the path comment', () => {
 
 describe('imports', () => {
   it('reads named, namespace and require imports in TS/JS and from-imports in Python', () => {
-    const ts = "import { clamp, average as mean } from './math';\nimport * as strings from '../lib/strings';\nconst { a: renamed } = require('./req');\n";
+    const ts =
+      "import { clamp, average as mean } from './math';\nimport * as strings from '../lib/strings';\nconst { a: renamed } = require('./req');\n";
     assert.deepEqual(importedNames(ts, 'typescript', 'strings.pad(x); strings.trim(y)'), [
       { moduleName: 'math', names: ['clamp', 'average'] },
       { moduleName: 'req', names: ['a'] },
       { moduleName: 'strings', names: ['pad', 'trim'] },
     ]);
     const js = "const utils = require('./utils');\n";
-    assert.deepEqual(importedNames(js, 'javascript', 'if (utils.isObject(x)) utils.escape(y)'), [{ moduleName: 'utils', names: ['isObject', 'escape'] }]);
+    assert.deepEqual(importedNames(js, 'javascript', 'if (utils.isObject(x)) utils.escape(y)'), [
+      { moduleName: 'utils', names: ['isObject', 'escape'] },
+    ]);
     const py = 'from pkg.geometry import area, Point\nimport pkg.units as u\n';
     assert.deepEqual(importedNames(py, 'python', 'u.metres(3)'), [
       { moduleName: 'geometry', names: ['area', 'Point'] },
@@ -142,22 +167,48 @@ describe('the open documents offered', () => {
     for (const name of ['a', 'b', 'c']) window.open({ uri: `file:///${name}.py`, languageId: 'python', version: 1, text: name });
     window.get('file:///a.py');
     window.change({ textDocument: { uri: 'file:///b.py', version: 2 }, contentChanges: [{ text: 'bb' }] });
-    assert.deepEqual(window.recent().map((d) => d.uri), ['file:///b.py', 'file:///a.py', 'file:///c.py']);
-    assert.deepEqual(window.recent().map((d) => d.uri), ['file:///b.py', 'file:///a.py', 'file:///c.py']);
+    assert.deepEqual(
+      window.recent().map((d) => d.uri),
+      ['file:///b.py', 'file:///a.py', 'file:///c.py'],
+    );
+    assert.deepEqual(
+      window.recent().map((d) => d.uri),
+      ['file:///b.py', 'file:///a.py', 'file:///c.py'],
+    );
   });
 });
 
 describe('CrossFileContext', () => {
-  const current = TextDocument.create('file:///w/app/main.py', 'python', 1,
-    'from geometry import area\n\ndef report(shape):\n    total_area = area(shape.radius)\n    print(total_area)\n    ');
-  const geometry = TextDocument.create('file:///w/app/geometry.py', 'python', 1,
-    'import math\n\n\ndef area(radius):\n    return math.pi * radius * radius\n');
-  const similar = TextDocument.create('file:///w/app/shapes.py', 'python', 1,
-    'class Shape:\n    radius = 1\n    def report(self, total_area):\n        print(total_area)\n');
-  const secret = TextDocument.create('file:///w/app/secrets_store.py', 'python', 1,
-    'def report(shape):\n    total_area = area(shape.radius)\n    print(total_area)\n');
-  const script = TextDocument.create('file:///w/app/shape.js', 'javascript', 1,
-    'function report(shape) { const total_area = area(shape.radius); print(total_area); }\n');
+  const current = TextDocument.create(
+    'file:///w/app/main.py',
+    'python',
+    1,
+    'from geometry import area\n\ndef report(shape):\n    total_area = area(shape.radius)\n    print(total_area)\n    ',
+  );
+  const geometry = TextDocument.create(
+    'file:///w/app/geometry.py',
+    'python',
+    1,
+    'import math\n\n\ndef area(radius):\n    return math.pi * radius * radius\n',
+  );
+  const similar = TextDocument.create(
+    'file:///w/app/shapes.py',
+    'python',
+    1,
+    'class Shape:\n    radius = 1\n    def report(self, total_area):\n        print(total_area)\n',
+  );
+  const secret = TextDocument.create(
+    'file:///w/app/secrets_store.py',
+    'python',
+    1,
+    'def report(shape):\n    total_area = area(shape.radius)\n    print(total_area)\n',
+  );
+  const script = TextDocument.create(
+    'file:///w/app/shape.js',
+    'javascript',
+    1,
+    'function report(shape) { const total_area = area(shape.radius); print(total_area); }\n',
+  );
   const untitled = TextDocument.create('untitled:Untitled-1', 'python', 1, 'def report(shape):\n    print(shape.radius, total_area)\n');
 
   function blocksFor(settings: CrossFileSettings, open: TextDocument[]) {
@@ -168,7 +219,10 @@ describe('CrossFileContext', () => {
   it('offers the imported definition first, then similar files, with paths relative to the document', () => {
     const blocks = blocksFor(SETTINGS, [current, similar, geometry]);
     const sources = blocks.offload?.snippets.map((s) => [s.path, s.kind, s.startLine]);
-    assert.deepEqual(sources, [['geometry.py', 'import', 3], ['shapes.py', 'similar', 0]]);
+    assert.deepEqual(sources, [
+      ['geometry.py', 'import', 3],
+      ['shapes.py', 'similar', 0],
+    ]);
     assert.ok(blocks.offload?.text.startsWith('# shapes.py\n'), 'the best snippet sits last, nearest the code');
     assert.ok(blocks.offload?.text.endsWith('# geometry.py\ndef area(radius):\n    return math.pi * radius * radius\n'));
   });
@@ -179,10 +233,14 @@ describe('CrossFileContext', () => {
     // secrets_store.py matches the default `**/secrets*`; shape.js is JavaScript.
     assert.deepEqual(blocks, {});
     const allowed = blocksFor({ ...SETTINGS, exclude: [] }, [secret]);
-    assert.deepEqual(allowed.offload?.snippets.map((s) => s.path), ['secrets_store.py'], 'the same file lends context once not excluded');
+    assert.deepEqual(
+      allowed.offload?.snippets.map((s) => s.path),
+      ['secrets_store.py'],
+      'the same file lends context once not excluded',
+    );
   });
 
-  it('gives an untitled document\'s text to the local prompt only', () => {
+  it("gives an untitled document's text to the local prompt only", () => {
     const blocks = blocksFor(SETTINGS, [untitled]);
     assert.equal(blocks.local?.snippets.length, 1);
     assert.equal(blocks.offload?.snippets.length, 0);
@@ -226,7 +284,12 @@ describe('the block in a prompt', () => {
 
   it('goes before the prefix, for the backend it was budgeted for only', () => {
     const withBlock = { ...context, crossFile: { offload: block } };
-    const offload = buildCompletionRequest(fakeBackend('offload', { fimTemplate: 'starcoder' }), withBlock, false, DEFAULT_CONFIG.completion);
+    const offload = buildCompletionRequest(
+      fakeBackend('offload', { fimTemplate: 'starcoder' }),
+      withBlock,
+      false,
+      DEFAULT_CONFIG.completion,
+    );
     assert.equal(offload.prompt, '<fim_prefix># lib.py\ndef helper():\n    return 2\nx = 1\ny = x + <fim_suffix><fim_middle>');
     const local = buildCompletionRequest(fakeBackend('local', { fimTemplate: 'starcoder' }), withBlock, false, DEFAULT_CONFIG.completion);
     assert.equal(local.prompt, '<fim_prefix>x = 1\ny = x + <fim_suffix><fim_middle>');
@@ -246,8 +309,9 @@ describe('the block in a prompt', () => {
     const trace = promptTrace('offload', block, { prompt: 'abc', suffix: 'de' });
     assert.equal(trace.promptChars, 5);
     assert.equal(trace.crossFileTokens, block.tokens);
-    assert.deepEqual(trace.sources.map(({ path, startLine, endLine, kind }) => ({ path, startLine, endLine, kind })), [
-      { path: 'lib.py', startLine: 0, endLine: 1, kind: 'similar' },
-    ]);
+    assert.deepEqual(
+      trace.sources.map(({ path, startLine, endLine, kind }) => ({ path, startLine, endLine, kind })),
+      [{ path: 'lib.py', startLine: 0, endLine: 1, kind: 'similar' }],
+    );
   });
 });

@@ -20,17 +20,40 @@ function input([languageId, line]: Case) {
 }
 
 const UNFINISHED: Case[] = [
-  ['python', 'return '], ['python', 'yield '], ['python', 'raise '], ['python', 'x = await '], ['python', 'del '],
-  ['python', 'assert '], ['python', 'global '], ['python', 'x = x if items else '], ['python', 'import numpy as '],
-  ['typescript', 'return '], ['typescript', 'throw '], ['typescript', 'const y = new '], ['typescript', 'let '],
-  ['typescript', 'delete '], ['typescript', 'const y = x as '], ['typescript', 'export default '], ['typescript', 'yield '],
-  ['javascript', 'return '], ['javascript', 'throw '], ['javascript', 'x = await '], ['javascript', 'const y = typeof '],
+  ['python', 'return '],
+  ['python', 'yield '],
+  ['python', 'raise '],
+  ['python', 'x = await '],
+  ['python', 'del '],
+  ['python', 'assert '],
+  ['python', 'global '],
+  ['python', 'x = x if items else '],
+  ['python', 'import numpy as '],
+  ['typescript', 'return '],
+  ['typescript', 'throw '],
+  ['typescript', 'const y = new '],
+  ['typescript', 'let '],
+  ['typescript', 'delete '],
+  ['typescript', 'const y = x as '],
+  ['typescript', 'export default '],
+  ['typescript', 'yield '],
+  ['javascript', 'return '],
+  ['javascript', 'throw '],
+  ['javascript', 'x = await '],
+  ['javascript', 'const y = typeof '],
 ];
 
 const COMPLETE: Case[] = [
-  ['python', 'return x'], ['python', 'from os import *'], ['python', 'raise ValueError(x)'], ['python', 'x = items.default'],
-  ['typescript', 'x++'], ['typescript', 'return x;'], ['typescript', 'let a: Array<number>'], ['typescript', 'items.delete'],
-  ['typescript', 'break'], ['javascript', 'throw new Error(x);'],
+  ['python', 'return x'],
+  ['python', 'from os import *'],
+  ['python', 'raise ValueError(x)'],
+  ['python', 'x = items.default'],
+  ['typescript', 'x++'],
+  ['typescript', 'return x;'],
+  ['typescript', 'let a: Array<number>'],
+  ['typescript', 'items.delete'],
+  ['typescript', 'break'],
+  ['javascript', 'throw new Error(x);'],
 ];
 
 describe('cursor facts at a line ending in an operand-taking keyword', () => {

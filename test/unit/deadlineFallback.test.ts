@@ -25,7 +25,10 @@ const build = (backend: Backend) => ({ task: 'completion' as const, prompt: `for
 const SILENT: Script = { chunks: ['late'], delayMs: 60_000 };
 
 function makeRouter(local: Script[], offload: Script[], settings: unknown = {}) {
-  const config: TandemConfig = mergeConfig({ 'breaker.failureThreshold': 2, 'breaker.cooldownMs': 3_600_000, ...(settings as object) }, DEFAULT_CONFIG).config;
+  const config: TandemConfig = mergeConfig(
+    { 'breaker.failureThreshold': 2, 'breaker.cooldownMs': 3_600_000, ...(settings as object) },
+    DEFAULT_CONFIG,
+  ).config;
   const localBackend = new ScriptedBackend('local', local);
   const offloadBackend = new ScriptedBackend('offload', offload);
   const router = new Router({ local: localBackend, offload: offloadBackend, config: () => config, log: memoryLogger() });
@@ -38,17 +41,29 @@ describe('offload budget (deadline.ts)', () => {
       firstTokenMs: 2000,
       stallMs: 2000,
     });
-    assert.equal(offloadBudget({ task: 'explain', remainingMs: 60_000, offloadTimeoutMs: 15_000, localRecentMs: 900 }).firstTokenMs, 15_000);
-    assert.equal(offloadBudget({ task: 'explain', remainingMs: 60_000, offloadTimeoutMs: 5000, localRecentMs: undefined }).firstTokenMs, 5000);
+    assert.equal(
+      offloadBudget({ task: 'explain', remainingMs: 60_000, offloadTimeoutMs: 15_000, localRecentMs: 900 }).firstTokenMs,
+      15_000,
+    );
+    assert.equal(
+      offloadBudget({ task: 'explain', remainingMs: 60_000, offloadTimeoutMs: 5000, localRecentMs: undefined }).firstTokenMs,
+      5000,
+    );
     // A local model that needs 1.5 s (reserve 3 s) leaves offload 1 s of a 4 s deadline.
-    assert.equal(offloadBudget({ task: 'completion', remainingMs: 4000, offloadTimeoutMs: 15_000, localRecentMs: 1500 }).firstTokenMs, 1000);
+    assert.equal(
+      offloadBudget({ task: 'completion', remainingMs: 4000, offloadTimeoutMs: 15_000, localRecentMs: 1500 }).firstTokenMs,
+      1000,
+    );
   });
 
   it('starts local as a hedge when a sequential fallback would not leave it its reserve', () => {
     const tight = offloadBudget({ task: 'completion', remainingMs: 500, offloadTimeoutMs: 15_000, localRecentMs: 200 });
     assert.equal(tight.firstTokenMs, 200, 'never below the minimum first-token wait');
     assert.equal(tight.hedgeAtMs, 100, 'local starts when only its reserve (2 × 200 ms) is left');
-    assert.equal(offloadBudget({ task: 'completion', remainingMs: 4000, offloadTimeoutMs: 15_000, localRecentMs: 200 }).hedgeAtMs, undefined);
+    assert.equal(
+      offloadBudget({ task: 'completion', remainingMs: 4000, offloadTimeoutMs: 15_000, localRecentMs: 200 }).hedgeAtMs,
+      undefined,
+    );
   });
 });
 
@@ -88,7 +103,10 @@ describe('router: deadlines that fall back', () => {
     const result = await router.generate(MULTILINE, build, new AbortController().signal, (d, b, reset) => seen.push([d, b.id, reset]));
     assert.equal(result.backend.id, 'local');
     assert.match(result.fallbackReason ?? '', /offload timeout: The offload stream stalled/);
-    assert.deepEqual(seen, [['par', 'offload', false], ['local', 'local', true]]);
+    assert.deepEqual(seen, [
+      ['par', 'offload', false],
+      ['local', 'local', true],
+    ]);
     assert.equal(router.breakerState('offload'), 'closed', 'one failure of two');
   });
 
@@ -112,7 +130,10 @@ describe('router: deadlines that fall back', () => {
     await assert.rejects(router.generate(noFallback, build, controller.signal), (error) => {
       assert.ok(error instanceof TimeoutError, `got ${String(error)}`);
       assert.match(error.message, /took longer than 50 ms/);
-      assert.deepEqual(failedAttemptsOf(error).map((a) => a.backend), ['offload']);
+      assert.deepEqual(
+        failedAttemptsOf(error).map((a) => a.backend),
+        ['offload'],
+      );
       return true;
     });
   });

@@ -94,4 +94,3 @@ describe('abortableDelay', () => {
     await abortableDelay(0, new AbortController().signal);
   });
 });
-

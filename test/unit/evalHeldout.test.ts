@@ -25,7 +25,10 @@ describe('held-out completion cases', () => {
       fimPrefixChars: 10_000,
       suffixChars: 10_000,
     });
-    assert.deepEqual(cases.map((c) => c.line), [6, 7, 8]); // lines >= 6 (index 5) that are not trivial
+    assert.deepEqual(
+      cases.map((c) => c.line),
+      [6, 7, 8],
+    ); // lines >= 6 (index 5) that are not trivial
     const [first] = cases;
     assert.ok(first);
     assert.equal(first.reference, 'if y > 2:');
@@ -35,7 +38,13 @@ describe('held-out completion cases', () => {
   });
 
   it('keeps only whole lines when the prefix is cut', () => {
-    const cases = completionCases([{ name: 'f.py', language: 'python', text }], { casesPerFile: 10, seed: 3, prefixChars: 25, fimPrefixChars: 25, suffixChars: 5 });
+    const cases = completionCases([{ name: 'f.py', language: 'python', text }], {
+      casesPerFile: 10,
+      seed: 3,
+      prefixChars: 25,
+      fimPrefixChars: 25,
+      suffixChars: 5,
+    });
     const item = cases.find((c) => c.line === 7);
     assert.ok(item);
     assert.equal(item.fimPrefix, '    if y > 2:\n'); // the last 25 characters start mid-line
@@ -53,7 +62,10 @@ describe('held-out completion cases', () => {
 describe('docstring and JSDoc pairs', () => {
   it('summarises the first sentence, or two short ones', () => {
     assert.equal(summarise('Return the sum. Both must be ints.\n\nMore text.'), 'Return the sum. Both must be ints.');
-    assert.equal(summarise('Parse the {@link Glob|glob} pattern into a regular expression object.'), 'Parse the Glob pattern into a regular expression object.');
+    assert.equal(
+      summarise('Parse the {@link Glob|glob} pattern into a regular expression object.'),
+      'Parse the Glob pattern into a regular expression object.',
+    );
     assert.equal(summarise('Too short.'), undefined);
     assert.equal(summarise('>>> f(1)'), undefined);
     assert.equal(cleandoc('  First line.\n      indented\n      more\n  '), 'First line.\nindented\nmore');
@@ -80,7 +92,11 @@ describe('docstring and JSDoc pairs', () => {
     assert.deepEqual(
       pairs.map((p) => [p.name, p.summary, p.code]),
       [
-        ['Box', 'A box that holds one value.', 'class Box:\n\n    @property\n    def value(self):\n        """Return the value held in the box.\n\n        Details here.\n        """\n        return self._value'],
+        [
+          'Box',
+          'A box that holds one value.',
+          'class Box:\n\n    @property\n    def value(self):\n        """Return the value held in the box.\n\n        Details here.\n        """\n        return self._value',
+        ],
         ['value', 'Return the value held in the box.', '@property\ndef value(self):\n    return self._value'],
       ],
     );

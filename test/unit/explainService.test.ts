@@ -11,7 +11,6 @@ import type { RowPatch } from '../../server/src/metrics/types';
 import type { ExplainStreamParams, Range } from '../../server/src/protocol';
 import { fakeBackend, FakeCache, FakeMetrics, FakeRouter, ROW_FIELDS, testConfig, assertAllRowsValid } from './serviceFakes';
 
-
 afterEach(assertAllRowsValid);
 const CODE = 'def area(r):\n    return math.pi * r ** 2\n';
 const ALL: Range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
@@ -156,7 +155,10 @@ describe('ExplainService', () => {
     const { router, explain } = setup();
     const empty = { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } };
     await assert.rejects(explain(CODE, empty), (e) => e instanceof ExplainInputError && /empty/.test(e.message));
-    await assert.rejects(explain('\u0000\u0001binary\u0002', { start: { line: 0, character: 0 }, end: { line: 0, character: 9 } }), ExplainInputError);
+    await assert.rejects(
+      explain('\u0000\u0001binary\u0002', { start: { line: 0, character: 0 }, end: { line: 0, character: 9 } }),
+      ExplainInputError,
+    );
     await assert.rejects(explain(CODE, { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } }), ExplainInputError);
     assert.equal(router.calls.length, 0);
   });
@@ -186,7 +188,10 @@ describe('ExplainService', () => {
   it('no backend answering is an ExplainFailedError with the cause', async () => {
     const { router, metrics, cache, explain } = setup();
     router.answer({ error: new UnavailableError('No backend can answer: offload breaker open.') });
-    await assert.rejects(explain(), (e) => e instanceof ExplainFailedError && /breaker open/.test(e.message) && e.cause instanceof UnavailableError);
+    await assert.rejects(
+      explain(),
+      (e) => e instanceof ExplainFailedError && /breaker open/.test(e.message) && e.cause instanceof UnavailableError,
+    );
     assert.equal(metrics.rows[0]?.outcome, 'error');
     assert.equal(metrics.rows[0]?.errorClass, 'UnavailableError');
     assert.equal(cache.entries.size, 0);
@@ -289,7 +294,16 @@ describe('ExplainService quality and privacy', () => {
 
   it('checks feedback params: rating 1 or -1 and a requestId', () => {
     assert.deepEqual(parseFeedbackParams({ requestId: 'r', rating: -1 }), { requestId: 'r', rating: -1 });
-    for (const bad of [undefined, null, {}, { requestId: 'r' }, { requestId: 'r', rating: 0 }, { requestId: 'r', rating: '1' }, { requestId: 5, rating: 1 }, { requestId: '', rating: 1 }]) {
+    for (const bad of [
+      undefined,
+      null,
+      {},
+      { requestId: 'r' },
+      { requestId: 'r', rating: 0 },
+      { requestId: 'r', rating: '1' },
+      { requestId: 5, rating: 1 },
+      { requestId: '', rating: 1 },
+    ]) {
       assert.throws(() => parseFeedbackParams(bad), ExplainInputError, JSON.stringify(bad));
     }
   });

@@ -20,7 +20,8 @@ let dirs = 0;
 function modelDir(files: Record<string, unknown>): string {
   const dir = path.join(temp, `m${dirs++}`);
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  for (const [name, content] of Object.entries(files))
+    fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   return dir;
 }
 
@@ -40,27 +41,63 @@ describe('FIM family from tokenizer files', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     [
       'Qwen2.5-Coder (added_tokens_decoder)',
-      { 'tokenizer_config.json': tokenizerConfig(['<|endoftext|>', '<|im_start|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|fim_pad|>', '<|repo_name|>', '<|file_sep|>']) },
+      {
+        'tokenizer_config.json': tokenizerConfig([
+          '<|endoftext|>',
+          '<|im_start|>',
+          '<|fim_prefix|>',
+          '<|fim_middle|>',
+          '<|fim_suffix|>',
+          '<|fim_pad|>',
+          '<|repo_name|>',
+          '<|file_sep|>',
+        ]),
+      },
       'qwen',
     ],
     [
       'CodeGemma (<|fim_prefix|> with <|file_separator|>)',
-      { 'tokenizer_config.json': tokenizerConfig(['<pad>', '<eos>', '<bos>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|file_separator|>']) },
+      {
+        'tokenizer_config.json': tokenizerConfig([
+          '<pad>',
+          '<eos>',
+          '<bos>',
+          '<|fim_prefix|>',
+          '<|fim_middle|>',
+          '<|fim_suffix|>',
+          '<|file_separator|>',
+        ]),
+      },
       'codegemma',
     ],
     [
       'StarCoder2 (additional_special_tokens)',
-      { 'tokenizer_config.json': { additional_special_tokens: ['<|endoftext|>', '<fim_prefix>', '<fim_middle>', '<fim_suffix>', '<fim_pad>', '<file_sep>'] } },
+      {
+        'tokenizer_config.json': {
+          additional_special_tokens: ['<|endoftext|>', '<fim_prefix>', '<fim_middle>', '<fim_suffix>', '<fim_pad>', '<file_sep>'],
+        },
+      },
       'starcoder',
     ],
     [
       'CodeLlama (SentencePiece pieces with ▁)',
-      { 'tokenizer_config.json': { prefix_token: '▁<PRE>', middle_token: '▁<MID>', suffix_token: '▁<SUF>', eot_token: '▁<EOT>', fill_token: '<FILL_ME>' } },
+      {
+        'tokenizer_config.json': {
+          prefix_token: '▁<PRE>',
+          middle_token: '▁<MID>',
+          suffix_token: '▁<SUF>',
+          eot_token: '▁<EOT>',
+          fill_token: '<FILL_ME>',
+        },
+      },
       'codellama',
     ],
     [
       'DeepSeek-Coder (tokenizer.json added_tokens)',
-      { 'tokenizer_config.json': {}, 'tokenizer.json': tokenizerJson(['<｜begin▁of▁sentence｜>', '<｜fim▁hole｜>', '<｜fim▁begin｜>', '<｜fim▁end｜>', '<|EOT|>']) },
+      {
+        'tokenizer_config.json': {},
+        'tokenizer.json': tokenizerJson(['<｜begin▁of▁sentence｜>', '<｜fim▁hole｜>', '<｜fim▁begin｜>', '<｜fim▁end｜>', '<|EOT|>']),
+      },
       'deepseek',
     ],
     [
@@ -70,7 +107,19 @@ describe('FIM family from tokenizer files', () => {
     ],
     [
       'a Unigram vocabulary ([piece, score] pairs)',
-      { 'tokenizer.json': { added_tokens: [], model: { type: 'Unigram', vocab: [['<unk>', 0], ['<fim_prefix>', 0], ['x', -1]] } } },
+      {
+        'tokenizer.json': {
+          added_tokens: [],
+          model: {
+            type: 'Unigram',
+            vocab: [
+              ['<unk>', 0],
+              ['<fim_prefix>', 0],
+              ['x', -1],
+            ],
+          },
+        },
+      },
       'starcoder',
     ],
     [
@@ -87,7 +136,13 @@ describe('FIM family from tokenizer files', () => {
     const format = '<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>';
     const dir = modelDir({ 'config.json': { tandem: { fim_format: format } }, 'tokenizer.json': tokenizerJson(['<fim_prefix>']) });
     assert.equal(readDeclaredFimFamily(dir), 'tandem');
-    assert.equal(readDeclaredFimFamily(modelDir({ 'config.json': { tandem: { fim_format: '??{prefix}' } }, 'tokenizer.json': tokenizerJson(['<fim_prefix>']) })), 'starcoder', 'an unknown format falls through');
+    assert.equal(
+      readDeclaredFimFamily(
+        modelDir({ 'config.json': { tandem: { fim_format: '??{prefix}' } }, 'tokenizer.json': tokenizerJson(['<fim_prefix>']) }),
+      ),
+      'starcoder',
+      'an unknown format falls through',
+    );
   });
 
   it('says nothing when there is no tokenizer to read', () => {
@@ -147,7 +202,12 @@ describe('guessFimTemplate', () => {
 
   it('keeps Tandem for the bundled model and an unresolved setting', () => {
     assert.equal(guessFimTemplate(undefined, hubCache), 'tandem');
-    const bundled: ModelLocation = { kind: 'directory', path: path.join(temp, 'no-files-here'), name: 'tandem-complete-mini', bundled: true };
+    const bundled: ModelLocation = {
+      kind: 'directory',
+      path: path.join(temp, 'no-files-here'),
+      name: 'tandem-complete-mini',
+      bundled: true,
+    };
     assert.equal(guessFimTemplate(bundled, hubCache), 'tandem');
   });
 });

@@ -32,10 +32,15 @@ interface GoldenCase {
 function readCase(file: string): GoldenCase {
   const text = readFileSync(join(GOLDEN, file), 'utf8').replaceAll('⇥', '\t');
   const [header = '', ...sections] = text.split(/^=== (document|raw|expected)\n/m);
-  const fields = Object.fromEntries(header.split('\n').filter(Boolean).map((line) => {
-    const colon = line.indexOf(':');
-    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
-  }));
+  const fields = Object.fromEntries(
+    header
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const colon = line.indexOf(':');
+        return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+      }),
+  );
   const body: Record<string, string> = {};
   for (let i = 0; i < sections.length; i += 2) body[sections[i] ?? ''] = (sections[i + 1] ?? '').replace(/\n$/, '');
   for (const name of ['document', 'raw', 'expected']) {
@@ -55,7 +60,12 @@ function readCase(file: string): GoldenCase {
 function allCases(): GoldenCase[] {
   return readdirSync(GOLDEN, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
-    .flatMap((dir) => readdirSync(join(GOLDEN, dir.name)).filter((name) => name.endsWith('.txt')).sort().map((name) => `${dir.name}/${name}`))
+    .flatMap((dir) =>
+      readdirSync(join(GOLDEN, dir.name))
+        .filter((name) => name.endsWith('.txt'))
+        .sort()
+        .map((name) => `${dir.name}/${name}`),
+    )
     .map(readCase);
 }
 

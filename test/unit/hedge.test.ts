@@ -19,7 +19,10 @@ const EXPLAIN: RouteContext = { task: 'explain', multiline: true, language: 'pyt
 const build = (backend: Backend) => ({ task: 'explain' as const, prompt: `for ${backend.id}`, maxTokens: 8, temperature: 0, stop: [] });
 
 function setup(offload: HeldScript[], local: HeldScript[], settings: Record<string, unknown> = {}) {
-  const config = mergeConfig({ routing: { hedgeMs: 1 }, breaker: { failureThreshold: 1, cooldownMs: 600_000 }, ...settings }, DEFAULT_CONFIG).config;
+  const config = mergeConfig(
+    { routing: { hedgeMs: 1 }, breaker: { failureThreshold: 1, cooldownMs: 600_000 }, ...settings },
+    DEFAULT_CONFIG,
+  ).config;
   const offloadBackend = new HeldBackend('offload', offload);
   const localBackend = new HeldBackend('local', local);
   const router = new Router({ local: localBackend, offload: offloadBackend, config: () => config, log: memoryLogger() });
@@ -42,7 +45,10 @@ describe('router: hedged requests', { timeout: 20_000 }, () => {
     assert.equal(result.decision, 'auto: explain → offload');
     assert.equal(local.requests.length, 0);
     assert.equal(offload.signals[0]?.aborted, false);
-    assert.deepEqual(deltas, [['fast ', 'offload', false], ['answer', 'offload', false]]);
+    assert.deepEqual(deltas, [
+      ['fast ', 'offload', false],
+      ['answer', 'offload', false],
+    ]);
     assert.equal(timers(), before, 'the hedge timer was cleared');
   });
 
@@ -136,7 +142,10 @@ describe('router: hedged requests', { timeout: 20_000 }, () => {
     assert.equal(result.text, 'whole answer');
     assert.match(result.fallbackReason ?? '', /offload interrupted: connection reset/);
     assert.equal(local.signals[0]?.aborted, true, 'the first local leg lost the race');
-    assert.deepEqual(deltas, [['partial', 'offload', false], ['whole answer', 'local', true]]);
+    assert.deepEqual(deltas, [
+      ['partial', 'offload', false],
+      ['whole answer', 'local', true],
+    ]);
   });
 
   it('does not hedge with one backend, or when hedging is off', async () => {

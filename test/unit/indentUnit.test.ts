@@ -6,21 +6,23 @@ const lines = (text: string) => text.split('\n');
 
 describe('detectIndentUnit', () => {
   it('takes the step into blocks, not docstring or aligned continuation steps', () => {
-    const python = lines([
-      'class TextWrapper:',
-      '    """',
-      '    Several instance attributes control various aspects of wrapping:',
-      '      width (default: 70)',
-      '        the maximum width',
-      '     odd (one column)',
-      '    """',
-      '    def __init__(self,',
-      '                 width=70,',
-      '                 placeholder=" [...]"):',
-      '        self.width = width',
-      '        if width:',
-      '            pass',
-    ].join('\n'));
+    const python = lines(
+      [
+        'class TextWrapper:',
+        '    """',
+        '    Several instance attributes control various aspects of wrapping:',
+        '      width (default: 70)',
+        '        the maximum width',
+        '     odd (one column)',
+        '    """',
+        '    def __init__(self,',
+        '                 width=70,',
+        '                 placeholder=" [...]"):',
+        '        self.width = width',
+        '        if width:',
+        '            pass',
+      ].join('\n'),
+    );
     assert.equal(detectIndentUnit(python, 'python'), '    ');
   });
 

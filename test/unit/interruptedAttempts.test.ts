@@ -57,10 +57,7 @@ describe('router: the attempt a request was waiting on when it ended', () => {
     controller.abort(new Error('Completion was cancelled.'));
     const error = await pending;
     assert.ok(error instanceof CancelledError, `got ${String(error)}`);
-    assert.deepEqual(
-      { ...interruptedAttemptOf(error), ranMs: 0 },
-      { backend: 'offload', model: 'offload-model', ranMs: 0 },
-    );
+    assert.deepEqual({ ...interruptedAttemptOf(error), ranMs: 0 }, { backend: 'offload', model: 'offload-model', ranMs: 0 });
     assert.deepEqual(failedAttemptsOf(error), [], 'a cancellation is no failure of the attempt');
     const rows = rowsFor(error, { timedOut: false, aborted: true });
     assert.deepEqual(
@@ -99,7 +96,12 @@ describe('router: the attempt a request was waiting on when it ended', () => {
     controller.abort(new TimeoutError('Completion took longer than 4000 ms.'));
     const error = await pending;
     assert.ok(error instanceof TimeoutError, `got ${String(error)}`);
-    assert.deepEqual(failedAttemptsOf(error).map((attempt) => attempt.backend).sort(), ['local', 'offload']);
+    assert.deepEqual(
+      failedAttemptsOf(error)
+        .map((attempt) => attempt.backend)
+        .sort(),
+      ['local', 'offload'],
+    );
     assert.equal(interruptedAttemptOf(error), undefined, 'a deadline is a failure, not a cancellation');
     const rows = rowsFor(error, { timedOut: true, aborted: true });
     assert.deepEqual(rows.map((row) => row.backend).sort(), ['local', 'offload'], 'one row per backend: the request and the other leg');
@@ -120,7 +122,10 @@ describe('router: the attempt a request was waiting on when it ended', () => {
     const error = await pending;
     assert.ok(error instanceof CancelledError);
     assert.equal(interruptedAttemptOf(error)?.backend, 'offload');
-    assert.deepEqual(rowsFor(error, { timedOut: false, aborted: true }).map((row) => [row.backend, row.outcome]), [['offload', 'cancelled']]);
+    assert.deepEqual(
+      rowsFor(error, { timedOut: false, aborted: true }).map((row) => [row.backend, row.outcome]),
+      [['offload', 'cancelled']],
+    );
   });
 
   it('cancelled while the hedge winner streams: the winner’s, not the stopped loser’s', async () => {
@@ -146,6 +151,9 @@ describe('router: the attempt a request was waiting on when it ended', () => {
     assert.ok(error instanceof CancelledError);
     assert.equal(offloadBackend.requests.length, 0);
     assert.equal(interruptedAttemptOf(error), undefined);
-    assert.deepEqual(rowsFor(error, { timedOut: false, aborted: true }).map((row) => [row.backend, row.outcome]), [[null, 'cancelled']]);
+    assert.deepEqual(
+      rowsFor(error, { timedOut: false, aborted: true }).map((row) => [row.backend, row.outcome]),
+      [[null, 'cancelled']],
+    );
   });
 });

@@ -21,7 +21,10 @@ const STALLED: ScriptedBackend = { ttftMs: 3000, e2eMs: 3400, acceptRate: 0.45 }
 
 describe('learned routing: pieces', () => {
   it('buckets by task, language, shape and prompt length', () => {
-    assert.equal(bucketOf({ task: 'completion', language: 'python', multiline: false, promptChars: 400 }), 'completion/python/single-line/≤256');
+    assert.equal(
+      bucketOf({ task: 'completion', language: 'python', multiline: false, promptChars: 400 }),
+      'completion/python/single-line/≤256',
+    );
     assert.equal(bucketOf({ task: 'explain', language: 'go', multiline: true, promptChars: 4000 }), 'explain/go/explain/≤1024');
     assert.equal(promptBucket(4 * 4096 + 4), '>4096');
     assert.equal(promptBucket(undefined), '≤256');
@@ -86,9 +89,14 @@ describe('learned routing: simulations', () => {
     const run = simulate(script, 600);
     assert.ok(share(run.choices, 'offload', 100, 150) >= 0.9);
     const away = settledAt(run.choices, 'local', 150, 10);
-    assert.ok(away !== undefined && away - 150 <= 5, `moved to local ${away === undefined ? 'never' : away - 150} requests after the stall`);
+    assert.ok(
+      away !== undefined && away - 150 <= 5,
+      `moved to local ${away === undefined ? 'never' : away - 150} requests after the stall`,
+    );
     const back = settledAt(run.choices, 'offload', 300, 10);
-    t.diagnostic(`to local ${away === undefined ? 'never' : away - 150} requests after the stall; back ${back === undefined ? 'never' : back - 300} after recovery`);
+    t.diagnostic(
+      `to local ${away === undefined ? 'never' : away - 150} requests after the stall; back ${back === undefined ? 'never' : back - 300} after recovery`,
+    );
     assert.ok(back !== undefined && back - 300 <= 150, `moved back ${back === undefined ? 'never' : back - 300} requests after recovery`);
     assert.ok(share(run.choices, 'offload', 500) >= 0.9);
   });
@@ -211,7 +219,11 @@ describe('learned routing: peek, the panel\'s "would pick now"', () => {
 
   it('counts no decision and draws no random number: choose runs the same with or without peeks', () => {
     const plainClock = { now: 0 };
-    const plain = run(routing(() => plainClock.now, 0.05), plainClock, 300);
+    const plain = run(
+      routing(() => plainClock.now, 0.05),
+      plainClock,
+      300,
+    );
     const peekedClock = { now: 0 };
     const peekedRouting = routing(() => peekedClock.now, 0.05);
     let peeks = 0;
@@ -219,7 +231,10 @@ describe('learned routing: peek, the panel\'s "would pick now"', () => {
       for (let i = 0; i < 3; i++) if (peekedRouting.peek(BUCKET, RULE)) peeks += 1;
     });
     assert.ok(peeks > 0);
-    assert.ok(plain.some((decision) => decision.includes('(exploring:')), 'the run explores, so a counted peek would show');
+    assert.ok(
+      plain.some((decision) => decision.includes('(exploring:')),
+      'the run explores, so a counted peek would show',
+    );
     assert.deepEqual(peeked, plain);
   });
 });

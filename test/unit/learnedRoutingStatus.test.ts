@@ -31,8 +31,16 @@ describe('learned routing in the server status', () => {
   it('says why auto routing is not in use, with no buckets', () => {
     const routing = learned();
     measure(routing, 'completion/python/single-line/≤256', 'local', 40, 90);
-    assert.deepEqual(learnedRoutingStatus(routing, { policy: 'local', objective: 'balanced' }, true), { use: 'policy', objective: 'balanced', buckets: [] });
-    assert.deepEqual(learnedRoutingStatus(routing, { policy: 'auto', objective: 'fixed' }, true), { use: 'objective-fixed', objective: 'fixed', buckets: [] });
+    assert.deepEqual(learnedRoutingStatus(routing, { policy: 'local', objective: 'balanced' }, true), {
+      use: 'policy',
+      objective: 'balanced',
+      buckets: [],
+    });
+    assert.deepEqual(learnedRoutingStatus(routing, { policy: 'auto', objective: 'fixed' }, true), {
+      use: 'objective-fixed',
+      objective: 'fixed',
+      buckets: [],
+    });
     assert.deepEqual(learnedRoutingStatus(routing, AUTO, false), { use: 'no-offload', objective: 'balanced', buckets: [] });
     assert.deepEqual(learnedRoutingStatus(learned(), AUTO, true), { use: 'on', objective: 'balanced', buckets: [] });
   });
@@ -66,7 +74,7 @@ describe('learned routing in the server status', () => {
     assert.match(row.pickReason, /^auto: local \(p50 E2E 91 ms/);
   });
 
-  it('shows the fixed rule\'s backend while that one is not measured in the bucket', () => {
+  it("shows the fixed rule's backend while that one is not measured in the bucket", () => {
     const routing = learned();
     // Single-line: the fixed rule tries local first; only offload has been measured.
     measure(routing, 'completion/go/single-line/≤256', 'offload', 200, 400);
@@ -74,17 +82,28 @@ describe('learned routing in the server status', () => {
     assert.equal(row.pick, 'local');
     assert.equal(row.learnedPick, false);
     assert.equal(row.pickReason, 'fixed rule: local (local not measured recently in this bucket)');
-    assert.deepEqual(row.backends.map((estimate) => estimate.backend), ['offload'], 'the peek stored no empty local evidence');
+    assert.deepEqual(
+      row.backends.map((estimate) => estimate.backend),
+      ['offload'],
+      'the peek stored no empty local evidence',
+    );
   });
 
   it(`keeps the ${MAX_STATUS_BUCKETS} buckets with the most evidence`, () => {
     const routing = learned();
-    for (let i = 0; i < MAX_STATUS_BUCKETS + 6; i++) measure(routing, `explain/lang${String(i).padStart(2, '0')}/explain/≤256`, 'offload', 300, 900, 1 + (i % 4));
+    for (let i = 0; i < MAX_STATUS_BUCKETS + 6; i++)
+      measure(routing, `explain/lang${String(i).padStart(2, '0')}/explain/≤256`, 'offload', 300, 900, 1 + (i % 4));
     const buckets = learnedRoutingStatus(routing, AUTO, true).buckets;
     assert.equal(buckets.length, MAX_STATUS_BUCKETS);
     const evidence = buckets.map((bucket) => bucket.backends[0]!.evidence);
-    assert.deepEqual(evidence, [...evidence].sort((a, b) => b - a));
+    assert.deepEqual(
+      evidence,
+      [...evidence].sort((a, b) => b - a),
+    );
     // 7 buckets of 4 requests, 7 of 3, 8 of 2 and 8 of 1: all but 6 of the single-request ones kept.
-    assert.deepEqual([4, 3, 2, 1].map((n) => evidence.filter((value) => value === n).length), [7, 7, 8, 2]);
+    assert.deepEqual(
+      [4, 3, 2, 1].map((n) => evidence.filter((value) => value === n).length),
+      [7, 7, 8, 2],
+    );
   });
 });

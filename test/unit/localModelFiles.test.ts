@@ -43,9 +43,7 @@ describe('resolveModelLocation', () => {
   });
 
   it('refuses hub ids unless remote models are allowed', () => {
-    const error = loadError(() =>
-      resolveModelLocation('Qwen/Qwen2.5-Coder-0.5B', 'completion', { allowRemoteModels: false, cwd: temp }),
-    );
+    const error = loadError(() => resolveModelLocation('Qwen/Qwen2.5-Coder-0.5B', 'completion', { allowRemoteModels: false, cwd: temp }));
     assert.match(error.message, /Qwen\/Qwen2\.5-Coder-0\.5B/);
     assert.match(error.message, /allowRemoteModels/);
     const allowed = resolveModelLocation('Qwen/Qwen2.5-Coder-0.5B', 'completion', { allowRemoteModels: true, cwd: temp });
@@ -53,7 +51,10 @@ describe('resolveModelLocation', () => {
   });
 
   it('rejects settings that are neither a directory nor a hub id', () => {
-    assert.match(loadError(() => resolveModelLocation('not a model', 'explain', { allowRemoteModels: true, cwd: temp })).message, /neither/);
+    assert.match(
+      loadError(() => resolveModelLocation('not a model', 'explain', { allowRemoteModels: true, cwd: temp })).message,
+      /neither/,
+    );
   });
 });
 
@@ -69,7 +70,10 @@ describe('checkModelDirectory', () => {
 
   it('names a missing or invalid config.json and a missing tokenizer.json', () => {
     assert.match(loadError(() => checkModelDirectory(modelDir('noconfig', { 'x.txt': '' }), 'q8')).message, /no readable config\.json/);
-    assert.match(loadError(() => checkModelDirectory(modelDir('badjson', { 'config.json': '{' }), 'q8')).message, /config\.json" is not valid JSON/);
+    assert.match(
+      loadError(() => checkModelDirectory(modelDir('badjson', { 'config.json': '{' }), 'q8')).message,
+      /config\.json" is not valid JSON/,
+    );
     assert.match(loadError(() => checkModelDirectory(modelDir('notok', { 'config.json': '{}' }), 'q8')).message, /no tokenizer\.json/);
   });
 
@@ -125,7 +129,7 @@ describe('checkModelDirectory', () => {
 });
 
 describe('describeLoadFailure', () => {
-  it("names the file onnxruntime could not load, in one line", () => {
+  it('names the file onnxruntime could not load, in one line', () => {
     const cause = new Error('Load model from /m/onnx/model.onnx failed:Protobuf parsing failed.\n    at Foo (x.js:1:1)');
     const error = describeLoadFailure('/m', cause);
     assert.equal(error.modelPath, '/m/onnx/model.onnx');

@@ -74,7 +74,10 @@ describe('LspBoundary.handler', () => {
     const { lsp } = boundary();
     let called = false;
     const handle = lsp.handler({ what: 'Reset metrics', params: metricsResetParams }, () => (called = true));
-    await assert.rejects(handle({ confirm: 'yes' }, new CancellationTokenSource().token), (error: ResponseError<void>) => error.code === ErrorCodes.InvalidParams);
+    await assert.rejects(
+      handle({ confirm: 'yes' }, new CancellationTokenSource().token),
+      (error: ResponseError<void>) => error.code === ErrorCodes.InvalidParams,
+    );
     assert.equal(called, false);
   });
 
@@ -114,11 +117,16 @@ describe('LspBoundary.handler', () => {
 });
 
 describe('params validators', () => {
-  const refuses = (validate: Validator<unknown>, raw: unknown) => assert.throws(() => validate(raw), InvalidParamsError, JSON.stringify(raw));
+  const refuses = (validate: Validator<unknown>, raw: unknown) =>
+    assert.throws(() => validate(raw), InvalidParamsError, JSON.stringify(raw));
 
   it('explain needs a document and a range of positions', () => {
     const range = { start: { line: 0, character: 0 }, end: { line: 1, character: 2 } };
-    assert.deepEqual(explainParams({ textDocument: { uri: 'file:///a.ts' }, range, streamId: 's' }), { textDocument: { uri: 'file:///a.ts' }, range, streamId: 's' });
+    assert.deepEqual(explainParams({ textDocument: { uri: 'file:///a.ts' }, range, streamId: 's' }), {
+      textDocument: { uri: 'file:///a.ts' },
+      range,
+      streamId: 's',
+    });
     assert.throws(() => explainParams({ nonsense: true }), /document is not open/);
     refuses(explainParams, { textDocument: { uri: 'file:///a.ts' } });
     refuses(explainParams, { textDocument: { uri: 'file:///a.ts' }, range: { start: { line: 'one' }, end: range.end } });

@@ -62,7 +62,10 @@ describe('retry timing', () => {
     assert.equal(retryAfterMs(new Headers({ 'retry-after': '0.05' })), 50);
     assert.equal(retryAfterMs(new Headers({ 'retry-after-ms': '120', 'retry-after': '9' })), 120);
     const now = Date.parse('2025-01-01T00:00:00Z');
-    assert.equal(retryAfterMs(new Headers({ 'retry-after': 'Wed, 01 Jan 2025 00:00:03 GMT' }), () => now), 3000);
+    assert.equal(
+      retryAfterMs(new Headers({ 'retry-after': 'Wed, 01 Jan 2025 00:00:03 GMT' }), () => now),
+      3000,
+    );
     assert.equal(retryAfterMs(new Headers({ 'retry-after': 'soon' })), undefined);
     assert.equal(retryAfterMs(new Headers()), undefined);
     assert.equal(retryAfterMs(new Headers({ 'retry-after': '-5' })), 0);
@@ -70,11 +73,26 @@ describe('retry timing', () => {
 
   it('backs off exponentially with jitter inside [ceiling/2, ceiling], capped', () => {
     const options = { baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffDelayMs(0, options, () => 0), 50);
-    assert.equal(backoffDelayMs(0, options, () => 1), 100);
-    assert.equal(backoffDelayMs(2, options, () => 1), 400);
-    assert.equal(backoffDelayMs(10, options, () => 1), 1000);
-    assert.equal(backoffDelayMs(10, options, () => 0), 500);
+    assert.equal(
+      backoffDelayMs(0, options, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelayMs(0, options, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelayMs(2, options, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffDelayMs(10, options, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffDelayMs(10, options, () => 0),
+      500,
+    );
   });
 
   it('sleep ends with CancelledError as soon as the signal aborts', async () => {
@@ -88,7 +106,10 @@ describe('retry timing', () => {
 
 describe('stream chunk reading', () => {
   it('reads completion text, finish reason and usage', () => {
-    const parts = readChunk({ choices: [{ text: 'abc', finish_reason: 'length' }], usage: { prompt_tokens: 3, completion_tokens: 4 } }, 'completion');
+    const parts = readChunk(
+      { choices: [{ text: 'abc', finish_reason: 'length' }], usage: { prompt_tokens: 3, completion_tokens: 4 } },
+      'completion',
+    );
     assert.deepEqual(parts, { text: 'abc', finishReason: 'length', usage: { promptTokens: 3, completionTokens: 4 } });
   });
 
@@ -115,7 +136,14 @@ describe('stream chunk reading', () => {
     const partial = readChunk({ index: 0, content: 'ret', stop: false, tokens_predicted: 1, tokens_evaluated: 30 }, 'infill');
     assert.deepEqual(partial, { text: 'ret' });
     const last = readChunk(
-      { content: '', stop: true, stop_type: 'limit', tokens_predicted: 8, tokens_evaluated: 30, timings: { prompt_n: 30, prompt_ms: 5, predicted_n: 8, predicted_ms: 40 } },
+      {
+        content: '',
+        stop: true,
+        stop_type: 'limit',
+        tokens_predicted: 8,
+        tokens_evaluated: 30,
+        timings: { prompt_n: 30, prompt_ms: 5, predicted_n: 8, predicted_ms: 40 },
+      },
       'infill',
     );
     assert.equal(normalizeFinishReason(last.finishReason), 'length');
@@ -175,14 +203,23 @@ describe('error mapping', () => {
 
   it("maps llama.cpp's exceed_context_size_error with the window and the prompt's token count", () => {
     const body = {
-      error: { code: 400, message: 'request (900 tokens) exceeds the available context size (512 tokens)', type: 'exceed_context_size_error', n_prompt_tokens: 900, n_ctx: 512 },
+      error: {
+        code: 400,
+        message: 'request (900 tokens) exceeds the available context size (512 tokens)',
+        type: 'exceed_context_size_error',
+        n_prompt_tokens: 900,
+        n_ctx: 512,
+      },
     };
     const overflow = mapOffloadError(APIError.generate(400, body, undefined, headers), fresh);
     assert.ok(overflow instanceof ContextOverflowError);
     assert.equal(overflow.status, 400);
     assert.equal(overflow.contextTokens, 512);
     assert.equal(overflow.promptTokens, 900);
-    const other = mapOffloadError(APIError.generate(400, { error: { message: 'bad', type: 'invalid_request_error' } }, undefined, headers), fresh);
+    const other = mapOffloadError(
+      APIError.generate(400, { error: { message: 'bad', type: 'invalid_request_error' } }, undefined, headers),
+      fresh,
+    );
     assert.ok(other instanceof HttpError && !(other instanceof ContextOverflowError));
   });
 

@@ -43,7 +43,11 @@ describe('prompt budget', () => {
       const fitted = fitTemplatedPrompt(prompt, family, 1000);
       assert.ok(fitted !== undefined);
       assert.ok(fitted.length <= 1000, `${fitted.length} chars`);
-      const small = fitPrefixSuffix(prefix, family === 'none' ? '' : suffix, 1000 - (prompt.length - prefix.length - (family === 'none' ? 0 : suffix.length)));
+      const small = fitPrefixSuffix(
+        prefix,
+        family === 'none' ? '' : suffix,
+        1000 - (prompt.length - prefix.length - (family === 'none' ? 0 : suffix.length)),
+      );
       assert.equal(fitted, formatFimPrompt(family, small.prefix, small.suffix));
     });
   }
@@ -72,12 +76,19 @@ describe('prompt budget', () => {
   it('refuses to cut a prompt that is not in the expected layout', () => {
     assert.equal(fitTemplatedPrompt('plain text '.repeat(100), 'codellama', 100), undefined);
     assert.equal(fitTemplatedPrompt('plain text '.repeat(100), 'codestral', 100), undefined);
-    assert.equal(fitTemplatedPrompt(formatFimPrompt('qwen', 'a', 'b'), 'starcoder', 100), undefined, 'another family\'s spelling');
+    assert.equal(fitTemplatedPrompt(formatFimPrompt('qwen', 'a', 'b'), 'starcoder', 100), undefined, "another family's spelling");
   });
 });
 
 describe('fitRequest', () => {
-  const base: GenerateRequest = { task: 'completion', prompt: lines('p', 300), suffix: lines('s', 300), maxTokens: 48, temperature: 0, stop: [] };
+  const base: GenerateRequest = {
+    task: 'completion',
+    prompt: lines('p', 300),
+    suffix: lines('s', 300),
+    maxTokens: 48,
+    temperature: 0,
+    stop: [],
+  };
   const infill = { model: 'm', kind: 'infill', serverKind: 'llamacpp', fimTemplate: 'starcoder' } as const;
 
   it('sends the request unchanged when the window is unknown', () => {

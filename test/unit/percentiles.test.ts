@@ -48,10 +48,7 @@ describe('summarize', () => {
 
   it('makes every statistic equal for a single value', () => {
     const summary = summarize([42]);
-    assert.deepEqual(
-      [summary.count, summary.mean, summary.min, summary.max, summary.p50, summary.p99],
-      [1, 42, 42, 42, 42, 42],
-    );
+    assert.deepEqual([summary.count, summary.mean, summary.min, summary.max, summary.p50, summary.p99], [1, 42, 42, 42, 42, 42]);
   });
 
   it('skips NaN and infinities instead of poisoning the mean', () => {

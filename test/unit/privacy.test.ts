@@ -13,8 +13,17 @@ const defaults = new GlobList(DEFAULT_CONFIG.completion.exclude);
 
 describe('GlobList', () => {
   it('the default list excludes secrets at any depth and leaves source files alone', () => {
-    for (const path of ['/home/u/app/.env', '/home/u/app/.env.local', '/srv/certs/server.pem', '/x/tls.KEY',
-      '/repo/secrets.json', '/repo/config/secrets/aws.py', '/home/u/.ssh/id_rsa', '/home/u/.ssh/id_rsa.pub', '.env']) {
+    for (const path of [
+      '/home/u/app/.env',
+      '/home/u/app/.env.local',
+      '/srv/certs/server.pem',
+      '/x/tls.KEY',
+      '/repo/secrets.json',
+      '/repo/config/secrets/aws.py',
+      '/home/u/.ssh/id_rsa',
+      '/home/u/.ssh/id_rsa.pub',
+      '.env',
+    ]) {
       assert.ok(defaults.matches(path), `${path} is excluded`);
     }
     for (const path of ['/home/u/app/main.py', '/repo/src/environment.ts', '/repo/keyboard.ts', '/repo/my_secrets.py', '/repo/key.ts']) {
@@ -54,14 +63,21 @@ describe('documentVerdict', () => {
 
   it('refuses excluded files and disabled languages, completes the rest', () => {
     assert.deepEqual(documentVerdict('file:///home/u/app/.env', 'dotenv', settings), { complete: false, reason: 'excluded file' });
-    assert.deepEqual(documentVerdict('file:///home/u/app/%2Eenv', 'properties', settings), { complete: false, reason: 'excluded file' }, 'the path is decoded first');
+    assert.deepEqual(
+      documentVerdict('file:///home/u/app/%2Eenv', 'properties', settings),
+      { complete: false, reason: 'excluded file' },
+      'the path is decoded first',
+    );
     assert.deepEqual(documentVerdict('file:///home/u/notes.md', 'markdown', settings), { complete: false, reason: 'language disabled' });
     assert.deepEqual(documentVerdict('file:///home/u/app/main.py', 'python', settings), { complete: true, localOnly: false });
   });
 
   it('untitled documents are local only unless offloadUntitled is on', () => {
     assert.deepEqual(documentVerdict('untitled:Untitled-1', 'python', settings), { complete: true, localOnly: true });
-    assert.deepEqual(documentVerdict('untitled:Untitled-1', 'python', { ...settings, offloadUntitled: true }), { complete: true, localOnly: false });
+    assert.deepEqual(documentVerdict('untitled:Untitled-1', 'python', { ...settings, offloadUntitled: true }), {
+      complete: true,
+      localOnly: false,
+    });
     assert.deepEqual(documentVerdict('untitled:Untitled-2', 'plaintext', settings), { complete: false, reason: 'language disabled' });
   });
 

@@ -16,17 +16,71 @@ const itl = (meanMs: number) => ({ count: 4, meanMs, p50Ms: meanMs, p95Ms: meanM
 
 /** Local completions in TypeScript, offload explanations in Python, one cancelled before routing. */
 const ROWS: RequestRow[] = [
-  requestRow({ ttftMs: 40, e2eMs: 120, tpotMs: 20, itl: itl(18), outcome: 'accepted', acceptedChars: 7, promptTokens: 100, completionTokens: 5, costUsd: 0.001 }),
+  requestRow({
+    ttftMs: 40,
+    e2eMs: 120,
+    tpotMs: 20,
+    itl: itl(18),
+    outcome: 'accepted',
+    acceptedChars: 7,
+    promptTokens: 100,
+    completionTokens: 5,
+    costUsd: 0.001,
+  }),
   // One output token: no TPOT, no gap.
   requestRow({ ttftMs: 60, e2eMs: 300, outcome: 'rejected', promptTokens: 50, completionTokens: 1, costUsd: 0.002 }),
   // Cache hits: no latency sample, no tokens.
   requestRow({ cacheTier: 'l1', ttftMs: 1, e2eMs: 2, outcome: 'shown', costUsd: 0 }),
   requestRow({ cacheTier: 'typing', ttftMs: 1, e2eMs: 1, outcome: 'partial', acceptedChars: 3, costUsd: 0 }),
-  requestRow({ task: 'explain', language: 'python', backend: 'offload', model: WEIRD_MODEL, outcome: 'error', errorClass: 'TimeoutError', ttftMs: null, e2eMs: null, promptTokens: null, completionTokens: null, costUsd: 0.0005 }),
-  requestRow({ task: 'explain', language: 'python', backend: 'offload', model: WEIRD_MODEL, outcome: 'answered', ttftMs: 200, e2eMs: 900, tpotMs: 10, itl: itl(12), promptTokens: 400, completionTokens: 71, costUsd: 0.01 }),
-  requestRow({ backend: null, model: null, outcome: 'cancelled', ttftMs: null, e2eMs: null, promptTokens: null, completionTokens: null, costUsd: 0 }),
+  requestRow({
+    task: 'explain',
+    language: 'python',
+    backend: 'offload',
+    model: WEIRD_MODEL,
+    outcome: 'error',
+    errorClass: 'TimeoutError',
+    ttftMs: null,
+    e2eMs: null,
+    promptTokens: null,
+    completionTokens: null,
+    costUsd: 0.0005,
+  }),
+  requestRow({
+    task: 'explain',
+    language: 'python',
+    backend: 'offload',
+    model: WEIRD_MODEL,
+    outcome: 'answered',
+    ttftMs: 200,
+    e2eMs: 900,
+    tpotMs: 10,
+    itl: itl(12),
+    promptTokens: 400,
+    completionTokens: 71,
+    costUsd: 0.01,
+  }),
+  requestRow({
+    backend: null,
+    model: null,
+    outcome: 'cancelled',
+    ttftMs: null,
+    e2eMs: null,
+    promptTokens: null,
+    completionTokens: null,
+    costUsd: 0,
+  }),
   // A shadow comparison: in no metric.
-  requestRow({ backend: 'offload', model: WEIRD_MODEL, shadowOf: 'req-x', outcome: 'answered', ttftMs: 5000, e2eMs: 9000, promptTokens: 9999, completionTokens: 9999, costUsd: 5 }),
+  requestRow({
+    backend: 'offload',
+    model: WEIRD_MODEL,
+    shadowOf: 'req-x',
+    outcome: 'answered',
+    ttftMs: 5000,
+    e2eMs: 9000,
+    promptTokens: 9999,
+    completionTokens: 9999,
+    costUsd: 5,
+  }),
 ];
 
 const LOCAL = { backend: 'local', model: 'bundled', task: 'completion', language: 'typescript' };
@@ -92,11 +146,19 @@ describe('tandem report --prometheus', () => {
     assert.equal(bucket('0.05'), 1);
     assert.equal(bucket('0.06'), 2, '60 ms falls in le="0.06"');
     assert.equal(bucket('+Inf'), 2);
-    for (const family of ['tandem_time_to_first_token_seconds', 'tandem_e2e_request_latency_seconds', 'tandem_time_per_output_token_seconds']) {
+    for (const family of [
+      'tandem_time_to_first_token_seconds',
+      'tandem_e2e_request_latency_seconds',
+      'tandem_time_per_output_token_seconds',
+    ]) {
       for (const labels of [LOCAL, OFFLOAD]) {
         const buckets = parsed.series(`${family}_bucket`).filter((sample) => sample.labels.backend === labels.backend);
         const values = buckets.map((sample) => sample.value);
-        assert.deepEqual(values, [...values].sort((a, b) => a - b), `${family} ${labels.backend} cumulative`);
+        assert.deepEqual(
+          values,
+          [...values].sort((a, b) => a - b),
+          `${family} ${labels.backend} cumulative`,
+        );
         assert.equal(buckets.at(-1)?.labels.le, '+Inf');
         assert.equal(values.at(-1), parsed.value(`${family}_count`, labels));
       }
@@ -151,7 +213,10 @@ describe('tandem report --prometheus', () => {
     assert.ok(dense.length >= 15, `${dense.length} latency buckets in [10 ms, 2 s]`);
     assert.ok(TOKEN_GAP_BUCKETS_S.filter((bound) => bound <= 0.1).length >= 10, 'token gaps of a few ms are resolved');
     for (const buckets of [LATENCY_BUCKETS_S, TOKEN_GAP_BUCKETS_S]) {
-      assert.deepEqual([...buckets], [...buckets].sort((a, b) => a - b));
+      assert.deepEqual(
+        [...buckets],
+        [...buckets].sort((a, b) => a - b),
+      );
     }
   });
 });

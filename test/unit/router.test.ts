@@ -43,7 +43,10 @@ describe('router', () => {
     assert.equal(result.backend.id, 'local');
     assert.equal(result.text, 'local answer');
     assert.match(result.fallbackReason ?? '', /offload http: Offload returned HTTP 500/);
-    assert.deepEqual(seen, [['partial ', 'offload', false], ['local answer', 'local', true]]);
+    assert.deepEqual(seen, [
+      ['partial ', 'offload', false],
+      ['local answer', 'local', true],
+    ]);
     assert.equal(offloadBackend!.requests[0]!.prompt, 'for offload');
   });
 

@@ -58,7 +58,10 @@ describe('routing policy', () => {
   });
 
   it('policy local never sends code to offload, even when local is down', () => {
-    const result = plan({ policy: 'local', usable: (backend) => (backend.id === 'local' ? { ok: false, why: 'model missing' } : { ok: true }) });
+    const result = plan({
+      policy: 'local',
+      usable: (backend) => (backend.id === 'local' ? { ok: false, why: 'model missing' } : { ok: true }),
+    });
     assert.deepEqual(ids(result), []);
     assert.match(result.unavailableReason ?? '', /model missing/);
   });

@@ -2,12 +2,7 @@
  * Small in-memory fakes of the services' collaborators (router, cache, metrics, backends), for
  * the orchestration tests of CompletionService and ExplainService. Not a test file itself.
  */
-import {
-  CancelledError,
-  type Backend,
-  type GenerateChunk,
-  type GenerateRequest,
-} from '../../server/src/backends/backend';
+import { CancelledError, type Backend, type GenerateChunk, type GenerateRequest } from '../../server/src/backends/backend';
 import type { AnswerCache, CachedAnswer, CacheCounters, CacheHit } from '../../server/src/cache/types';
 import { DEFAULT_CONFIG, mergeConfig, type FimTemplateId, type TandemConfig } from '../../server/src/config';
 import type { MetricsRecorder, RequestText, RowPatch } from '../../server/src/metrics/types';
@@ -217,9 +212,24 @@ export function testConfig(overrides: Record<string, unknown> = {}): TandemConfi
 
 /** Every RequestRow field, so a test can check a row is complete. */
 export const ROW_FIELDS: ReadonlyArray<keyof RequestRow> = [
-  'id', 'ts', 'task', 'language', 'policy', 'decision', 'backend', 'model', 'cacheTier',
-  'promptTokens', 'completionTokens', 'tokenSource', 'ttftMs', 'e2eMs',
-  'outcome', 'acceptedChars', 'errorClass', 'fallbackReason',
+  'id',
+  'ts',
+  'task',
+  'language',
+  'policy',
+  'decision',
+  'backend',
+  'model',
+  'cacheTier',
+  'promptTokens',
+  'completionTokens',
+  'tokenSource',
+  'ttftMs',
+  'e2eMs',
+  'outcome',
+  'acceptedChars',
+  'errorClass',
+  'fallbackReason',
 ];
 
 /** Fails when any row recorded so far would be refused by the real recorder. */

@@ -118,7 +118,10 @@ describe('shadow mode', { timeout: 20_000 }, () => {
   it('keeps one shadow per document: a newer request aborts it, and the reply never waits for it', async () => {
     const { offload, provide, shadowRows, service } = setup({
       local: [{ chunks: ['math.pi * r ** 2'] }, { chunks: ['math.pi * r ** 2'] }],
-      offload: [{ chunks: ['slow'], held: true }, { chunks: ['slow too'], held: true }],
+      offload: [
+        { chunks: ['slow'], held: true },
+        { chunks: ['slow too'], held: true },
+      ],
     });
     await provide();
     assert.equal(offload?.requests.length, 1, 'shadow running (held) while the reply already came');
@@ -155,8 +158,17 @@ describe('shadow mode', { timeout: 20_000 }, () => {
     const ids = Array.from({ length: 2000 }, (_, i) => `request-${i}`);
     const picked = ids.filter((id) => isSampled(id, 0.25)).length;
     assert.ok(picked > 400 && picked < 600, `picked ${picked} of 2000 at rate 0.25`);
-    assert.deepEqual(ids.map((id) => isSampled(id, 0.25)), ids.map((id) => isSampled(id, 0.25)));
-    assert.equal(ids.some((id) => isSampled(id, 0)), false);
-    assert.equal(ids.every((id) => isSampled(id, 1)), true);
+    assert.deepEqual(
+      ids.map((id) => isSampled(id, 0.25)),
+      ids.map((id) => isSampled(id, 0.25)),
+    );
+    assert.equal(
+      ids.some((id) => isSampled(id, 0)),
+      false,
+    );
+    assert.equal(
+      ids.every((id) => isSampled(id, 1)),
+      true,
+    );
   });
 });

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  acceptedReference,
-  anchorAt,
-  compareAnswers,
-  typedReference,
-  writtenSince,
-} from '../../server/src/completion/shadowComparison';
+import { acceptedReference, anchorAt, compareAnswers, typedReference, writtenSince } from '../../server/src/completion/shadowComparison';
 import { shadowStats } from '../../server/src/metrics/shadowStats';
 import { requestRow } from '../support/requestRow';
 
@@ -46,7 +40,11 @@ describe('shadow comparison: what the user wrote', () => {
 
 describe('shadow comparison: scores', () => {
   it('scores both answers against a complete reference over its lines', () => {
-    const fields = compareAnswers('math.pi * r ** 2', 'math.pi * r * r\nextra line', { text: 'math.pi * r * r', complete: true, source: 'typed' });
+    const fields = compareAnswers('math.pi * r ** 2', 'math.pi * r * r\nextra line', {
+      text: 'math.pi * r * r',
+      complete: true,
+      source: 'typed',
+    });
     assert.equal(fields.comparedWith, 'typed');
     assert.equal(fields.shadowSimilarity, 1, 'lines beyond the reference do not count');
     assert.equal(fields.shadowFirstLineMatch, 1);
@@ -70,8 +68,26 @@ describe('shadow stats', () => {
   it('counts shadow rows per backend and averages the compared ones only', () => {
     const stats = shadowStats([
       requestRow({ backend: 'local', outcome: 'shown' }),
-      requestRow({ backend: 'offload', shadowOf: 'a', outcome: 'answered', comparedWith: 'accepted', shadowSimilarity: 0.5, shownSimilarity: 1, shadowFirstLineMatch: 0, shownFirstLineMatch: 1 }),
-      requestRow({ backend: 'offload', shadowOf: 'b', outcome: 'answered', comparedWith: 'typed', shadowSimilarity: 1, shownSimilarity: 0.5, shadowFirstLineMatch: 1, shownFirstLineMatch: 0 }),
+      requestRow({
+        backend: 'offload',
+        shadowOf: 'a',
+        outcome: 'answered',
+        comparedWith: 'accepted',
+        shadowSimilarity: 0.5,
+        shownSimilarity: 1,
+        shadowFirstLineMatch: 0,
+        shownFirstLineMatch: 1,
+      }),
+      requestRow({
+        backend: 'offload',
+        shadowOf: 'b',
+        outcome: 'answered',
+        comparedWith: 'typed',
+        shadowSimilarity: 1,
+        shownSimilarity: 0.5,
+        shadowFirstLineMatch: 1,
+        shownFirstLineMatch: 0,
+      }),
       requestRow({ backend: 'offload', shadowOf: 'c', outcome: 'answered' }),
       requestRow({ backend: 'offload', shadowOf: 'd', outcome: 'cancelled' }),
       requestRow({ backend: 'offload', shadowOf: 'e', outcome: 'error', errorClass: 'HttpError' }),

@@ -29,7 +29,8 @@ describe('cache hits per tier', () => {
       recorder.record(requestRow({ ts, cacheTier: 'l2', task: 'explain', outcome: 'answered' }));
       recorder.record(requestRow({ ts, cacheTier: 'l1', backend: 'offload' }));
       const result = recorder.snapshot();
-      const find = (backend: string, task: string) => [...result.backends, ...result.byTask].find((s) => s.backend === backend && s.task === task);
+      const find = (backend: string, task: string) =>
+        [...result.backends, ...result.byTask].find((s) => s.backend === backend && s.task === task);
       assert.deepEqual(find('local', 'completion')?.cacheHitsByTier, { l1: 2, l2: 1, typing: 1 });
       assert.deepEqual(find('local', 'explain')?.cacheHitsByTier, { l1: 0, l2: 1, typing: 0 });
       assert.deepEqual(find('local', 'all')?.cacheHitsByTier, { l1: 2, l2: 2, typing: 1 });
@@ -41,7 +42,13 @@ describe('cache hits per tier', () => {
   });
 
   it('shows the tiers next to the hit rate in the panel table', () => {
-    const local = backendStats({ backend: 'local', requests: 10, cacheHits: 4, cacheHitRate: 0.4, cacheHitsByTier: { l1: 3, l2: 0, typing: 1 } });
+    const local = backendStats({
+      backend: 'local',
+      requests: 10,
+      cacheHits: 4,
+      cacheHitRate: 0.4,
+      cacheHitsByTier: { l1: 3, l2: 0, typing: 1 },
+    });
     const table = buildStatsTable(snapshot({ backends: [local], byTask: [{ ...local, task: 'completion' }] }));
     const row = table.groups[0]?.rows.find((r) => r.label === 'Cache hit rate');
     assert.equal(row?.values[0], '40% (4: memory 3, typing 1)');
@@ -59,13 +66,29 @@ describe('model memory measured at load', () => {
     memory.loadStarted('completion');
     memory.loaded('completion', 'tandem-tiny');
     assert.deepEqual(memory.all(), [
-      { backend: 'local', model: 'tandem-tiny', measuredAt: 'load', rssBeforeBytes: 100 * MB, rssAfterBytes: 350 * MB, externalBeforeBytes: 5 * MB, externalAfterBytes: 9 * MB },
+      {
+        backend: 'local',
+        model: 'tandem-tiny',
+        measuredAt: 'load',
+        rssBeforeBytes: 100 * MB,
+        rssAfterBytes: 350 * MB,
+        externalBeforeBytes: 5 * MB,
+        externalAfterBytes: 9 * MB,
+      },
     ]);
   });
 
   it('is in the snapshot memory and on the panel memory line', () => {
     const models: ModelMemory[] = [
-      { backend: 'local', model: 'tandem-tiny', measuredAt: 'load', rssBeforeBytes: 100 * MB, rssAfterBytes: 350 * MB, externalBeforeBytes: 5 * MB, externalAfterBytes: 9 * MB },
+      {
+        backend: 'local',
+        model: 'tandem-tiny',
+        measuredAt: 'load',
+        rssBeforeBytes: 100 * MB,
+        rssAfterBytes: 350 * MB,
+        externalBeforeBytes: 5 * MB,
+        externalAfterBytes: 9 * MB,
+      },
     ];
     const recorder = openMetricsRecorder({
       dbPath: ':memory:',
@@ -81,7 +104,9 @@ describe('model memory measured at load', () => {
     }
     const table = buildStatsTable(snapshot({ memory: { rssBytes: 400 * MB, heapUsedBytes: 50 * MB, externalBytes: 10 * MB, models } }));
     assert.ok(
-      table.notes.includes('Model memory, measured at load: tandem-tiny (local) added 250 MB resident and 4.0 MB external (100 MB → 350 MB resident).'),
+      table.notes.includes(
+        'Model memory, measured at load: tandem-tiny (local) added 250 MB resident and 4.0 MB external (100 MB → 350 MB resident).',
+      ),
       table.notes.join('\n'),
     );
   });

@@ -21,7 +21,7 @@ describe('FIM templates', () => {
     assert.equal(formatFimPrompt('codestral', '', ''), '[SUFFIX][PREFIX]');
   });
 
-  it("stops each family at its own end tokens, the end of generation first", () => {
+  it('stops each family at its own end tokens, the end of generation first', () => {
     const expectedFirst: Record<string, string> = {
       tandem: '<|endoftext|>',
       starcoder: '<|endoftext|>',

@@ -19,10 +19,16 @@ describe('token healing', () => {
   it('allows only tokens that start with the healed text or spell a prefix of it', () => {
     const scores = new Float32Array(VOCAB.length).fill(1);
     maskDisagreeing(scores, '\n', VOCAB);
-    assert.deepEqual([...scores].map((s) => s === 1), [false, true, true, false, false, false, true, false, false]);
+    assert.deepEqual(
+      [...scores].map((s) => s === 1),
+      [false, true, true, false, false, false, true, false, false],
+    );
     const partial = new Float32Array(VOCAB.length).fill(1);
     maskDisagreeing(partial, 'return', VOCAB);
-    assert.deepEqual([...partial].map((s) => s === 1), [false, false, false, false, true, false, false, true, false]);
+    assert.deepEqual(
+      [...partial].map((s) => s === 1),
+      [false, false, false, false, true, false, false, true, false],
+    );
   });
 
   it('cuts the healed text off the output, and shows nothing while it is still being spelled', () => {

@@ -54,7 +54,11 @@ describe('unrecorded completion requests', () => {
       log: memoryLogger(),
     });
     const provide = (uri: string, text: string) =>
-      service.provide({ document: TextDocument.create(uri, 'python', 1, text), position: { line: 0, character: text.length }, signal: new AbortController().signal });
+      service.provide({
+        document: TextDocument.create(uri, 'python', 1, text),
+        position: { line: 0, character: text.length },
+        signal: new AbortController().signal,
+      });
     const first = provide('file:///work/app.py', 'y = ');
     for (let i = 0; i < 20; i++) await Promise.resolve();
     // The next keystroke in the same file replaces the waiting request.

@@ -28,7 +28,10 @@ type MeasuredRow = RequestRow & { backend: BackendId; e2eMs: number };
 
 export function generatedRows(rows: readonly RequestRow[]): MeasuredRow[] {
   return rows
-    .filter((row): row is MeasuredRow => row.backend !== null && row.cacheTier === 'none' && !FAILED.has(row.outcome) && isNumber(row.e2eMs) && row.shadowOf === undefined)
+    .filter(
+      (row): row is MeasuredRow =>
+        row.backend !== null && row.cacheTier === 'none' && !FAILED.has(row.outcome) && isNumber(row.e2eMs) && row.shadowOf === undefined,
+    )
     .sort((a, b) => a.ts - b.ts);
 }
 
@@ -38,8 +41,18 @@ export function latencyOverTime(rows: readonly RequestRow[]): ChartData {
   const backends = presentBackends(measured);
   const series: ChartSeriesData[] = [];
   for (const backend of backends) {
-    series.push({ label: `${backend} E2E`, backend, style: 'line', values: measured.map((row) => (row.backend === backend ? row.e2eMs : null)) });
-    series.push({ label: `${backend} TTFT`, backend, style: 'points', values: measured.map((row) => (row.backend === backend ? row.ttftMs : null)) });
+    series.push({
+      label: `${backend} E2E`,
+      backend,
+      style: 'line',
+      values: measured.map((row) => (row.backend === backend ? row.e2eMs : null)),
+    });
+    series.push({
+      label: `${backend} TTFT`,
+      backend,
+      style: 'points',
+      values: measured.map((row) => (row.backend === backend ? row.ttftMs : null)),
+    });
   }
   return { x: measured.map((row) => row.ts / 1000), series };
 }
@@ -73,8 +86,18 @@ export function latencyVsPrompt(rows: readonly RequestRow[]): ChartData {
     .sort((a, b) => (a.promptTokens ?? 0) - (b.promptTokens ?? 0));
   const series: ChartSeriesData[] = [];
   for (const backend of presentBackends(measured)) {
-    series.push({ label: `${backend} TTFT`, backend, style: 'points', values: measured.map((row) => (row.backend === backend ? row.ttftMs : null)) });
-    series.push({ label: `${backend} E2E`, backend, style: 'points', values: measured.map((row) => (row.backend === backend ? row.e2eMs : null)) });
+    series.push({
+      label: `${backend} TTFT`,
+      backend,
+      style: 'points',
+      values: measured.map((row) => (row.backend === backend ? row.ttftMs : null)),
+    });
+    series.push({
+      label: `${backend} E2E`,
+      backend,
+      style: 'points',
+      values: measured.map((row) => (row.backend === backend ? row.e2eMs : null)),
+    });
   }
   return { x: measured.map((row) => row.promptTokens ?? 0), series };
 }

@@ -36,7 +36,11 @@ export function readChartTheme(root: HTMLElement): ChartTheme {
   return {
     local: read('--vscode-charts-blue', '#3794ff'),
     offload: read('--vscode-charts-orange', '#d18616'),
-    neutral: [read('--vscode-charts-green', '#388a34'), read('--vscode-charts-purple', '#652d90'), read('--vscode-charts-yellow', '#bf8803')],
+    neutral: [
+      read('--vscode-charts-green', '#388a34'),
+      read('--vscode-charts-purple', '#652d90'),
+      read('--vscode-charts-yellow', '#bf8803'),
+    ],
     foreground: read('--vscode-foreground', '#616161'),
     grid: read('--vscode-panel-border', 'rgba(128, 128, 128, 0.35)'),
     strong: document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light'),
@@ -53,7 +57,9 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, theme: ChartT
   let neutral = 0;
   const series: uPlot.Series[] = [
     { label: spec.xLabel },
-    ...spec.data.series.map((entry) => seriesOptions(entry, entry.backend ? theme[entry.backend] : theme.neutral[neutral++ % theme.neutral.length]!, theme)),
+    ...spec.data.series.map((entry) =>
+      seriesOptions(entry, entry.backend ? theme[entry.backend] : theme.neutral[neutral++ % theme.neutral.length]!, theme),
+    ),
   ];
   const axis = (label: string): uPlot.Axis => ({
     label,
@@ -78,7 +84,13 @@ function seriesOptions(entry: ChartSeriesData, colour: string, theme: ChartTheme
   const width = theme.strong ? 2.5 : 1.5;
   switch (entry.style) {
     case 'points':
-      return { label: entry.label, stroke: colour, width: 0, paths: () => null, points: { show: true, size: 5, stroke: colour, fill: colour } };
+      return {
+        label: entry.label,
+        stroke: colour,
+        width: 0,
+        paths: () => null,
+        points: { show: true, size: 5, stroke: colour, fill: colour },
+      };
     case 'bars':
       return { label: entry.label, stroke: colour, fill: translucent(colour), width, paths: uPlot.paths.bars?.({ size: [0.9, 40] }) };
     case 'dashed':

@@ -7,7 +7,11 @@ export interface ElementOptions {
   attrs?: Record<string, string>;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, options: ElementOptions = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: ElementOptions = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   if (options.id) element.id = options.id;
   if (options.className) element.className = options.className;
@@ -24,7 +28,12 @@ export function option(value: string, label: string): HTMLOptionElement {
 }
 
 /** A labelled select; `onChange` gets the chosen value. */
-export function select(id: string, label: string, options: HTMLOptionElement[], onChange: (value: string) => void): { wrapper: HTMLLabelElement; select: HTMLSelectElement } {
+export function select(
+  id: string,
+  label: string,
+  options: HTMLOptionElement[],
+  onChange: (value: string) => void,
+): { wrapper: HTMLLabelElement; select: HTMLSelectElement } {
   const element = el('select', { id }, ...options);
   element.addEventListener('change', () => onChange(element.value));
   const wrapper = el('label', { className: 'filter', attrs: { for: id } }, el('span', { text: label }), element);

@@ -142,7 +142,11 @@ export class PanelPage {
       return el('figure', { className: 'chart-figure' }, el('figcaption', { text: CHART_TITLES[id] }), chartSlots[id]);
     });
     const recentBody = el('tbody');
-    const recentHead = el('tr', {}, ...RECENT_HEADERS.map((label) => el('th', { text: label, className: RECENT_NUMERIC.has(label) ? 'number' : '' })));
+    const recentHead = el(
+      'tr',
+      {},
+      ...RECENT_HEADERS.map((label) => el('th', { text: label, className: RECENT_NUMERIC.has(label) ? 'number' : '' })),
+    );
     const recent = el('table', { id: 'recent', className: 'recent' }, el('thead', {}, recentHead), recentBody);
     const generated = el('p', { id: 'generated', className: 'generated' });
     const routingMessage = el('p', { id: 'routing-empty', className: 'empty-state' });
@@ -158,7 +162,13 @@ export class PanelPage {
     );
     const routingTable = el('table', { id: 'routing', className: 'routing' }, el('thead', {}, routingHead), routingBody);
     // Shown once the server status reports learned routing (never in the report).
-    const routing = el('section', { id: 'auto-routing' }, el('h2', { text: 'Auto routing' }), routingMessage, el('div', { className: 'scroll' }, routingTable));
+    const routing = el(
+      'section',
+      { id: 'auto-routing' },
+      el('h2', { text: 'Auto routing' }),
+      routingMessage,
+      el('div', { className: 'scroll' }, routingTable),
+    );
     routing.hidden = true;
 
     this.root.replaceChildren(
@@ -259,11 +269,20 @@ export class PanelPage {
     }
     this.elements.statsHead.replaceChildren(head);
     const bodies = table.groups.map((group) => {
-      const title = el('tr', { className: 'group' }, el('th', { text: group.title, attrs: { colspan: String(table.columns.length + 1), scope: 'rowgroup' } }));
+      const title = el(
+        'tr',
+        { className: 'group' },
+        el('th', { text: group.title, attrs: { colspan: String(table.columns.length + 1), scope: 'rowgroup' } }),
+      );
       const rows = group.rows.map((row) => {
         const label = el('th', { text: row.label, attrs: { scope: 'row' } });
         if (row.hint) label.title = row.hint;
-        return el('tr', {}, label, ...row.values.map((value, index) => el('td', { text: value, className: table.columns[index]?.used ? 'value' : 'value unused' })));
+        return el(
+          'tr',
+          {},
+          label,
+          ...row.values.map((value, index) => el('td', { text: value, className: table.columns[index]?.used ? 'value' : 'value unused' })),
+        );
       });
       return el('tbody', { className: `group-${group.task}` }, title, ...rows);
     });
@@ -276,10 +295,38 @@ export class PanelPage {
     this.plots = [];
     const theme = readChartTheme(this.root);
     const specs: ChartSpec[] = [
-      { id: 'chart-latency-time', xKind: 'time', xLabel: 'time', yLabel: 'ms', data: latencyOverTime(data.rows), emptyText: 'No generated answers in this window.' },
-      { id: 'chart-latency-histogram', xKind: 'number', xLabel: 'E2E ms (bin start)', yLabel: 'requests', data: latencyHistogram(data.rows), emptyText: 'No generated answers in this window.' },
-      { id: 'chart-latency-prompt', xKind: 'number', xLabel: 'prompt tokens', yLabel: 'ms', data: latencyVsPrompt(data.rows), emptyText: 'No answers with a known prompt length.' },
-      { id: 'chart-quality-time', xKind: 'time', xLabel: 'time', yLabel: '%', data: qualityOverTime(data.rows, data.snapshot.showEvents), emptyText: 'No completions in this window.' },
+      {
+        id: 'chart-latency-time',
+        xKind: 'time',
+        xLabel: 'time',
+        yLabel: 'ms',
+        data: latencyOverTime(data.rows),
+        emptyText: 'No generated answers in this window.',
+      },
+      {
+        id: 'chart-latency-histogram',
+        xKind: 'number',
+        xLabel: 'E2E ms (bin start)',
+        yLabel: 'requests',
+        data: latencyHistogram(data.rows),
+        emptyText: 'No generated answers in this window.',
+      },
+      {
+        id: 'chart-latency-prompt',
+        xKind: 'number',
+        xLabel: 'prompt tokens',
+        yLabel: 'ms',
+        data: latencyVsPrompt(data.rows),
+        emptyText: 'No answers with a known prompt length.',
+      },
+      {
+        id: 'chart-quality-time',
+        xKind: 'time',
+        xLabel: 'time',
+        yLabel: '%',
+        data: qualityOverTime(data.rows, data.snapshot.showEvents),
+        emptyText: 'No completions in this window.',
+      },
     ];
     for (const spec of specs) {
       const plot = drawChart(this.elements.charts[spec.id as (typeof CHART_IDS)[number]], spec, theme);
@@ -297,7 +344,13 @@ export class PanelPage {
     }
     this.elements.recentBody.replaceChildren(
       ...rows.map((row) =>
-        el('tr', { className: `tone-${row.tone}` }, ...row.cells.map((value, index) => el('td', { text: value, className: RECENT_NUMERIC.has(RECENT_HEADERS[index]!) ? 'number' : '' }))),
+        el(
+          'tr',
+          { className: `tone-${row.tone}` },
+          ...row.cells.map((value, index) =>
+            el('td', { text: value, className: RECENT_NUMERIC.has(RECENT_HEADERS[index]!) ? 'number' : '' }),
+          ),
+        ),
       ),
     );
   }

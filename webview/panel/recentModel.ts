@@ -6,7 +6,22 @@ import { RECENT_ROWS } from '../shared/panelFilters';
 /** As many as the host asks the snapshot for (panelFilters.ts). */
 export const RECENT_LIMIT = RECENT_ROWS;
 
-export const RECENT_HEADERS = ['Time', 'Task', 'Language', 'Backend', 'Model', 'Decision', 'Cache', 'TTFT', 'TPOT', 'E2E', 'Decode', 'Outcome', 'Cost', 'Note'] as const;
+export const RECENT_HEADERS = [
+  'Time',
+  'Task',
+  'Language',
+  'Backend',
+  'Model',
+  'Decision',
+  'Cache',
+  'TTFT',
+  'TPOT',
+  'E2E',
+  'Decode',
+  'Outcome',
+  'Cost',
+  'Note',
+] as const;
 /** Columns right-aligned as numbers. */
 export const RECENT_NUMERIC = new Set<string>(['TTFT', 'TPOT', 'E2E', 'Decode', 'Cost']);
 

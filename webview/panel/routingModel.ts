@@ -7,7 +7,20 @@ import type { LearnedBucketStatus, LearnedEstimateStatus } from '../../server/sr
 import { formatMs, formatPercent, formatUsd } from '../shared/format';
 import type { AutoRoutingView } from '../shared/panelMessages';
 
-export const ROUTING_HEADERS = ['Task', 'Language', 'Lines', 'Prompt', 'Backend', 'Evidence', 'TTFT p50', 'E2E p50', 'Useful', 'Failures', 'Cost / request', 'Auto picks now'] as const;
+export const ROUTING_HEADERS = [
+  'Task',
+  'Language',
+  'Lines',
+  'Prompt',
+  'Backend',
+  'Evidence',
+  'TTFT p50',
+  'E2E p50',
+  'Useful',
+  'Failures',
+  'Cost / request',
+  'Auto picks now',
+] as const;
 /** Columns right-aligned as numbers. */
 export const ROUTING_NUMERIC = new Set<string>(['Evidence', 'TTFT p50', 'E2E p50', 'Useful', 'Failures', 'Cost / request']);
 /** Header hints (title attributes). */
@@ -40,14 +53,20 @@ export function buildRoutingTable(view: AutoRoutingView): RoutingTableView {
     case 'policy':
       return { message: `Policy is ${policy}: auto routing is not in use.`, buckets: [] };
     case 'objective-fixed':
-      return { message: 'Objective "fixed": auto follows the fixed rule and learns nothing (set tandem.routing.objective to learn).', buckets: [] };
+      return {
+        message: 'Objective "fixed": auto follows the fixed rule and learns nothing (set tandem.routing.objective to learn).',
+        buckets: [],
+      };
     case 'no-offload':
       return { message: 'No offload endpoint configured: auto routing has only the local model.', buckets: [] };
     default:
       break;
   }
   if (learned.buckets.length === 0) {
-    return { message: `Auto has not measured anything yet (objective ${learned.objective}): its estimates appear after the first requests.`, buckets: [] };
+    return {
+      message: `Auto has not measured anything yet (objective ${learned.objective}): its estimates appear after the first requests.`,
+      buckets: [],
+    };
   }
   return { buckets: learned.buckets.map(bucketView) };
 }
@@ -55,7 +74,11 @@ export function buildRoutingTable(view: AutoRoutingView): RoutingTableView {
 function bucketView(bucket: LearnedBucketStatus): RoutingBucketView {
   return {
     bucket: [bucket.task, bucket.language || 'unknown', bucket.shape, bucket.promptSize],
-    backends: bucket.backends.map((estimate) => ({ backend: estimate.backend, cells: estimateCells(estimate), picked: estimate.backend === bucket.pick })),
+    backends: bucket.backends.map((estimate) => ({
+      backend: estimate.backend,
+      cells: estimateCells(estimate),
+      picked: estimate.backend === bucket.pick,
+    })),
     pick: bucket.learnedPick ? bucket.pick : `${bucket.pick} (fixed rule)`,
     reason: bucket.pickReason,
   };

@@ -56,34 +56,84 @@ interface MetricRow {
 }
 
 const REQUESTS: MetricRow = { label: 'Requests', cell: (s) => formatCount(s.requests) };
-const CACHE: MetricRow = { label: 'Cache hit rate', cell: cacheCell, hint: 'Requests answered from a cache, of all requests; by tier: memory (L1), disk (L2), typing-along.' };
+const CACHE: MetricRow = {
+  label: 'Cache hit rate',
+  cell: cacheCell,
+  hint: 'Requests answered from a cache, of all requests; by tier: memory (L1), disk (L2), typing-along.',
+};
 const LATENCY: MetricRow[] = [
   { label: 'TTFT p50 · p95 · p99', cell: (s) => triple(s.ttftMs, formatMs), hint: 'Time to first token, generated (not cached) answers.' },
-  { label: 'TPOT p50 · p95 · p99', cell: (s) => triple(s.tpotMs, formatMs), hint: 'Time per output token after the first: (E2E − TTFT) / (output tokens − 1).' },
-  { label: 'ITL p50 · p95 · p99', cell: (s) => triple(s.itlMs, formatMs), hint: "Inter-token latency: over each request's mean gap between streamed chunks." },
+  {
+    label: 'TPOT p50 · p95 · p99',
+    cell: (s) => triple(s.tpotMs, formatMs),
+    hint: 'Time per output token after the first: (E2E − TTFT) / (output tokens − 1).',
+  },
+  {
+    label: 'ITL p50 · p95 · p99',
+    cell: (s) => triple(s.itlMs, formatMs),
+    hint: "Inter-token latency: over each request's mean gap between streamed chunks.",
+  },
   { label: 'E2E p50 · p95 · p99', cell: (s) => triple(s.e2eMs, formatMs), hint: 'Request start to last token.' },
   { label: 'Decode speed p50 · mean', cell: (s) => pair(s.decodeTokensPerSecond, formatRate), hint: '(output tokens − 1) / (E2E − TTFT).' },
-  { label: 'Prompt speed p50 · mean', cell: (s) => pair(s.promptTokensPerSecond, formatRate), hint: 'Prompt tokens / TTFT (prefill, queueing and network included).' },
+  {
+    label: 'Prompt speed p50 · mean',
+    cell: (s) => pair(s.promptTokensPerSecond, formatRate),
+    hint: 'Prompt tokens / TTFT (prefill, queueing and network included).',
+  },
   CACHE,
 ];
 const FAILURES: MetricRow[] = [
   { label: 'Errors', cell: (s) => countAndRate(s.errors, s.requests) },
-  { label: 'Timeouts', cell: (s) => countAndRate(s.timeouts, s.requests), hint: 'Errors that were deadlines or stalled streams (also counted in Errors).' },
-  { label: 'Fallbacks', cell: (s) => countAndRate(s.fallbacks, s.requests), hint: 'Answered by this backend after the backend routed to failed (counted where it was answered).' },
-  { label: 'Cancelled', cell: (s) => countAndRate(s.cancelled, s.requests), hint: 'Superseded while waiting on this backend; see "before routing" below the table.' },
+  {
+    label: 'Timeouts',
+    cell: (s) => countAndRate(s.timeouts, s.requests),
+    hint: 'Errors that were deadlines or stalled streams (also counted in Errors).',
+  },
+  {
+    label: 'Fallbacks',
+    cell: (s) => countAndRate(s.fallbacks, s.requests),
+    hint: 'Answered by this backend after the backend routed to failed (counted where it was answered).',
+  },
+  {
+    label: 'Cancelled',
+    cell: (s) => countAndRate(s.cancelled, s.requests),
+    hint: 'Superseded while waiting on this backend; see "before routing" below the table.',
+  },
 ];
-const TOKENS: MetricRow = { label: 'Tokens prompt / completion', cell: (s) => `${formatCount(s.promptTokens)} / ${formatCount(s.completionTokens)}` };
+const TOKENS: MetricRow = {
+  label: 'Tokens prompt / completion',
+  cell: (s) => `${formatCount(s.promptTokens)} / ${formatCount(s.completionTokens)}`,
+};
 const COMPLETION_QUALITY: MetricRow[] = [
-  { label: (c) => `Acceptance (of ${c.shownWord})`, cell: acceptanceText, hint: '(accepted + partially accepted) / shown; "returned" when the editor does not report displays.' },
-  { label: 'Typed out · rejected', cell: (s) => `${formatCount(s.typedOut)} · ${formatCount(s.rejected)}`, hint: 'Typed out: the user typed the whole suggestion without accepting it.' },
+  {
+    label: (c) => `Acceptance (of ${c.shownWord})`,
+    cell: acceptanceText,
+    hint: '(accepted + partially accepted) / shown; "returned" when the editor does not report displays.',
+  },
+  {
+    label: 'Typed out · rejected',
+    cell: (s) => `${formatCount(s.typedOut)} · ${formatCount(s.rejected)}`,
+    hint: 'Typed out: the user typed the whole suggestion without accepting it.',
+  },
   { label: 'Char acceptance', cell: charAcceptanceText, hint: 'Accepted characters / characters offered.' },
-  { label: 'Survival 30 s', cell: (s) => meanText(s.survival30s, 'measured'), hint: 'Edit similarity of accepted text to what stands there 30 s later.' },
+  {
+    label: 'Survival 30 s',
+    cell: (s) => meanText(s.survival30s, 'measured'),
+    hint: 'Edit similarity of accepted text to what stands there 30 s later.',
+  },
   { label: 'Survival 120 s', cell: (s) => meanText(s.survival120s, 'measured') },
   { label: 'Syntax validity', cell: syntaxText, hint: 'Accepted completions whose insertion added no tree-sitter error node.' },
 ];
 const EXPLAIN_QUALITY: MetricRow[] = [
-  { label: 'Feedback up · down', cell: (s) => (s.feedbackUp + s.feedbackDown > 0 ? `${formatCount(s.feedbackUp)} · ${formatCount(s.feedbackDown)}` : NO_VALUE) },
-  { label: 'Grounding', cell: (s) => meanText(s.grounding, 'scored'), hint: 'Share of the identifiers an explanation names that occur in the selection.' },
+  {
+    label: 'Feedback up · down',
+    cell: (s) => (s.feedbackUp + s.feedbackDown > 0 ? `${formatCount(s.feedbackUp)} · ${formatCount(s.feedbackDown)}` : NO_VALUE),
+  },
+  {
+    label: 'Grounding',
+    cell: (s) => meanText(s.grounding, 'scored'),
+    hint: 'Share of the identifiers an explanation names that occur in the selection.',
+  },
 ];
 const COST_TOTAL: MetricRow = { label: 'Cost', cell: (s) => formatUsd(s.costUsd) };
 const COST_PER_1K_CHARS: MetricRow = {
@@ -93,7 +143,16 @@ const COST_PER_1K_CHARS: MetricRow = {
 
 const GROUP_ROWS: Record<Task | 'all', MetricRow[]> = {
   all: [REQUESTS, ...FAILURES, CACHE, COST_TOTAL, { label: 'Cost per 1k requests', cell: per1k }, COST_PER_1K_CHARS],
-  completion: [REQUESTS, ...LATENCY, ...COMPLETION_QUALITY, ...FAILURES, TOKENS, COST_TOTAL, { label: 'Cost per 1k completions', cell: per1k }, COST_PER_1K_CHARS],
+  completion: [
+    REQUESTS,
+    ...LATENCY,
+    ...COMPLETION_QUALITY,
+    ...FAILURES,
+    TOKENS,
+    COST_TOTAL,
+    { label: 'Cost per 1k completions', cell: per1k },
+    COST_PER_1K_CHARS,
+  ],
   explain: [REQUESTS, ...LATENCY, ...EXPLAIN_QUALITY, ...FAILURES, TOKENS, COST_TOTAL, { label: 'Cost per 1k explanations', cell: per1k }],
 };
 
@@ -175,7 +234,13 @@ function syntaxText(stat: BackendStats): string {
 function cacheCell(stat: BackendStats): string {
   const tiers = stat.cacheHitsByTier;
   const named = tiers
-    ? [['memory', tiers.l1], ['disk', tiers.l2], ['typing', tiers.typing]].filter(([, count]) => (count as number) > 0).map(([tier, count]) => `${tier} ${formatCount(count as number)}`)
+    ? [
+        ['memory', tiers.l1],
+        ['disk', tiers.l2],
+        ['typing', tiers.typing],
+      ]
+        .filter(([, count]) => (count as number) > 0)
+        .map(([tier, count]) => `${tier} ${formatCount(count as number)}`)
     : [];
   const count = formatCount(stat.cacheHits);
   return `${formatPercent(stat.cacheHitRate)} (${named.length > 0 ? `${count}: ${named.join(', ')}` : count})`;
@@ -202,7 +267,9 @@ function notes(snapshot: MetricsSnapshot): string[] {
     );
   }
   if ((before.excluded ?? 0) > 0) {
-    lines.push(`Excluded: ${formatCount(before.excluded)} completion requests since the server started were in excluded files or disabled languages (nothing read or sent).`);
+    lines.push(
+      `Excluded: ${formatCount(before.excluded)} completion requests since the server started were in excluded files or disabled languages (nothing read or sent).`,
+    );
   }
   const cache = cacheLine(snapshot.cache);
   if (cache) lines.push(cache);

@@ -9,7 +9,12 @@ export const TIME_RANGES = ['1h', '24h', '7d', '30d', 'all'] as const;
 export type TimeRange = (typeof TIME_RANGES)[number];
 
 const HOUR_MS = 3600 * 1000;
-const RANGE_MS: Record<Exclude<TimeRange, 'all'>, number> = { '1h': HOUR_MS, '24h': 24 * HOUR_MS, '7d': 7 * 24 * HOUR_MS, '30d': 30 * 24 * HOUR_MS };
+const RANGE_MS: Record<Exclude<TimeRange, 'all'>, number> = {
+  '1h': HOUR_MS,
+  '24h': 24 * HOUR_MS,
+  '7d': 7 * 24 * HOUR_MS,
+  '30d': 30 * 24 * HOUR_MS,
+};
 
 export const TIME_RANGE_LABELS: Record<TimeRange, string> = {
   '1h': 'Last hour',
@@ -57,7 +62,8 @@ export function isPanelFilters(value: unknown): value is PanelFilters {
   if (filters.task !== undefined && filters.task !== 'completion' && filters.task !== 'explain') return false;
   if (filters.backend !== undefined && filters.backend !== 'local' && filters.backend !== 'offload') return false;
   if (filters.language !== undefined) {
-    if (typeof filters.language !== 'string' || filters.language.length === 0 || filters.language.length > MAX_LANGUAGE_LENGTH) return false;
+    if (typeof filters.language !== 'string' || filters.language.length === 0 || filters.language.length > MAX_LANGUAGE_LENGTH)
+      return false;
   }
   return true;
 }

@@ -51,8 +51,18 @@ export type PanelWebviewMessage =
   /** The host asks for confirmation (a modal warning) before it deletes anything. */
   | { type: 'panel/reset' };
 
-export const PANEL_HOST_MESSAGE_TYPES = ['panel/data', 'panel/status', 'panel/unavailable', 'panel/notice'] as const satisfies readonly PanelHostMessage['type'][];
-export const PANEL_WEBVIEW_MESSAGE_TYPES = ['ready', 'panel/refresh', 'panel/export', 'panel/reset'] as const satisfies readonly PanelWebviewMessage['type'][];
+export const PANEL_HOST_MESSAGE_TYPES = [
+  'panel/data',
+  'panel/status',
+  'panel/unavailable',
+  'panel/notice',
+] as const satisfies readonly PanelHostMessage['type'][];
+export const PANEL_WEBVIEW_MESSAGE_TYPES = [
+  'ready',
+  'panel/refresh',
+  'panel/export',
+  'panel/reset',
+] as const satisfies readonly PanelWebviewMessage['type'][];
 
 type AssertNever<T extends never> = T;
 export type PanelMessageListsAreComplete = [

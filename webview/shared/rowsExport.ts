@@ -11,13 +11,46 @@ type Cell = string | number | null | undefined;
 
 /** Every RequestRow field in a fixed order; `itl` and `promptTrace` are expanded below. */
 const SCALAR_COLUMNS = [
-  'id', 'ts', 'task', 'language', 'policy', 'decision', 'backend', 'model', 'cacheTier',
-  'promptTokens', 'completionTokens', 'tokenSource', 'ttftMs', 'tpotMs', 'e2eMs',
-  'decodeTokensPerSecond', 'promptTokensPerSecond', 'serverPromptMs', 'serverDecodeMs', 'cpuMs',
-  'outcome', 'acceptedChars', 'errorClass', 'fallbackReason', 'costUsd', 'costBasis',
-  'displayed', 'shownChars', 'typedChars', 'survival30s', 'survival120s', 'syntaxError',
-  'feedback', 'grounding', 'shadowOf', 'comparedWith', 'shadowSimilarity', 'shownSimilarity',
-  'shadowFirstLineMatch', 'shownFirstLineMatch',
+  'id',
+  'ts',
+  'task',
+  'language',
+  'policy',
+  'decision',
+  'backend',
+  'model',
+  'cacheTier',
+  'promptTokens',
+  'completionTokens',
+  'tokenSource',
+  'ttftMs',
+  'tpotMs',
+  'e2eMs',
+  'decodeTokensPerSecond',
+  'promptTokensPerSecond',
+  'serverPromptMs',
+  'serverDecodeMs',
+  'cpuMs',
+  'outcome',
+  'acceptedChars',
+  'errorClass',
+  'fallbackReason',
+  'costUsd',
+  'costBasis',
+  'displayed',
+  'shownChars',
+  'typedChars',
+  'survival30s',
+  'survival120s',
+  'syntaxError',
+  'feedback',
+  'grounding',
+  'shadowOf',
+  'comparedWith',
+  'shadowSimilarity',
+  'shownSimilarity',
+  'shadowFirstLineMatch',
+  'shownFirstLineMatch',
 ] as const satisfies readonly (keyof RequestRow)[];
 
 /** Fields written as several columns (itl) or as JSON (promptTrace). */
@@ -25,9 +58,7 @@ type ExpandedColumn = Extract<keyof RequestRow, 'itl' | 'promptTrace'>;
 
 /** Compiles only when every RequestRow field is exported: a new field must be added above. */
 type AssertNever<T extends never> = T;
-export type ExportColumnsAreComplete = AssertNever<
-  Exclude<keyof RequestRow, (typeof SCALAR_COLUMNS)[number] | ExpandedColumn>
->;
+export type ExportColumnsAreComplete = AssertNever<Exclude<keyof RequestRow, (typeof SCALAR_COLUMNS)[number] | ExpandedColumn>>;
 
 const ITL_COLUMNS = ['itlCount', 'itlMeanMs', 'itlP50Ms', 'itlP95Ms', 'itlMaxMs'] as const;
 

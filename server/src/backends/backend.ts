@@ -96,15 +96,7 @@ export interface Backend {
 }
 
 export type BackendErrorKind =
-  | 'cancelled'
-  | 'timeout'
-  | 'unavailable'
-  | 'rate-limited'
-  | 'http'
-  | 'malformed'
-  | 'interrupted'
-  | 'model-load'
-  | 'bad-request';
+  'cancelled' | 'timeout' | 'unavailable' | 'rate-limited' | 'http' | 'malformed' | 'interrupted' | 'model-load' | 'bad-request';
 
 /** Base class: every backend failure says which kind it is, for routing and metrics. */
 export class BackendError extends Error {

@@ -85,7 +85,12 @@ export async function runModelEval(options: ModelEvalOptions = {}): Promise<Mode
   let speed: SpeedReport | undefined;
   if (!options.skipSpeed) {
     progress('Measuring load time, TTFT and decode speed...');
-    const corpus = files.filter((f) => f.language === 'python').map((f) => f.text).join('\n') || (files[0]?.text ?? '');
+    const corpus =
+      files
+        .filter((f) => f.language === 'python')
+        .map((f) => f.text)
+        .join('\n') ||
+      (files[0]?.text ?? '');
     speed = await measureSpeed({
       config: local,
       corpus,
@@ -121,7 +126,15 @@ export async function runModelEval(options: ModelEvalOptions = {}): Promise<Mode
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
       },
-      settings: { fixturesDir, casesPerFile, seed, dtype: local.dtype, threads: local.threads, contextCache: local.contextCache, explainMaxTokens },
+      settings: {
+        fixturesDir,
+        casesPerFile,
+        seed,
+        dtype: local.dtype,
+        threads: local.threads,
+        contextCache: local.contextCache,
+        explainMaxTokens,
+      },
       models: { completion: backend.loadedInfo('completion'), explain: backend.loadedInfo('explain') },
       completion,
       completionWithoutContextCache,

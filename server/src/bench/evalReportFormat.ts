@@ -65,7 +65,16 @@ function completionTable(title: string, quality: CompletionQuality): string[] {
   for (const key of LANGUAGES) {
     const s = quality.perLanguage[key];
     if (!s) continue;
-    out.push(row([key, String(s.cases), pct(s.nextLineExactMatch), fixed(s.nextLineEditSimilarity), pct(s.fimExactMatch), fixed(s.fimEditSimilarity)]));
+    out.push(
+      row([
+        key,
+        String(s.cases),
+        pct(s.nextLineExactMatch),
+        fixed(s.nextLineEditSimilarity),
+        pct(s.fimExactMatch),
+        fixed(s.fimEditSimilarity),
+      ]),
+    );
   }
   out.push(`  per line: p50 ${ms(quality.latencyMs.p50)}, p95 ${ms(quality.latencyMs.p95)}`);
   return out;

@@ -93,7 +93,10 @@ export async function kvReuseBenchMain(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const corpus = readHeldoutFiles(join(packageRoot(), 'test', 'fixtures', 'heldout')).filter((file) => file.language === 'python').map((file) => file.text).join('\n');
+  const corpus = readHeldoutFiles(join(packageRoot(), 'test', 'fixtures', 'heldout'))
+    .filter((file) => file.language === 'python')
+    .map((file) => file.text)
+    .join('\n');
   const backend = new LocalBackend({ config: DEFAULT_CONFIG.local });
   const signal = new AbortController().signal;
   try {
@@ -104,7 +107,9 @@ export async function kvReuseBenchMain(argv: string[]): Promise<number> {
     const f = (n: number) => `${n.toFixed(1)} ms`;
     console.log(`Follow-up keystroke TTFT, ${result.promptTokens}-token prompt, ${repeats} pairs (client side, send → first token):`);
     console.log(`  cold prefill   p50 ${f(result.coldMs.p50)}  p90 ${f(result.coldMs.p90)}`);
-    console.log(`  with KV reuse  p50 ${f(result.followUpMs.p50)}  p90 ${f(result.followUpMs.p90)}  (evaluated p50 ${result.evaluatedTokens.p50} tokens)`);
+    console.log(
+      `  with KV reuse  p50 ${f(result.followUpMs.p50)}  p90 ${f(result.followUpMs.p90)}  (evaluated p50 ${result.evaluatedTokens.p50} tokens)`,
+    );
     console.log(`  ratio (p50)    ${result.ratio.toFixed(2)}×   written to ${values.out}`);
     return 0;
   } finally {

@@ -65,7 +65,11 @@ export function lineEndCases(files: readonly HeldoutFile[], options: LineEndOpti
   });
 }
 
-export async function measureLineEnds(client: TandemLspClient, files: readonly HeldoutFile[], options: LineEndOptions): Promise<LineEndReport> {
+export async function measureLineEnds(
+  client: TandemLspClient,
+  files: readonly HeldoutFile[],
+  options: LineEndOptions,
+): Promise<LineEndReport> {
   const perLanguage: Record<string, LineEndScores> = {};
   const total = emptyScores();
   const opened = new Set<string>();
@@ -108,7 +112,11 @@ export function fimHoleCases(files: readonly HeldoutFile[], options: LineEndOpti
   });
 }
 
-export async function measureFimHoles(client: TandemLspClient, files: readonly HeldoutFile[], options: LineEndOptions): Promise<LineEndReport> {
+export async function measureFimHoles(
+  client: TandemLspClient,
+  files: readonly HeldoutFile[],
+  options: LineEndOptions,
+): Promise<LineEndReport> {
   const perLanguage: Record<string, LineEndScores> = {};
   const total = emptyScores();
   const opened = new Set<string>();

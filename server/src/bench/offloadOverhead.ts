@@ -66,9 +66,18 @@ export async function overheadBenchMain(argv: string[]): Promise<number> {
       temperature: 0,
       stop: [],
     };
-    const params = requestParams(request, { model: backend.model, kind: 'completion', serverKind: backend.serverKind, fimTemplate: backend.fimTemplate });
+    const params = requestParams(request, {
+      model: backend.model,
+      kind: 'completion',
+      serverKind: backend.serverKind,
+      fimTemplate: backend.fimTemplate,
+    });
     const bareBody = { ...params, stream: true, stream_options: { include_usage: true } };
-    const samples = await measure(options, () => timeTandem(backend, request), () => bare.stream(bareBody));
+    const samples = await measure(
+      options,
+      () => timeTandem(backend, request),
+      () => bare.stream(bareBody),
+    );
     const report = buildReport(options, url, backend.model, fake !== undefined, samples);
     printReport(report);
     mkdirSync(dirname(options.out), { recursive: true });
@@ -127,7 +136,15 @@ interface Report {
   profile?: { firstTokenMs: number; tokenMs: number; tokens: number };
   tandem: { ttftMs: LatencySummary; e2eMs: LatencySummary };
   bare: { ttftMs: LatencySummary; e2eMs: LatencySummary };
-  overhead: { ttftP50Ms: number; ttftP50Pct: number; ttftP99Ms: number; ttftP99Pct: number; e2eP50Ms: number; e2eP99Pct: number; pairedTtftMedianMs: number };
+  overhead: {
+    ttftP50Ms: number;
+    ttftP50Pct: number;
+    ttftP99Ms: number;
+    ttftP99Pct: number;
+    e2eP50Ms: number;
+    e2eP99Pct: number;
+    pairedTtftMedianMs: number;
+  };
   goals: { ttftP50Ms: { limit: number; value: number; met: boolean }; ttftP99Pct: { limit: number; value: number; met: boolean } };
 }
 
@@ -174,10 +191,14 @@ function printReport(report: Report): void {
   console.log(row('E2E tandem', report.tandem.e2eMs));
   console.log(row('E2E bare', report.bare.e2eMs));
   const o = report.overhead;
-  console.log(`Overhead TTFT: p50 ${o.ttftP50Ms.toFixed(2)} ms (${o.ttftP50Pct.toFixed(1)} %), p99 ${o.ttftP99Ms.toFixed(2)} ms (${o.ttftP99Pct.toFixed(1)} %), paired median ${o.pairedTtftMedianMs.toFixed(2)} ms`);
+  console.log(
+    `Overhead TTFT: p50 ${o.ttftP50Ms.toFixed(2)} ms (${o.ttftP50Pct.toFixed(1)} %), p99 ${o.ttftP99Ms.toFixed(2)} ms (${o.ttftP99Pct.toFixed(1)} %), paired median ${o.pairedTtftMedianMs.toFixed(2)} ms`,
+  );
   console.log(`Overhead E2E:  p50 ${o.e2eP50Ms.toFixed(2)} ms, p99 ${o.e2eP99Pct.toFixed(1)} %`);
   const verdict = (met: boolean): string => (met ? 'met' : 'MISSED');
-  console.log(`Goals: p50 TTFT overhead ≤ ${GOAL_TTFT_P50_MS} ms: ${verdict(report.goals.ttftP50Ms.met)}; p99 TTFT overhead ≤ ${GOAL_TTFT_P99_PCT} %: ${verdict(report.goals.ttftP99Pct.met)}`);
+  console.log(
+    `Goals: p50 TTFT overhead ≤ ${GOAL_TTFT_P50_MS} ms: ${verdict(report.goals.ttftP50Ms.met)}; p99 TTFT overhead ≤ ${GOAL_TTFT_P99_PCT} %: ${verdict(report.goals.ttftP99Pct.met)}`,
+  );
 }
 
 function parseOptions(argv: string[]): Options {

@@ -118,7 +118,10 @@ async function pause(ms: number, gone: AbortSignal): Promise<void> {
 const HEADERS = { server: 'uvicorn' };
 
 function models(): unknown {
-  return { object: 'list', data: [{ id: PROFILED_MODEL, object: 'model', created: 1700000000, owned_by: 'vllm', root: PROFILED_MODEL, max_model_len: 16384 }] };
+  return {
+    object: 'list',
+    data: [{ id: PROFILED_MODEL, object: 'model', created: 1700000000, owned_by: 'vllm', root: PROFILED_MODEL, max_model_len: 16384 }],
+  };
 }
 
 function errorBody(status: number, message: string): unknown {

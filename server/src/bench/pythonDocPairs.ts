@@ -28,7 +28,9 @@ export function pythonDocPairs(text: string, file: string): DocPair[] {
     const body = [...lines.slice(start, docLine), ...lines.slice(doc.endLine + 1, end + 1)];
     const summary = summarise(cleandoc(doc.text));
     if (!summary || body.length < 2) return;
-    const code = dedentBy(body, indent).join('\n').replace(/^\n+|\n+$/g, '');
+    const code = dedentBy(body, indent)
+      .join('\n')
+      .replace(/^\n+|\n+$/g, '');
     if (code.length > MAX_CODE_CHARS || code.split('\n').length < 2) return;
     pairs.push({ language: 'python', file, name: header[2] ?? '', code, summary });
   });

@@ -36,8 +36,7 @@ export class TwoTierCache implements AnswerCache {
     private readonly now: () => number,
     readonly storage: StorageInfo,
   ) {
-    this.memory =
-      config.memoryEntries > 0 ? new LRUCache({ max: config.memoryEntries }) : undefined;
+    this.memory = config.memoryEntries > 0 ? new LRUCache({ max: config.memoryEntries }) : undefined;
     this.disk = disk;
     this.diskFailures = new FailureReporter(log, 'the disk cache tier is skipped meanwhile and retried with a back-off', {
       now,

@@ -131,9 +131,7 @@ export class TypingAlong {
     const entries = this.documents.get(uri);
     if (!entries) return;
     const kept = entries.filter(
-      (entry) =>
-        entry.offset === undefined ||
-        (edit.start >= entry.offset && edit.end <= entry.offset + entry.completion.length),
+      (entry) => entry.offset === undefined || (edit.start >= entry.offset && edit.end <= entry.offset + entry.completion.length),
     );
     if (kept.length === 0) this.documents.delete(uri);
     else this.documents.set(uri, kept);

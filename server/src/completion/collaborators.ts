@@ -19,10 +19,7 @@ export interface TypingContext {
  */
 export interface TypingAlongStore {
   /** `requestId`: the item id the suggestion was returned with (completion/items.ts). */
-  remember(
-    uri: string,
-    shown: TypingContext & { completion: string; backend?: BackendId; model?: string; requestId?: string },
-  ): void;
+  remember(uri: string, shown: TypingContext & { completion: string; backend?: BackendId; model?: string; requestId?: string }): void;
   /** `text`: the rest of the suggestion ('' when all of it was typed); `typedLength`: what was typed. */
   lookup(
     uri: string,

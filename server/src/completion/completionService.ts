@@ -237,7 +237,9 @@ export class CompletionService {
         return this.show(job, { text, backend, source: 'cache', build }, rowFields);
       },
       beforeGenerate: async () => {
-        const delay = job.invoked ? 0 : this.debouncer.delayMs(config.completion.debounceMs, this.options.router.recentLatencyMs('completion'));
+        const delay = job.invoked
+          ? 0
+          : this.debouncer.delayMs(config.completion.debounceMs, this.options.router.recentLatencyMs('completion'));
         try {
           await abortableDelay(delay, job.limit.signal);
           return undefined;
@@ -298,9 +300,21 @@ export class CompletionService {
     prompt?: string,
   ): ProvideResult {
     const { text, backend } = answer;
-    this.pipeline.record({ ...job.row, ...fields, outcome: 'shown', shownChars: text.length }, prompt === undefined ? undefined : { prompt, completion: text });
+    this.pipeline.record(
+      { ...job.row, ...fields, outcome: 'shown', shownChars: text.length },
+      prompt === undefined ? undefined : { prompt, completion: text },
+    );
     const { id: requestId, uri, context, filter, route } = job;
-    notifyObservers(this.observers, 'shown', { ...answer, requestId, uri, context, filter, route, backend: backend.id, model: backend.model });
+    notifyObservers(this.observers, 'shown', {
+      ...answer,
+      requestId,
+      uri,
+      context,
+      filter,
+      route,
+      backend: backend.id,
+      model: backend.model,
+    });
     return { requestId, items: [inlineItem(text, context.position, requestId, backend.id)], outcome: 'shown' };
   }
 

@@ -45,11 +45,7 @@ export class CompletionContextError extends RequestInputError {}
 
 export class BinaryContentError extends CompletionContextError {}
 
-export function buildCompletionContext(
-  document: TextDocument,
-  position: Position,
-  limits: ContextLimits,
-): CompletionContext {
+export function buildCompletionContext(document: TextDocument, position: Position, limits: ContextLimits): CompletionContext {
   const text = document.getText();
   const { offset, lineStart, lineEnd } = locate(document, position);
 
@@ -76,7 +72,10 @@ export function buildCompletionContext(
     prefixTruncated: prefixStart > 0,
     // From its own window, not the prompt's: a prompt window that starts inside a docstring
     // would read the strings after it inside out.
-    cursor: classifyCursor({ ...windows, prefix: text.slice(cutForwardToLineStart(text, offset - SITUATION_PREFIX_CHARS, offset), offset) }),
+    cursor: classifyCursor({
+      ...windows,
+      prefix: text.slice(cutForwardToLineStart(text, offset - SITUATION_PREFIX_CHARS, offset), offset),
+    }),
   };
 }
 

@@ -14,7 +14,10 @@ export class GlobList {
   private readonly patterns: RegExp[];
 
   constructor(globs: readonly string[]) {
-    this.patterns = globs.map((glob) => glob.trim()).filter((glob) => glob !== '').map(globToRegExp);
+    this.patterns = globs
+      .map((glob) => glob.trim())
+      .filter((glob) => glob !== '')
+      .map(globToRegExp);
   }
 
   get size(): number {
@@ -87,7 +90,10 @@ function translate(glob: string): string {
         i += 1;
         continue;
       }
-      const options = glob.slice(i + 1, close).split(',').map(translate);
+      const options = glob
+        .slice(i + 1, close)
+        .split(',')
+        .map(translate);
       out += `(?:${options.join('|')})`;
       i = close + 1;
     } else {

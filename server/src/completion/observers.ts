@@ -47,7 +47,12 @@ export interface CompletionObserver {
 export function outcomeTracking(outcomes: CompletionOutcomes): CompletionObserver {
   return {
     shown: (shown) =>
-      outcomes.track(shown.requestId, { text: shown.text, uri: shown.uri, languageId: shown.context.languageId, offset: shown.context.offset }),
+      outcomes.track(shown.requestId, {
+        text: shown.text,
+        uri: shown.uri,
+        languageId: shown.context.languageId,
+        offset: shown.context.offset,
+      }),
     accepted: (requestId, acceptedLength) => void outcomes.didAccept(requestId, acceptedLength),
   };
 }

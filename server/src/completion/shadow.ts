@@ -28,15 +28,7 @@ import { SupersededError } from './inflight';
 import type { CompletionObserver, ShownCompletion } from './observers';
 import { modelName } from '../pipeline/cacheKeyParts';
 import { emptyRow, failureFields, generationFields } from '../pipeline/rows';
-import {
-  acceptedReference,
-  anchorAt,
-  compareAnswers,
-  typedReference,
-  writtenSince,
-  type Anchor,
-  type Written,
-} from './shadowComparison';
+import { acceptedReference, anchorAt, compareAnswers, typedReference, writtenSince, type Anchor, type Written } from './shadowComparison';
 import { requestSignal } from '../pipeline/signals';
 import { truncateAtStop } from './stops';
 
@@ -150,9 +142,19 @@ export class ShadowCompletions implements CompletionObserver {
     };
     let request: GenerateRequest | undefined;
     try {
-      const routed = await this.options.routing.generateOn(target, shown.route, (backend) => (request = shown.build(backend)), limit.signal);
+      const routed = await this.options.routing.generateOn(
+        target,
+        shown.route,
+        (backend) => (request = shown.build(backend)),
+        limit.signal,
+      );
       const text = postProcess(truncateAtStop(routed.text, request?.stop ?? []), shown.filter);
-      shadow.row = { ...row, ...generationFields(routed, 'completion'), decision: row.decision, outcome: text === '' ? 'empty' : 'answered' };
+      shadow.row = {
+        ...row,
+        ...generationFields(routed, 'completion'),
+        decision: row.decision,
+        outcome: text === '' ? 'empty' : 'answered',
+      };
       shadow.answer = { prompt: request?.prompt ?? '', completion: text };
       shadow.state = 'answered';
       if (this.byDocument.get(shown.uri) !== shadow || shadow.written?.complete) this.settle(shadow);

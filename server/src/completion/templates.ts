@@ -17,7 +17,17 @@ const SENTINELS: Record<FimFamily, readonly string[]> = {
   // StarCoder / StarCoder2 / CodeQwen1.5 / Granite Code / StableCode.
   starcoder: ['<|endoftext|>', '<file_sep>', '<fim_prefix>', '<fim_suffix>', '<fim_middle>', '<fim_pad>'],
   // Qwen2.5-Coder (and Qwen3-Coder): repository-level tokens end a file, the chat tokens a turn.
-  qwen: ['<|endoftext|>', '<|file_sep|>', '<|fim_pad|>', '<|repo_name|>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|im_start|>', '<|im_end|>'],
+  qwen: [
+    '<|endoftext|>',
+    '<|file_sep|>',
+    '<|fim_pad|>',
+    '<|repo_name|>',
+    '<|fim_prefix|>',
+    '<|fim_suffix|>',
+    '<|fim_middle|>',
+    '<|im_start|>',
+    '<|im_end|>',
+  ],
   codegemma: ['<|file_separator|>', '<eos>', '<end_of_turn>', '<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'],
   codellama: ['<EOT>', '<PRE>', '<SUF>', '<MID>'],
   deepseek: ['<｜end▁of▁sentence｜>', '<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>', '<|EOT|>'],

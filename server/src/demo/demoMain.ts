@@ -33,7 +33,9 @@ export async function demoMain(argv: string[]): Promise<number> {
   };
   const storage = mkdtempSync(join(tmpdir(), 'tandem-demo-'));
   console.log(`Tandem demo: replaying an editing session over ${files.length} files from ${relative(root, fixtures) || fixtures}`);
-  console.log(offloadUrl ? `Offload endpoint: ${offloadUrl}` : 'Offline: local model only (set TANDEM_OFFLOAD_URL to compare an offload endpoint).');
+  console.log(
+    offloadUrl ? `Offload endpoint: ${offloadUrl}` : 'Offline: local model only (set TANDEM_OFFLOAD_URL to compare an offload endpoint).',
+  );
   const started = Date.now();
   const client = await TandemLspClient.start({
     serverPath: join(root, 'dist/server.js'),
@@ -56,10 +58,12 @@ export async function demoMain(argv: string[]): Promise<number> {
     });
     const snapshot = await client.snapshot({ recent: 100000 });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`\nSession: ${totals.keystrokes} keystrokes, ${totals.requests} completion requests, ` +
-      `${totals.itemsShown} shown, ${totals.accepted} accepted, ${totals.partial} partially accepted, ` +
-      `${totals.rejected} rejected, ${totals.charsTypedByCompletion} characters typed by Tandem, ` +
-      `${totals.explanations} explanations, in ${seconds} s.`);
+    console.log(
+      `\nSession: ${totals.keystrokes} keystrokes, ${totals.requests} completion requests, ` +
+        `${totals.itemsShown} shown, ${totals.accepted} accepted, ${totals.partial} partially accepted, ` +
+        `${totals.rejected} rejected, ${totals.charsTypedByCompletion} characters typed by Tandem, ` +
+        `${totals.explanations} explanations, in ${seconds} s.`,
+    );
     const generations = generationsStarted(snapshot.recent);
     console.log(`${formatGenerationsPerKeystroke(generations, totals.keystrokes)}\n`);
     console.log(formatSummary(snapshot));

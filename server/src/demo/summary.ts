@@ -20,7 +20,10 @@ export function formatSummary(snapshot: MetricsSnapshot): string {
     ['TPOT p50 / p95', (s) => pair(s.tpotMs)],
     ['E2E p50 / p95', (s) => pair(s.e2eMs)],
     ['decode tokens/s p50', (s) => (s.decodeTokensPerSecond.count > 0 ? s.decodeTokensPerSecond.p50.toFixed(1) : '—')],
-    [snapshot.showEvents ? 'shown / accepted / partial' : 'returned / accepted / partial', (s) => `${s.shown} / ${s.accepted} / ${s.partiallyAccepted}`],
+    [
+      snapshot.showEvents ? 'shown / accepted / partial' : 'returned / accepted / partial',
+      (s) => `${s.shown} / ${s.accepted} / ${s.partiallyAccepted}`,
+    ],
     ['acceptance rate', (s) => pct(s.acceptanceRate)],
     ['tokens in / out', (s) => `${s.promptTokens} / ${s.completionTokens}`],
     ['cost (USD)', (s) => usd(s.costUsd)],
@@ -31,10 +34,18 @@ export function formatSummary(snapshot: MetricsSnapshot): string {
   const header = ['', ...groups.map((group) => `${group.backend} ${group.task}`)];
   const table = [header, ...rows.map(([label, get]) => [label, ...groups.map(get)])];
   const widths = header.map((_, column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
-  const lines = table.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  const lines = table.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
   const before = snapshot.beforeRouting;
   if (before.requests > 0) {
-    lines.push('', `before routing (no backend chosen): ${before.requests} requests, ${before.cancelled} cancelled, ${before.errors} errors`);
+    lines.push(
+      '',
+      `before routing (no backend chosen): ${before.requests} requests, ${before.cancelled} cancelled, ${before.errors} errors`,
+    );
   }
   const cache = snapshot.cache;
   lines.push('', `cache: L1 hits ${cache.l1Hits}, L2 hits ${cache.l2Hits}, typing-along hits ${cache.typingHits}, misses ${cache.misses}`);

@@ -191,10 +191,9 @@ export class ExplainService {
     if (kind === 'cancelled') return error instanceof BackendError ? error : new CancelledError(undefined, { cause: error });
     // Only the service's own deadline; a backend's timeout (offload silent) is that backend's failure.
     if (kind === 'timeout') {
-      return new ExplainFailedError(
-        `Explain took longer than ${formatSeconds(config.explain.timeoutMs)} s (tandem.explain.timeoutMs).`,
-        { cause: error },
-      );
+      return new ExplainFailedError(`Explain took longer than ${formatSeconds(config.explain.timeoutMs)} s (tandem.explain.timeoutMs).`, {
+        cause: error,
+      });
     }
     if (!(error instanceof BackendError)) this.options.log.error(`Explain failed unexpectedly: ${describeError(error)}`);
     const reason = error instanceof Error ? error.message : String(error);

@@ -39,8 +39,8 @@ const PROSE_TOKEN = /[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\((?!s\)))?/g;
 
 /** Keywords and literals of the languages Tandem sees most; they name nothing in the selection. */
 const KEYWORDS = new Set(
+  // JavaScript / TypeScript
   (
-    // JavaScript / TypeScript
     'abstract as async await break case catch class const continue debugger declare default delete do else enum ' +
     'export extends false finally for from function if implements import in instanceof interface keyof let ' +
     'new null of private protected public readonly return static super switch this throw true try ' +

@@ -74,7 +74,12 @@ export class LspBoundary {
     return (raw, token) => this.answer(spec, handle, raw, token);
   }
 
-  private async answer<P, R>(spec: RequestSpec<P, R>, handle: RequestHandler<P, R>, raw: unknown, token: CancellationToken | undefined): Promise<R> {
+  private async answer<P, R>(
+    spec: RequestSpec<P, R>,
+    handle: RequestHandler<P, R>,
+    raw: unknown,
+    token: CancellationToken | undefined,
+  ): Promise<R> {
     let dispose = (): void => {};
     try {
       const params = spec.params(raw);
@@ -94,7 +99,8 @@ export class LspBoundary {
 /** One clear message and an LSP error code for whatever a handler threw. */
 export function toResponseError(error: unknown, what: string): ResponseError<void> {
   if (error instanceof ResponseError) return error as ResponseError<void>;
-  if (error instanceof InvalidParamsError || error instanceof ExplainInputError) return new ResponseError(ErrorCodes.InvalidParams, error.message);
+  if (error instanceof InvalidParamsError || error instanceof ExplainInputError)
+    return new ResponseError(ErrorCodes.InvalidParams, error.message);
   if (isCancellation(error)) return new ResponseError(LSPErrorCodes.RequestCancelled, `${what} was cancelled.`);
   // Shown to the user as is: the message may quote an endpoint's error body.
   return new ResponseError(ErrorCodes.InternalError, redactError(error));

@@ -35,7 +35,8 @@ export const explainParams: Validator<ExplainParams> = (raw) => {
   // Same words as a document the server does not have: to the user both mean "not open".
   if (typeof uri !== 'string' || uri === '') throw new InvalidParamsError('Explain: the document is not open in the server.');
   if (!isRange(params.range)) throw new InvalidParamsError('Explain: params need a range { start, end } of line / character positions.');
-  if (params.streamId !== undefined && typeof params.streamId !== 'string') throw new InvalidParamsError('Explain: streamId must be a string.');
+  if (params.streamId !== undefined && typeof params.streamId !== 'string')
+    throw new InvalidParamsError('Explain: streamId must be a string.');
   return { textDocument: { uri }, range: params.range, streamId: params.streamId ?? '' };
 };
 
@@ -59,8 +60,10 @@ export const metricsSnapshotParams: Validator<MetricsSnapshotParams> = (raw) => 
       throw new InvalidParamsError(`Metrics: ${key} must be a number.`);
     }
   }
-  if (!isOptional(params.task, (v) => v === 'completion' || v === 'explain')) throw new InvalidParamsError('Metrics: task must be "completion" or "explain".');
-  if (!isOptional(params.backend, (v) => v === 'local' || v === 'offload')) throw new InvalidParamsError('Metrics: backend must be "local" or "offload".');
+  if (!isOptional(params.task, (v) => v === 'completion' || v === 'explain'))
+    throw new InvalidParamsError('Metrics: task must be "completion" or "explain".');
+  if (!isOptional(params.backend, (v) => v === 'local' || v === 'offload'))
+    throw new InvalidParamsError('Metrics: backend must be "local" or "offload".');
   if (!isOptional(params.language, (v) => typeof v === 'string')) throw new InvalidParamsError('Metrics: language must be a string.');
   return params as MetricsSnapshotParams;
 };
@@ -70,7 +73,8 @@ export const metricsRowsParams: Validator<MetricsRowsParams> = (raw) => {
   const params: MetricsRowsParams = metricsSnapshotParams(raw);
   const limit = (params as Record<string, unknown>).limit;
   if (limit === undefined || limit === null) return params;
-  if (!(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0)) throw new InvalidParamsError('Metrics rows: limit must be a whole number ≥ 0.');
+  if (!(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0))
+    throw new InvalidParamsError('Metrics rows: limit must be a whole number ≥ 0.');
   return params;
 };
 
@@ -79,7 +83,7 @@ export const noParams: Validator<undefined> = () => undefined;
 
 export const completionEventParams: Validator<CompletionEventParams> = (raw) => {
   const { requestId } = record(raw);
-  if (typeof requestId !== 'string') throw new InvalidParamsError('params need the item\'s requestId.');
+  if (typeof requestId !== 'string') throw new InvalidParamsError("params need the item's requestId.");
   return { requestId };
 };
 

@@ -20,7 +20,15 @@ import type Database from 'better-sqlite3';
 import type { BackendId, Outcome, Task } from '../protocol';
 import type { RowQuery } from './rowStore';
 import { sortedFinite } from './percentiles';
-import { BEFORE_ROUTING_FIELDS, emptyAggregate, emptyTally, LATENCY_FIELDS, type GroupTally, type LatencyField, type StoreAggregate } from './tally';
+import {
+  BEFORE_ROUTING_FIELDS,
+  emptyAggregate,
+  emptyTally,
+  LATENCY_FIELDS,
+  type GroupTally,
+  type LatencyField,
+  type StoreAggregate,
+} from './tally';
 
 export const GENERATED_OUTCOMES: readonly Outcome[] = ['shown', 'accepted', 'partial', 'rejected', 'empty', 'answered'];
 export const RETURNED_OUTCOMES: readonly Outcome[] = ['shown', 'accepted', 'partial', 'rejected'];
@@ -107,7 +115,10 @@ const LANGUAGES_SQL = `
   WHERE ts >= @sinceMs AND ts < @untilMs
   ORDER BY language`;
 
-type GroupRow = Omit<GroupTally, 'backend' | 'models' | 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs' | 'decodeTokensPerSecond' | 'promptTokensPerSecond'> & {
+type GroupRow = Omit<
+  GroupTally,
+  'backend' | 'models' | 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs' | 'decodeTokensPerSecond' | 'promptTokensPerSecond'
+> & {
   bucket: number;
   /** NULL: the rows that ended before routing chose a backend. */
   backend: BackendId | null;

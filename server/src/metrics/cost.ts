@@ -54,7 +54,13 @@ export interface CostBasis {
 export type RowCostBasis =
   | { kind: 'none' }
   | { kind: 'cache' }
-  | { kind: 'offload-tokens'; inputPerMillionTokens: number; outputPerMillionTokens: number; promptTokens: number; completionTokens: number }
+  | {
+      kind: 'offload-tokens';
+      inputPerMillionTokens: number;
+      outputPerMillionTokens: number;
+      promptTokens: number;
+      completionTokens: number;
+    }
   | { kind: 'offload-gpu-hour'; gpuHourPrice: number; serverMs: number; time: 'server' | 'e2e' | 'unmeasured' }
   | {
       kind: 'local';
@@ -125,9 +131,7 @@ export function parseCostBasis(json: string | null | undefined): RowCostBasis | 
     const value = JSON.parse(json) as unknown;
     if (typeof value !== 'object' || value === null) return undefined;
     const kind = (value as { kind?: unknown }).kind;
-    return ['none', 'cache', 'offload-tokens', 'offload-gpu-hour', 'local'].includes(kind as string)
-      ? (value as RowCostBasis)
-      : undefined;
+    return ['none', 'cache', 'offload-tokens', 'offload-gpu-hour', 'local'].includes(kind as string) ? (value as RowCostBasis) : undefined;
   } catch {
     return undefined;
   }

@@ -48,9 +48,7 @@ export function openMetricsRecorder(options: OpenMetricsRecorderOptions): Sqlite
       store = new SqliteRowStore(opened.db, { now });
       persistent = opened.persistent;
     } catch (error) {
-      const message =
-        `Preparing the metrics database failed (${describeError(error)}); ` +
-        'keeping metrics in memory.';
+      const message = `Preparing the metrics database failed (${describeError(error)}); ` + 'keeping metrics in memory.';
       options.log.warn(message);
       warnings.push(message);
       opened.db.close();

@@ -35,10 +35,11 @@ export function openReadOnlyRecorder(options: OpenReadOnlyRecorderOptions): Sqli
   const db = openForReading(options.dbPath, options.busyTimeoutMs ?? 2000);
   try {
     const window = snapshotWindow(options.window, now(), options.config.retentionDays);
-    const showEvents = db
-      .prepare('SELECT EXISTS (SELECT 1 FROM requests WHERE displayed = 1 AND ts >= ? AND ts < ?) AS shown')
-      .pluck()
-      .get(window.sinceMs, window.untilMs ?? Number.MAX_SAFE_INTEGER) === 1;
+    const showEvents =
+      db
+        .prepare('SELECT EXISTS (SELECT 1 FROM requests WHERE displayed = 1 AND ts >= ? AND ts < ?) AS shown')
+        .pluck()
+        .get(window.sinceMs, window.untilMs ?? Number.MAX_SAFE_INTEGER) === 1;
     // A report snapshots once: its time buckets would never be read again.
     const store = new SqliteRowStore(db, { cacheBuckets: false, now });
     return new SqliteMetricsRecorder(store, {

@@ -10,14 +10,7 @@
  * arrives seconds after its row, long before the row is forgotten).
  */
 import type { Outcome, RequestRow } from '../protocol';
-import {
-  isAcceptedOutcome,
-  observeAcceptance,
-  observeRow,
-  rowLabels,
-  type RowLabels,
-  type TandemPromMetrics,
-} from './promRegistry';
+import { isAcceptedOutcome, observeAcceptance, observeRow, rowLabels, type RowLabels, type TandemPromMetrics } from './promRegistry';
 import type { UnrecordedKind } from './unrecordedRequests';
 
 /** Rows remembered for their later accepts (about 200 bytes each). */

@@ -64,8 +64,7 @@ export class PrometheusEndpoint {
           ? 'is in use by another program'
           : `cannot be opened (${error instanceof Error ? error.message : String(error)})`;
       this.log.warn(
-        `Prometheus endpoint is off: port ${wanted} on ${PROMETHEUS_HOST} ${why}; ` +
-          'choose another tandem.metrics.prometheusPort.',
+        `Prometheus endpoint is off: port ${wanted} on ${PROMETHEUS_HOST} ${why}; ` + 'choose another tandem.metrics.prometheusPort.',
       );
     }
   }

@@ -114,10 +114,14 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     this.flushDelayMs = options.flushDelayMs ?? 250;
     const maxPending = options.maxPending ?? MAX_PENDING_ROWS;
     this.pending = new PendingQueue(maxPending, options.log);
-    this.busy = new FailureReporter(options.log, `request metrics stay queued in memory (up to ${maxPending}) and are written when it works again`, {
-      now: options.now,
-      initialDelayMs: this.flushDelayMs * 2,
-    });
+    this.busy = new FailureReporter(
+      options.log,
+      `request metrics stay queued in memory (up to ${maxPending}) and are written when it works again`,
+      {
+        now: options.now,
+        initialDelayMs: this.flushDelayMs * 2,
+      },
+    );
     this.prune();
   }
 
@@ -177,7 +181,10 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
     // While backing off from a locked database, queued rows are counted from memory instead.
     if (this.busy.canTry()) this.flush();
     const stored = this.readView(this.store, query, recent, 'the snapshot shows queued rows only');
-    const queued = this.pending.rows.length > 0 ? this.readView(this.scratchWithQueued(), query, recent, 'the snapshot leaves queued rows out') : EMPTY_VIEW;
+    const queued =
+      this.pending.rows.length > 0
+        ? this.readView(this.scratchWithQueued(), query, recent, 'the snapshot leaves queued rows out')
+        : EMPTY_VIEW;
     const aggregate = mergeAggregates(stored.aggregate, queued.aggregate);
     const shadow = shadowStats(mergeById(stored.shadows, queued.shadows));
     return {
@@ -455,10 +462,13 @@ export class SqliteMetricsRecorder implements MetricsRecorder {
 
   private scheduleFlush(): void {
     if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, Math.max(this.flushDelayMs, this.busy.waitMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush();
+      },
+      Math.max(this.flushDelayMs, this.busy.waitMs),
+    );
     // A pending flush must not keep a CLI process alive; close() flushes anyway.
     this.timer.unref();
   }
@@ -498,4 +508,3 @@ function mergeById(stored: readonly RequestRow[], queued: readonly RequestRow[])
   for (const row of [...stored, ...queued]) rows.set(row.id, row);
   return [...rows.values()];
 }
-

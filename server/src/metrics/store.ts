@@ -145,9 +145,7 @@ export class SqliteRowStore implements RowStore {
     const assignments = ROW_PATCH_FIELDS.map((field) => `${columnOf(field)} = COALESCE(@${field}, ${columnOf(field)})`);
     this.update = db.prepare(`UPDATE requests SET ${assignments.join(', ')} WHERE id = @id`);
     this.selectRows = db.prepare(`SELECT ${SELECT_ROW} FROM requests WHERE ${QUERY_WHERE} ORDER BY ts ASC, rowid ASC`);
-    this.selectRecent = db.prepare(
-      `SELECT ${SELECT_ROW} FROM requests WHERE ${QUERY_WHERE} ORDER BY ts DESC, rowid DESC LIMIT @limit`,
-    );
+    this.selectRecent = db.prepare(`SELECT ${SELECT_ROW} FROM requests WHERE ${QUERY_WHERE} ORDER BY ts DESC, rowid DESC LIMIT @limit`);
     // Partial index requests_shadow: the few shadow rows without scanning the whole window.
     this.selectShadows = db.prepare(
       `SELECT ${SELECT_ROW} FROM requests WHERE shadow_of IS NOT NULL AND ${QUERY_WHERE} ORDER BY ts ASC, rowid ASC`,

@@ -130,9 +130,7 @@ export interface FinishedStats {
 
 /** `showEvents`: the editor reports displays, so acceptance is over displayed, not returned. */
 export function finishAggregate(aggregate: StoreAggregate, showEvents: boolean): FinishedStats {
-  const byTask = [...aggregate.groups].sort(
-    (a, b) => a.backend.localeCompare(b.backend) || a.task.localeCompare(b.task),
-  );
+  const byTask = [...aggregate.groups].sort((a, b) => a.backend.localeCompare(b.backend) || a.task.localeCompare(b.task));
   const perBackend = new Map<BackendId, GroupTally>();
   for (const group of byTask) {
     // The task of a merged tally is not read: finishTally labels it 'all'.

@@ -44,7 +44,12 @@ export function lcsLength<T>(a: readonly T[], b: readonly T[]): number {
 
 /** CodeXGLUE's splitPuncts after lower-casing: runs of word characters, and single symbols. */
 export function bleuTokens(text: string): string[] {
-  return text.trim().toLowerCase().match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? [];
+  return (
+    text
+      .trim()
+      .toLowerCase()
+      .match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []
+  );
 }
 
 function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
@@ -82,7 +87,12 @@ export function corpusBleu4(pairs: ReadonlyArray<{ prediction: string; reference
 }
 
 export function rougeTokens(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean);
 }
 
 /** ROUGE-L F1 of one prediction against one reference, 0..1. */

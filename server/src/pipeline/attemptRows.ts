@@ -42,7 +42,11 @@ export function routingFailedRows(request: RequestRow, error: unknown): { fields
   const interrupted = interruptedAttemptOf(error);
   if (interrupted) {
     return {
-      fields: { decision: `${ROUTING_FAILED}: ended while ${interrupted.backend} was answering`, backend: interrupted.backend, model: interrupted.model },
+      fields: {
+        decision: `${ROUTING_FAILED}: ended while ${interrupted.backend} was answering`,
+        backend: interrupted.backend,
+        model: interrupted.model,
+      },
       attemptRows: failedAttemptRows(request, attempts, ROUTING_FAILED),
     };
   }

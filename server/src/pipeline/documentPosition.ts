@@ -19,18 +19,13 @@ export class InvalidPositionError extends RequestInputError {}
  * Validates the position (TextDocument.offsetAt silently clamps, which would complete at a
  * place the user is not) and returns offsets of the cursor and of its line.
  */
-export function locate(
-  document: TextDocument,
-  position: Position,
-): { offset: number; lineStart: number; lineEnd: number } {
+export function locate(document: TextDocument, position: Position): { offset: number; lineStart: number; lineEnd: number } {
   const { line, character } = position;
   if (!Number.isInteger(line) || !Number.isInteger(character) || line < 0 || character < 0) {
     throw new InvalidPositionError(`Invalid position ${describe(position)} in ${document.uri}.`);
   }
   if (line >= document.lineCount) {
-    throw new InvalidPositionError(
-      `Position ${describe(position)} is past the last line (${document.lineCount}) of ${document.uri}.`,
-    );
+    throw new InvalidPositionError(`Position ${describe(position)} is past the last line (${document.lineCount}) of ${document.uri}.`);
   }
   const lineStart = document.offsetAt({ line, character: 0 });
   const lineEnd = document.offsetAt({ line, character: Number.MAX_SAFE_INTEGER });

@@ -15,7 +15,10 @@ export interface ReportSource {
 const TASKS: (Task | undefined)[] = [undefined, 'completion', 'explain'];
 const BACKENDS: (BackendId | undefined)[] = [undefined, 'local', 'offload'];
 
-export function buildReportData(recorder: ReportSource, options: { source: string; window: { sinceMs: number; untilMs?: number }; now: number }): ReportData {
+export function buildReportData(
+  recorder: ReportSource,
+  options: { source: string; window: { sinceMs: number; untilMs?: number }; now: number },
+): ReportData {
   const base: MetricsSnapshotParams = { ...options.window, recent: 0 };
   const overall = forReport(recorder.snapshot(base));
   const snapshots: Record<string, MetricsSnapshot> = { [snapshotKey({})]: overall };
@@ -46,7 +49,11 @@ function forReport(snapshot: MetricsSnapshot): MetricsSnapshot {
   return { ...rest, cache: { l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 }, recent: [] };
 }
 
-function definedOnly(filters: { task?: Task; backend?: BackendId; language?: string }): Pick<MetricsSnapshotParams, 'task' | 'backend' | 'language'> {
+function definedOnly(filters: {
+  task?: Task;
+  backend?: BackendId;
+  language?: string;
+}): Pick<MetricsSnapshotParams, 'task' | 'backend' | 'language'> {
   const params: Pick<MetricsSnapshotParams, 'task' | 'backend' | 'language'> = {};
   if (filters.task) params.task = filters.task;
   if (filters.backend) params.backend = filters.backend;

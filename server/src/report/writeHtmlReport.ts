@@ -15,7 +15,11 @@ export interface HtmlReportOptions {
 }
 
 export function writeHtmlReport(options: HtmlReportOptions): { rows: number; bytes: number } {
-  const data = buildReportData(options.recorder, { source: basename(options.dbPath), window: options.window, now: options.now ?? Date.now() });
+  const data = buildReportData(options.recorder, {
+    source: basename(options.dbPath),
+    window: options.window,
+    now: options.now ?? Date.now(),
+  });
   const html = renderReportHtml(data, options.assets ?? loadPanelAssets());
   writeFileSync(options.outFile, html, 'utf8');
   return { rows: data.rows.length, bytes: Buffer.byteLength(html) };

@@ -123,7 +123,10 @@ class Watchdog {
 
   sawChunk(): void {
     this.chunks++;
-    this.arm(this.limits.stallMs, `The ${this.backend} stream stalled: nothing for ${this.limits.stallMs} ms after ${this.chunks} chunk(s).`);
+    this.arm(
+      this.limits.stallMs,
+      `The ${this.backend} stream stalled: nothing for ${this.limits.stallMs} ms after ${this.chunks} chunk(s).`,
+    );
   }
 
   dispose(): void {

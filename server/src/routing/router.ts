@@ -24,14 +24,7 @@
  * answer that replaced an offload the policy wanted carries a fallback reason, also when offload
  * was passed over without being asked (breaker open, not available).
  */
-import {
-  BackendError,
-  CancelledError,
-  TimeoutError,
-  UnavailableError,
-  type Backend,
-  type GenerateRequest,
-} from '../backends/backend';
+import { BackendError, CancelledError, TimeoutError, UnavailableError, type Backend, type GenerateRequest } from '../backends/backend';
 import { WarmingUpError } from '../backends/offload/errorMapping';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
@@ -118,7 +111,11 @@ export class Router implements GenerationRouter, ShadowRouting {
     this.local = options.local;
     this.offload = options.offload;
     this.now = options.now ?? (() => performance.now());
-    this.learned = new LearnedRouting({ ...learnedOptionsOf(options.config().routing), now: this.now, random: options.random ?? Math.random });
+    this.learned = new LearnedRouting({
+      ...learnedOptionsOf(options.config().routing),
+      now: this.now,
+      random: options.random ?? Math.random,
+    });
   }
 
   /** Swaps the offload backend (configuration changed); its breaker starts closed, nothing learned about it. */
@@ -309,7 +306,11 @@ export class Router implements GenerationRouter, ShadowRouting {
     if (run.lastError && !run.lastError.canFallback) throw run.lastError;
     // The winner broke mid-stream (its rival was stopped) or both failed: fall back as usual.
     const failed = new Set(outcome.legs.filter((leg) => leg.state === 'failed').map((leg) => leg.backend));
-    return this.sequential(plan.order.filter((backend) => !failed.has(backend)), plan.decision, run);
+    return this.sequential(
+      plan.order.filter((backend) => !failed.has(backend)),
+      plan.decision,
+      run,
+    );
   }
 
   private async sequential(order: readonly Backend[], decision: string, run: Run): Promise<RoutedGeneration> {
@@ -350,7 +351,15 @@ export class Router implements GenerationRouter, ShadowRouting {
     const tracked: StartedAttempt = { backend, began, signal, settled: false };
     run.attempts.push(tracked);
     try {
-      const attempt = await measureAttempt({ backend, request: run.build(backend), signal, started: run.started, now: this.now, onText, limits });
+      const attempt = await measureAttempt({
+        backend,
+        request: run.build(backend),
+        signal,
+        started: run.started,
+        now: this.now,
+        onText,
+        limits,
+      });
       tracked.settled = true;
       breaker.recordSuccess();
       this.learned.observeAttempt(bucketOf(run.context), backend.id, { ok: true, ttftMs: attempt.ttftMs, e2eMs: attempt.e2eMs });
@@ -376,7 +385,10 @@ export class Router implements GenerationRouter, ShadowRouting {
 
   /** Learned routing's pick among the usable backends (fixed rule's order), as a plan entry. */
   private learnedChoice(bucket: string, order: readonly Backend[]): { backend: Backend; reason: string } | undefined {
-    const choice = this.learned.choose(bucket, order.map((backend) => backend.id));
+    const choice = this.learned.choose(
+      bucket,
+      order.map((backend) => backend.id),
+    );
     const backend = choice && order.find((candidate) => candidate.id === choice.backend);
     return choice && backend ? { backend, reason: choice.reason } : undefined;
   }

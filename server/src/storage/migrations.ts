@@ -20,9 +20,7 @@ export function schemaVersion(db: Database.Database): number {
 export function migrate(db: Database.Database, migrations: readonly Migration[]): number {
   const start = schemaVersion(db);
   if (start > migrations.length) {
-    throw new StorageError(
-      `database schema version ${start} is newer than this Tandem understands (${migrations.length})`,
-    );
+    throw new StorageError(`database schema version ${start} is newer than this Tandem understands (${migrations.length})`);
   }
   let applied = 0;
   for (let version = start; version < migrations.length; version++) {

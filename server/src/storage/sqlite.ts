@@ -101,9 +101,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     if (second.db) return { db: second.db, persistent: true, warnings, movedAsideTo };
     failure = second.error;
   }
-  const why = isBusyError(failure)
-    ? `another process holds a lock on it for longer than ${busyTimeoutMs} ms`
-    : describeError(failure);
+  const why = isBusyError(failure) ? `another process holds a lock on it for longer than ${busyTimeoutMs} ms` : describeError(failure);
   warn(
     `Cannot use the database ${file} (${why}); keeping ${options.contents} in memory ` +
       `only for this session: they will be lost when the server stops.`,
@@ -126,7 +124,11 @@ function makePrivate(file: string): string | undefined {
  * Opens the file again for a store that already used it this session (after an error that left
  * its handle stale). No fallbacks: throws what SQLite throws, and the caller keeps its old handle.
  */
-export function reopenDatabaseFile(file: string, migrations: readonly Migration[], busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
+export function reopenDatabaseFile(
+  file: string,
+  migrations: readonly Migration[],
+  busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
+): Database.Database {
   const resolved = path.resolve(file);
   makePrivate(resolved);
   return openOnDisk(resolved, migrations, busyTimeoutMs);
@@ -142,11 +144,7 @@ function attemptOpen(file: string, migrations: readonly Migration[], busyTimeout
   }
 }
 
-function openOnDisk(
-  file: string,
-  migrations: readonly Migration[],
-  busyTimeoutMs: number,
-): Database.Database {
+function openOnDisk(file: string, migrations: readonly Migration[], busyTimeoutMs: number): Database.Database {
   const existed = fs.existsSync(file) && fs.statSync(file).size > 0;
   const db = new Database(file, { timeout: busyTimeoutMs });
   try {
@@ -195,8 +193,7 @@ function openInMemory(
     return { db, persistent: false, warnings };
   } catch (error) {
     warn(
-      `SQLite is not usable in this process (${describeError(error)}); ` +
-        `keeping ${options.contents} in plain memory without SQLite.`,
+      `SQLite is not usable in this process (${describeError(error)}); ` + `keeping ${options.contents} in plain memory without SQLite.`,
     );
     return { db: null, persistent: false, warnings };
   }

@@ -57,12 +57,7 @@ export function needsReopen(error: unknown): boolean {
 export function isRowError(error: unknown): boolean {
   const code = sqliteCode(error) ?? '';
   // better-sqlite3 throws TypeError / RangeError for values it cannot bind.
-  return (
-    code.startsWith('SQLITE_CONSTRAINT') ||
-    code === 'SQLITE_MISMATCH' ||
-    error instanceof TypeError ||
-    error instanceof RangeError
-  );
+  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || error instanceof TypeError || error instanceof RangeError;
 }
 
 export function describeError(error: unknown): string {

@@ -105,6 +105,11 @@ export function requestsByBackend(reading: PanelReading, group: string): Record<
 /** Charts that were not drawn: no uPlot canvas, a zero-sized one, or one with nothing painted. */
 export function undrawnCharts(reading: PanelReading): string[] {
   return reading.charts
-    .filter((chart) => chart.plots !== 1 || chart.canvases.length === 0 || chart.canvases.some((c) => c.width === 0 || c.height === 0 || c.shownWidth === 0 || c.shownHeight === 0 || c.paintedPixels <= 0))
+    .filter(
+      (chart) =>
+        chart.plots !== 1 ||
+        chart.canvases.length === 0 ||
+        chart.canvases.some((c) => c.width === 0 || c.height === 0 || c.shownWidth === 0 || c.shownHeight === 0 || c.paintedPixels <= 0),
+    )
     .map((chart) => `${chart.id} (${chart.plots} plots, canvases ${JSON.stringify(chart.canvases)}, text "${chart.text}")`);
 }

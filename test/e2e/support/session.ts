@@ -204,9 +204,11 @@ function prepareWorkspace(workspace: string, spots: TypingSpot[]): void {
 
 /** Settings whose package.json scope is machine or application, by full key. */
 const MACHINE_SCOPED = new Set(
-  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    contributes: { configuration: { properties: Record<string, { scope?: string }> }[] };
-  }).contributes.configuration.flatMap((section) =>
+  (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { scope?: string }> }[] };
+    }
+  ).contributes.configuration.flatMap((section) =>
     Object.entries(section.properties)
       .filter(([, property]) => property.scope === 'machine' || property.scope === 'application')
       .map(([key]) => key),

@@ -44,7 +44,11 @@ export async function typeAtSpot(session: Session, spot: TypingSpot, label: stri
     );
   }
   // Let a completion that is still streaming in settle before reading it.
-  const ghost = await waitFor('the ghost text to stop changing', settled(() => workbench.ghostTextContent()), (value) => value !== undefined);
+  const ghost = await waitFor(
+    'the ghost text to stop changing',
+    settled(() => workbench.ghostTextContent()),
+    (value) => value !== undefined,
+  );
   shots.push(await session.screenshot(`${label}-ghost-text`));
   assert.notEqual(ghost!.trim(), '', 'the ghost text shows something');
   return { ghost: ghost! };
@@ -78,7 +82,10 @@ export async function acceptAtSpot(
 
   const head = before.slice(0, offset) + spot.typed;
   const tail = before.slice(offset);
-  assert.ok(after.startsWith(head) && after.endsWith(tail), `the file changed only at the cursor:\n${describeChange(before, after, offset)}`);
+  assert.ok(
+    after.startsWith(head) && after.endsWith(tail),
+    `the file changed only at the cursor:\n${describeChange(before, after, offset)}`,
+  );
   const inserted = after.slice(head.length, after.length - tail.length);
   assert.notEqual(inserted.trim(), '', 'Tab inserted text');
   assert.equal(inserted.replace(/\s+/g, ''), ghost.replace(/\s+/g, ''), 'Tab inserted the ghost text that was shown');
@@ -90,7 +97,11 @@ export async function saveTyped(session: Session, spot: TypingSpot): Promise<voi
   const path = join(session.workspace, basename(spot.source));
   const full = readFileSync(spot.source, 'utf8').split('\n')[spot.line];
   await session.page.keyboard.press('Control+S');
-  await waitFor(`${basename(path)} to be saved`, () => readFileSync(path, 'utf8').split('\n')[spot.line], (line) => line === full);
+  await waitFor(
+    `${basename(path)} to be saved`,
+    () => readFileSync(path, 'utf8').split('\n')[spot.line],
+    (line) => line === full,
+  );
 }
 
 /**

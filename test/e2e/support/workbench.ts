@@ -143,7 +143,9 @@ export class Workbench {
         return input;
       } catch (error) {
         if (Date.now() > deadline) {
-          throw new Error(`The quick input (${key}) did not stay open to take "${text}" in ${attempt} tries over ${UI_TIMEOUT_MS} ms.`, { cause: error });
+          throw new Error(`The quick input (${key}) did not stay open to take "${text}" in ${attempt} tries over ${UI_TIMEOUT_MS} ms.`, {
+            cause: error,
+          });
         }
       }
     }
@@ -151,7 +153,11 @@ export class Workbench {
 
   /** Resolves once no modal editor blocks the workbench (VS Code removes its block on close). */
   async waitForNoModalEditor(): Promise<void> {
-    await waitFor('the modal editor to close (.monaco-modal-editor-block gone)', () => this.page.locator('.monaco-modal-editor-block').count(), (count) => count === 0);
+    await waitFor(
+      'the modal editor to close (.monaco-modal-editor-block gone)',
+      () => this.page.locator('.monaco-modal-editor-block').count(),
+      (count) => count === 0,
+    );
   }
 
   /**
@@ -173,7 +179,13 @@ export class Workbench {
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
       for (const frame of this.page.frames()) {
-        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+        if (
+          await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return frame;
       }
       await this.page.waitForTimeout(250);
     }

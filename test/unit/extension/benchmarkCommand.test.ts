@@ -16,15 +16,21 @@ import { loadExtensionWithFakeVscode } from './support/loadExtensionWithFakeVsco
 /* eslint-disable @typescript-eslint/no-explicit-any -- the fake vscode module is untyped */
 describe('Tandem: Run Benchmark', () => {
   const { vscode, fake } = loadExtensionWithFakeVscode();
-  const { BenchmarkRunner, withContentSecurityPolicy } = createRequire(__filename)('../../../extension/src/benchmarkCommand') as typeof BenchmarkModule;
+  const { BenchmarkRunner, withContentSecurityPolicy } = createRequire(__filename)(
+    '../../../extension/src/benchmarkCommand',
+  ) as typeof BenchmarkModule;
   let storage: string;
-  const record = () => JSON.parse(readFileSync(join(storage, 'record.json'), 'utf8')) as { args: string[]; env: Record<string, string | null>; pid: number };
+  const record = () =>
+    JSON.parse(readFileSync(join(storage, 'record.json'), 'utf8')) as { args: string[]; env: Record<string, string | null>; pid: number };
   const output = { info: () => undefined, warn: (line: string) => void warnings.push(line), error: () => undefined } as any;
   const warnings: string[] = [];
   const originalWithProgress = vscode.window.withProgress;
   const runner = (key?: string) =>
     new BenchmarkRunner(
-      { globalStorageUri: vscode.Uri.file(storage), asAbsolutePath: (p: string) => (p === 'dist/cli.js' ? join(__dirname, 'support', 'standinBench.cjs') : p) } as any,
+      {
+        globalStorageUri: vscode.Uri.file(storage),
+        asAbsolutePath: (p: string) => (p === 'dist/cli.js' ? join(__dirname, 'support', 'standinBench.cjs') : p),
+      } as any,
       output,
       { get: async () => key },
     );
@@ -86,8 +92,7 @@ describe('Tandem: Run Benchmark', () => {
   it('cancelling the notification kills the child and opens nothing', async () => {
     process.env.STANDIN_BENCH_MODE = 'hang';
     const source = new vscode.CancellationTokenSource();
-    vscode.window.withProgress = (_opts: any, task: any) =>
-      task({ report: () => source.cancel() }, source.token);
+    vscode.window.withProgress = (_opts: any, task: any) => task({ report: () => source.cancel() }, source.token);
     const outcome = await runner().run();
     assert.deepEqual(outcome, { kind: 'cancelled' });
     assert.throws(() => process.kill(record().pid, 0), /ESRCH/, 'the child is gone');
@@ -105,7 +110,10 @@ describe('Tandem: Run Benchmark', () => {
     process.env.STANDIN_BENCH_MODE = 'errors';
     assert.equal((await runner().run())?.kind, 'done');
     assert.equal(fake.panels.length, 1);
-    assert.deepEqual(fake.messages.map((m: string[]) => m[0]), ['warning']);
+    assert.deepEqual(
+      fake.messages.map((m: string[]) => m[0]),
+      ['warning'],
+    );
   });
 
   it('refuses a report page with a script', async () => {
@@ -117,7 +125,9 @@ describe('Tandem: Run Benchmark', () => {
   });
 
   it('is registered as tandem.runBenchmark and listed in package.json', () => {
-    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      contributes: { commands: { command: string }[] };
+    };
     assert.ok(manifest.contributes.commands.some((c) => c.command === 'tandem.runBenchmark'));
   });
 });

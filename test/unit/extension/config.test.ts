@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildInitializationOptions, completionsEnabled, maxFileBytes, readSettings, type SettingsReader } from '../../../extension/src/config';
+import {
+  buildInitializationOptions,
+  completionsEnabled,
+  maxFileBytes,
+  readSettings,
+  type SettingsReader,
+} from '../../../extension/src/config';
 import { DEFAULT_CONFIG, mergeConfig } from '../../../server/src/config';
 
 /** Behaves like vscode.WorkspaceConfiguration.get for dotted keys. */

@@ -16,7 +16,9 @@ function openPage() {
   const dom = new JSDOM(`<!doctype html><body>${EXPLAIN_BODY}</body>`, { runScripts: 'outside-only' });
   // Copied as the real webview would (structured clone), which also leaves jsdom's realm.
   const posted: unknown[] = [];
-  Object.assign(dom.window, { acquireVsCodeApi: () => ({ postMessage: (message: unknown) => posted.push(JSON.parse(JSON.stringify(message))) }) });
+  Object.assign(dom.window, {
+    acquireVsCodeApi: () => ({ postMessage: (message: unknown) => posted.push(JSON.parse(JSON.stringify(message))) }),
+  });
   dom.window.eval(SCRIPT);
   const document = dom.window.document;
   const send = (state: ExplainViewState): void => {

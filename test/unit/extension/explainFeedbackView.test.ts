@@ -97,7 +97,10 @@ describe('ExplainView feedback', () => {
     panel.sendFromWebview({ type: 'explain/feedback', streamId: 'older-stream', rating: 1 });
     panel.sendFromWebview({ type: 'explain/feedback', streamId, rating: 2 });
     panel.sendFromWebview({ type: 'explain/feedback', rating: 1 });
-    assert.deepEqual(requests.filter((r) => r.method === Methods.explainFeedback), []);
+    assert.deepEqual(
+      requests.filter((r) => r.method === Methods.explainFeedback),
+      [],
+    );
     view.dispose();
   });
 

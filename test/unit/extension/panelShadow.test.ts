@@ -36,7 +36,9 @@ describe('panel statistics: shadow comparison', () => {
   });
 
   it('says when nothing could be compared yet', () => {
-    const notes = shadowNotes(buildStatsTable(snapshot({ shadow: [shadow({ backend: 'local', shownBackend: 'offload', compared: 0 })] })).notes);
+    const notes = shadowNotes(
+      buildStatsTable(snapshot({ shadow: [shadow({ backend: 'local', shownBackend: 'offload', compared: 0 })] })).notes,
+    );
     assert.match(notes[0] ?? '', /^Shadow: local also asked .* shown from offload .*; none compared yet/);
   });
 });

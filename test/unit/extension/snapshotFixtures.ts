@@ -253,6 +253,8 @@ export function bothBackendsRows(): RequestRow[] {
       }),
     );
   }
-  rows.push(requestRow({ id: 'early-cancel', ts: start + 700_000, backend: null, model: null, ttftMs: null, e2eMs: null, outcome: 'cancelled' }));
+  rows.push(
+    requestRow({ id: 'early-cancel', ts: start + 700_000, backend: null, model: null, ttftMs: null, e2eMs: null, outcome: 'cancelled' }),
+  );
   return rows;
 }

@@ -32,7 +32,9 @@ describe('presentStatus', () => {
   it('shows the model loading progress while no backend is ready', () => {
     const presentation = presentStatus(
       'running',
-      status({ backends: [backend({ backend: 'local', state: 'loading', progress: 0.425 }), backend({ backend: 'offload', state: 'disabled' })] }),
+      status({
+        backends: [backend({ backend: 'local', state: 'loading', progress: 0.425 }), backend({ backend: 'offload', state: 'disabled' })],
+      }),
     );
     assert.equal(presentation.kind, 'loading');
     assert.match(presentation.text, /loading local 43%/);
@@ -90,7 +92,12 @@ describe('presentStatus', () => {
   it('says no backend when every enabled backend is down', () => {
     const presentation = presentStatus(
       'running',
-      status({ backends: [backend({ backend: 'local', state: 'down', detail: 'model failed to load' }), backend({ backend: 'offload', state: 'disabled' })] }),
+      status({
+        backends: [
+          backend({ backend: 'local', state: 'down', detail: 'model failed to load' }),
+          backend({ backend: 'offload', state: 'disabled' }),
+        ],
+      }),
     );
     assert.equal(presentation.kind, 'no-backend');
     assert.equal(presentation.severity, 'error');

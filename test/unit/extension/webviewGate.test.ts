@@ -34,7 +34,10 @@ describe('WebviewGate', () => {
 
   it('reports an asynchronous post failure instead of leaving it unhandled', async () => {
     const errors: unknown[] = [];
-    const gate = new WebviewGate<string>(() => Promise.reject(new Error('gone')), (error) => errors.push(error));
+    const gate = new WebviewGate<string>(
+      () => Promise.reject(new Error('gone')),
+      (error) => errors.push(error),
+    );
     gate.markReady();
     assert.equal(gate.send('x'), true);
     await new Promise((resolve) => setImmediate(resolve));

@@ -29,7 +29,13 @@ function lookedUpIds(source: string): string[] {
 }
 
 const views = [
-  { name: 'explain', source: script('explain.js'), body: EXPLAIN_BODY, hostTypes: EXPLAIN_HOST_MESSAGE_TYPES, webviewTypes: EXPLAIN_WEBVIEW_MESSAGE_TYPES },
+  {
+    name: 'explain',
+    source: script('explain.js'),
+    body: EXPLAIN_BODY,
+    hostTypes: EXPLAIN_HOST_MESSAGE_TYPES,
+    webviewTypes: EXPLAIN_WEBVIEW_MESSAGE_TYPES,
+  },
 ];
 
 for (const view of views) {
@@ -60,7 +66,10 @@ describe('webview message guards', () => {
   it('accept the messages each webview sends', () => {
     assert.equal(isPanelWebviewMessage({ type: 'ready' }), true);
     assert.equal(isPanelWebviewMessage({ type: 'panel/refresh', filters: { range: '24h' } }), true);
-    assert.equal(isPanelWebviewMessage({ type: 'panel/refresh', filters: { range: '7d', task: 'explain', backend: 'local', language: 'go' } }), true);
+    assert.equal(
+      isPanelWebviewMessage({ type: 'panel/refresh', filters: { range: '7d', task: 'explain', backend: 'local', language: 'go' } }),
+      true,
+    );
     assert.equal(isPanelWebviewMessage({ type: 'panel/export', format: 'csv', filters: { range: 'all' } }), true);
     assert.equal(isPanelWebviewMessage({ type: 'panel/reset' }), true);
     assert.equal(isExplainWebviewMessage({ type: 'ready' }), true);

@@ -3,12 +3,17 @@ import { describe, it } from 'node:test';
 import { scanBrackets } from '../../../server/src/completion/filters/bracketScan';
 
 const problems = (text: string, languageId = 'typescript', outerUnknown = false) =>
-  scanBrackets(text, { languageId, outerUnknown }).events.filter((e) => e.problem).map((e) => `${e.char}:${e.problem}`);
+  scanBrackets(text, { languageId, outerUnknown })
+    .events.filter((e) => e.problem)
+    .map((e) => `${e.char}:${e.problem}`);
 
 describe('scanBrackets', () => {
   it('pairs brackets and reports what stays open, outermost first', () => {
     const scan = scanBrackets('f(a[1], { b: [2', { languageId: 'typescript' });
-    assert.deepEqual(scan.unclosed.map((e) => e.char), ['(', '{', '[']);
+    assert.deepEqual(
+      scan.unclosed.map((e) => e.char),
+      ['(', '{', '['],
+    );
     assert.deepEqual(problems('f(a[1])'), []);
   });
 
@@ -35,7 +40,7 @@ describe('scanBrackets', () => {
     assert.equal(scanBrackets('print("hello")', { languageId: 'python' }).endsInString, false);
   });
 
-  it("does not read Rust lifetimes as strings", () => {
+  it('does not read Rust lifetimes as strings', () => {
     assert.deepEqual(problems("fn f<'a>(x: &'a str) {}", 'rust'), []);
   });
 });

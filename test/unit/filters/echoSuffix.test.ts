@@ -19,7 +19,6 @@ describe('suffix echo filter', () => {
     assert.equal(removeSuffixEcho('"hello"', contextAt('s = |"')), '"hello');
   });
 
-
   it('drops a retyped plain rest of line', () => {
     assert.equal(removeSuffixEcho('total + 1;', contextAt('x = |;')), 'total + 1');
     // Only whitespace is left; the empty filter drops it.

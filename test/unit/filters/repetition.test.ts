@@ -29,7 +29,10 @@ describe('repetition filter', () => {
   });
 
   it('keeps separator lines and short repeats', () => {
-    assert.equal(removeRepetition('# ==========================================', contextAt('|')), '# ==========================================');
+    assert.equal(
+      removeRepetition('# ==========================================', contextAt('|')),
+      '# ==========================================',
+    );
     assert.equal(removeRepetition('0x00000000', contextAt('mask = |')), '0x00000000');
   });
 

@@ -47,6 +47,9 @@ describe('CompletionOutcomes', () => {
     assert.equal(outcomes.didReject('req-1'), undefined);
     assert.equal(outcomes.didAccept('req-1', 6), 'partial');
     assert.equal(outcomes.didReject('req-1'), undefined, 'accepted stays accepted');
-    assert.deepEqual(patches.map((p) => p.patch.outcome), ['rejected', 'partial']);
+    assert.deepEqual(
+      patches.map((p) => p.patch.outcome),
+      ['rejected', 'partial'],
+    );
   });
 });

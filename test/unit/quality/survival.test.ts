@@ -137,7 +137,11 @@ describe('applyEdit', () => {
   const range = { start: 10, end: 15, text: 'hello' };
   it('shifts for edits before, ignores edits after, absorbs overlapping edits', () => {
     assert.deepEqual(applyEdit(range, { start: 0, end: 2, text: 'abcd' }), { start: 12, end: 17, text: 'hello' });
-    assert.deepEqual(applyEdit(range, { start: 10, end: 10, text: 'xx' }), { start: 12, end: 17, text: 'hello' }, 'insert at its start is before');
+    assert.deepEqual(
+      applyEdit(range, { start: 10, end: 10, text: 'xx' }),
+      { start: 12, end: 17, text: 'hello' },
+      'insert at its start is before',
+    );
     assert.deepEqual(applyEdit(range, { start: 15, end: 15, text: 'xx' }), range, 'insert at its end is after');
     assert.deepEqual(applyEdit(range, { start: 12, end: 13, text: 'LL' }), { start: 10, end: 16, text: 'heLLlo' });
     assert.deepEqual(applyEdit(range, { start: 8, end: 12, text: '' }), { start: 8, end: 11, text: 'llo' });

@@ -20,7 +20,8 @@ function fixture(template: string, inserted: string) {
   return [text, at, at + inserted.length] as const;
 }
 
-const check = (languageId: string, template: string, inserted: string) => syntaxErrorOfInsertion(languageId, ...fixture(template, inserted));
+const check = (languageId: string, template: string, inserted: string) =>
+  syntaxErrorOfInsertion(languageId, ...fixture(template, inserted));
 
 const HELDOUT = join(__dirname, '../../fixtures/heldout');
 
@@ -130,7 +131,14 @@ describe('syntax validity of an accepted completion', () => {
   it('an insertion that breaks the code after it is 1 (an unclosed string, an early closing brace)', async () => {
     const template = 'def f(x):\n    y = |\n    return y\n\ndef g():\n    return "done"\n';
     assert.equal(await check('python', template, '"unclosed'), 1);
-    assert.equal(await check('typescript', 'function f(x: number) {\n  if (x > 0) {\n    x++;|\n    x *= 2;\n  } else {\n    x--;\n  }\n  return x;\n}\n', '\n  }'), 1);
+    assert.equal(
+      await check(
+        'typescript',
+        'function f(x: number) {\n  if (x > 0) {\n    x++;|\n    x *= 2;\n  } else {\n    x--;\n  }\n  return x;\n}\n',
+        '\n  }',
+      ),
+      1,
+    );
   });
 
   describe('the accepts of the e2e run (held-out files, workspace as the e2e test leaves it)', () => {

@@ -77,7 +77,10 @@ export function stubCanvas(window: JSDOM['window']): void {
 /** A webview page: the panel body, a fake acquireVsCodeApi, the page script run. */
 export async function openWebviewPage(savedState?: unknown): Promise<{ dom: JSDOM; api: FakeVscodeApi }> {
   const { script } = await bundlePanelPage();
-  const dom = new JSDOM(`<!DOCTYPE html><html><head></head><body class="vscode-dark">${PANEL_BODY}</body></html>`, { runScripts: 'outside-only', pretendToBeVisual: true });
+  const dom = new JSDOM(`<!DOCTYPE html><html><head></head><body class="vscode-dark">${PANEL_BODY}</body></html>`, {
+    runScripts: 'outside-only',
+    pretendToBeVisual: true,
+  });
   stubCanvas(dom.window);
   const api: FakeVscodeApi = { posted: [], state: savedState };
   (dom.window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({
@@ -98,9 +101,7 @@ export function hostSends(dom: JSDOM, message: unknown): void {
 
 /** The statistics table as text: one line per row, cells joined by " | ". */
 export function tableText(table: Element): string {
-  return [...table.querySelectorAll('tr')]
-    .map((row) => [...row.children].map(cellText).join(' | '))
-    .join('\n');
+  return [...table.querySelectorAll('tr')].map((row) => [...row.children].map(cellText).join(' | ')).join('\n');
 }
 
 /** A header cell holds the backend and its model in two blocks: read them as two words. */

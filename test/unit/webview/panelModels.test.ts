@@ -8,7 +8,7 @@ import { CSV_HEADER, exportFileName, rowsToCsv, rowsToJson } from '../../../webv
 import { requestRow } from '../extension/snapshotFixtures';
 
 describe('panel filters', () => {
-  it('become snapshot params: a window from now, only the filters set, the recent table\'s rows', () => {
+  it("become snapshot params: a window from now, only the filters set, the recent table's rows", () => {
     assert.deepEqual(filtersToParams({ range: '1h' }, 10_000_000), { sinceMs: 10_000_000 - 3_600_000, recent: RECENT_LIMIT });
     assert.equal(RECENT_LIMIT, 50);
     assert.deepEqual(filtersToParams({ range: 'all', task: 'explain', backend: 'offload', language: 'go' }, 5), {
@@ -106,13 +106,19 @@ describe('chart series', () => {
       true,
       2,
     );
-    assert.deepEqual(quality.series.map((series) => series.values), [
-      [50, 100],
-      [75, null],
-      [null, null],
-    ]);
+    assert.deepEqual(
+      quality.series.map((series) => series.values),
+      [
+        [50, 100],
+        [75, null],
+        [null, null],
+      ],
+    );
     // Without show events the denominator is what was returned.
-    assert.deepEqual(qualityOverTime([requestRow({ ts: 0, outcome: 'shown' }), requestRow({ ts: 1, outcome: 'accepted' })], false, 1).series[0]?.values, [50]);
+    assert.deepEqual(
+      qualityOverTime([requestRow({ ts: 0, outcome: 'shown' }), requestRow({ ts: 1, outcome: 'accepted' })], false, 1).series[0]?.values,
+      [50],
+    );
   });
 });
 

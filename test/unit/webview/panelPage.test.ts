@@ -146,7 +146,10 @@ describe('performance panel page (webview)', () => {
     hostSends(dom, data());
     const doc = dom.window.document;
     const language = doc.getElementById('filter-language') as HTMLSelectElement;
-    assert.deepEqual([...language.options].map((option) => option.value), ['', 'python', 'typescript']);
+    assert.deepEqual(
+      [...language.options].map((option) => option.value),
+      ['', 'python', 'typescript'],
+    );
     const change = (id: string, value: string) => {
       const select = doc.getElementById(id) as HTMLSelectElement;
       select.value = value;
@@ -227,7 +230,7 @@ describe('performance panel page (webview)', () => {
     assert.match(doc.querySelector('#recent tbody')!.textContent ?? '', /<img src=x onerror=alert\(1\)>/);
   });
 
-  it('counts the window\'s requests from the snapshot, and says when the charts show only the newest', async () => {
+  it("counts the window's requests from the snapshot, and says when the charts show only the newest", async () => {
     const { dom } = await openWebviewPage();
     const doc = dom.window.document;
     // 120 local + 40 offload + 12 before routing.
@@ -253,7 +256,7 @@ describe('performance panel page (webview)', () => {
     const recent = [...doc.querySelectorAll('#recent tbody tr')];
     assert.equal(recent.length, 25, 'the kept rows, one replaced by its newer copy');
     const offload11 = recent.filter((row) => /qwen2\.5-coder-7b/.test(row.textContent ?? '') && /accepted/.test(row.textContent ?? ''));
-    assert.equal(offload11.length, 1, 'the snapshot\'s copy of the row, with its verdict');
+    assert.equal(offload11.length, 1, "the snapshot's copy of the row, with its verdict");
     assert.match(doc.getElementById('generated')!.textContent ?? '', /172 requests/);
     // New rows replace the kept ones and redraw.
     hostSends(dom, { type: 'panel/data', data: { snapshot: fresh, rows: bothBackendsRows().slice(0, 4) } });

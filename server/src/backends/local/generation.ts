@@ -103,9 +103,10 @@ export async function runGeneration(
   const started = performance.now();
   const encoded = encodePrompt(loaded, request);
   const { maxNewTokens } = encoded;
-  const healing = request.task === 'completion' && !loaded.info.encoderDecoder && (request.tuning.tokenHealing ?? true)
-    ? healPrompt(encoded.inputIds, loaded.stopTokenIds, (id) => tokenText(loaded, id))
-    : undefined;
+  const healing =
+    request.task === 'completion' && !loaded.info.encoderDecoder && (request.tuning.tokenHealing ?? true)
+      ? healPrompt(encoded.inputIds, loaded.stopTokenIds, (id) => tokenText(loaded, id))
+      : undefined;
   const inputIds = healing?.ids ?? encoded.inputIds;
   const stops = new StopText(request.stop);
   const streamer = new DeltaStreamer(loaded, stops, onDelta, healing?.text);

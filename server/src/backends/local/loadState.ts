@@ -24,11 +24,7 @@ export function modelName(state: TaskModelState): string {
  * The backend is as healthy as its completion model (the task it exists for); a broken explain
  * model only degrades it.
  */
-export function computeStatus(
-  states: Record<Task, TaskModelState>,
-  workerProblem: string | undefined,
-  disposed: boolean,
-): BackendStatus {
+export function computeStatus(states: Record<Task, TaskModelState>, workerProblem: string | undefined, disposed: boolean): BackendStatus {
   const base = { backend: 'local' as const, model: modelName(states.completion), breaker: 'closed' as const };
   if (disposed) return { ...base, state: 'disabled', detail: 'The local backend was shut down.' };
   const loading = TASKS.map((t) => states[t]).filter((s) => s.phase === 'loading');

@@ -55,9 +55,7 @@ export function checkModelDirectory(dir: string, dtype: Dtype): CheckedModelDire
     const full = path.join(dir, file);
     if (fs.statSync(full).size === 0) throw new ModelLoadError(`Model file "${full}" is empty.`, full);
   }
-  const optional = ['generation_config.json', 'tokenizer_config.json'].filter((f) =>
-    fs.existsSync(path.join(dir, f)),
-  );
+  const optional = ['generation_config.json', 'tokenizer_config.json'].filter((f) => fs.existsSync(path.join(dir, f)));
   return {
     dtype: usable,
     encoderDecoder,

@@ -128,8 +128,10 @@ function describe(
   );
   // tokenizer_config's model_max_length is what the model was trained on (it may be shorter
   // than the position table); hub files often hold a huge sentinel there instead.
-  const fromTokenizer = typeof tokenizer.model_max_length === 'number' && tokenizer.model_max_length < 1e6 ? tokenizer.model_max_length : undefined;
-  const contextTokens = fromConfig !== undefined && fromTokenizer !== undefined ? Math.min(fromConfig, fromTokenizer) : (fromConfig ?? fromTokenizer);
+  const fromTokenizer =
+    typeof tokenizer.model_max_length === 'number' && tokenizer.model_max_length < 1e6 ? tokenizer.model_max_length : undefined;
+  const contextTokens =
+    fromConfig !== undefined && fromTokenizer !== undefined ? Math.min(fromConfig, fromTokenizer) : (fromConfig ?? fromTokenizer);
   const trained = (config.tandem as { trained_context?: unknown } | undefined)?.trained_context;
   return {
     task,

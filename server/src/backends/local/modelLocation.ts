@@ -20,9 +20,7 @@ export const BUNDLED_MODEL_NAMES: Record<Task, string> = {
   explain: 'tandem-explain-mini',
 };
 
-export type ModelLocation =
-  | { kind: 'directory'; path: string; name: string; bundled: boolean }
-  | { kind: 'hub'; id: string; name: string };
+export type ModelLocation = { kind: 'directory'; path: string; name: string; bundled: boolean } | { kind: 'hub'; id: string; name: string };
 
 /** Same shape the Hub accepts: `name` or `owner/name`. */
 const HUB_ID = /^([\w.-]+\/)?[\w.-]{1,96}$/;
@@ -48,10 +46,7 @@ export function resolveModelLocation(setting: string, task: Task, options: Resol
     return { kind: 'directory', path: asPath, name: path.basename(asPath), bundled: false };
   }
   if (!HUB_ID.test(value) || value.includes('..') || value.includes('--')) {
-    throw new ModelLoadError(
-      `Model setting "${value}" is neither an existing directory nor a Hugging Face Hub model id.`,
-      value,
-    );
+    throw new ModelLoadError(`Model setting "${value}" is neither an existing directory nor a Hugging Face Hub model id.`, value);
   }
   if (!options.allowRemoteModels) {
     throw new ModelLoadError(
@@ -69,13 +64,7 @@ export function defaultHubCacheDir(): string {
 }
 
 function looksLikePath(value: string): boolean {
-  return (
-    path.isAbsolute(value) ||
-    value.startsWith('./') ||
-    value.startsWith('../') ||
-    value.startsWith('~/') ||
-    value.includes('\\')
-  );
+  return path.isAbsolute(value) || value.startsWith('./') || value.startsWith('../') || value.startsWith('~/') || value.includes('\\');
 }
 
 /** `<package root>/models`, found from this file (source or bundle) by the shared helper. */
@@ -83,11 +72,7 @@ export function defaultModelsRoot(): string {
   try {
     return path.join(packageRoot(), 'models');
   } catch (cause) {
-    throw new ModelLoadError(
-      `Cannot find the bundled models: no Tandem package.json above "${__dirname}".`,
-      __dirname,
-      { cause },
-    );
+    throw new ModelLoadError(`Cannot find the bundled models: no Tandem package.json above "${__dirname}".`, __dirname, { cause });
   }
 }
 

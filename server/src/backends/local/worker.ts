@@ -29,7 +29,10 @@ for (const level of ['info', 'warn', 'error'] as const) {
 }
 // eslint-disable-next-line no-console -- as above
 console.log = (...args: unknown[]) => post({ type: 'log', level: 'info', message: format(...args) });
-for (const [stream, level] of [[process.stdout, 'info'], [process.stderr, 'warn']] as const) {
+for (const [stream, level] of [
+  [process.stdout, 'info'],
+  [process.stderr, 'warn'],
+] as const) {
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text = String(chunk).trimEnd();
     if (text) post({ type: 'log', level, message: text });

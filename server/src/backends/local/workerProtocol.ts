@@ -123,7 +123,4 @@ export type RequestReply =
   | { type: 'count'; id: number; tokens: number }
   | { type: 'error'; id: number; error: SerializedError };
 
-export type FromWorker =
-  | ModelEvent
-  | RequestReply
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+export type FromWorker = ModelEvent | RequestReply | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

@@ -127,7 +127,9 @@ function apiFailure(error: APIError, context: FailureContext): BackendError {
   }
   const overflow = contextOverflow(error.error);
   if (status === 400 && overflow) {
-    return new ContextOverflowError(`The prompt is longer than the offload server's context: ${detail}`, overflow.nCtx, overflow.nPrompt, { cause: error });
+    return new ContextOverflowError(`The prompt is longer than the offload server's context: ${detail}`, overflow.nCtx, overflow.nPrompt, {
+      cause: error,
+    });
   }
   if (status === 503 && /load/i.test(detail)) {
     return new WarmingUpError(`The offload model is still loading: ${detail}`, { cause: error });

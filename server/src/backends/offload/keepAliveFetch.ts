@@ -38,8 +38,7 @@ export class KeepAliveFetch {
   }
 
   /** Bound so it can be handed to `new OpenAI({ fetch })`. */
-  readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
-    this.request(input, init ?? {});
+  readonly fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => this.request(input, init ?? {});
 
   /** Destroys every socket (idle, busy or still closing after an error) and resolves once all are closed. */
   async close(): Promise<void> {
@@ -154,11 +153,7 @@ function shouldResend(req: http.ClientRequest, error: unknown): boolean {
  * errored web stream drops its queue), so the reader sees the partial answer, then the failure.
  * An abort errors it at once.
  */
-function bodyStream(
-  res: http.IncomingMessage,
-  signal: AbortSignal | undefined,
-  release: () => void,
-): ReadableStream<Uint8Array> {
+function bodyStream(res: http.IncomingMessage, signal: AbortSignal | undefined, release: () => void): ReadableStream<Uint8Array> {
   let settled = false;
   let pendingError: unknown;
   const settle = (): boolean => {

@@ -223,7 +223,8 @@ export class OffloadBackend implements Backend {
     const linked = linkSignals(signal, this.lifetime.signal);
     try {
       const model = await this.resolveModel(linked.signal);
-      const kind = request.task === 'explain' ? 'chat' : this.fimMode === 'infill' && request.suffix !== undefined ? 'infill' : 'completion';
+      const kind =
+        request.task === 'explain' ? 'chat' : this.fimMode === 'infill' && request.suffix !== undefined ? 'infill' : 'completion';
       if (request.task === 'completion') this.answerReserveTokens = Math.max(this.answerReserveTokens, request.maxTokens);
       const fitContext = { model, kind, serverKind: this.serverKind, fimTemplate: this.fimTemplate } as const;
       let params = this.fitted(request, fitContext);

@@ -67,7 +67,8 @@ const USES_SUFFIX: ReadonlySet<ServerKind> = new Set(['ollama', 'openai']);
 export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
   const base = options.baseUrl.replace(/\/+$/, '');
   const listing = await call(options, `${base}/models`, { method: 'GET' });
-  if (!listing.ok) return down(listing.timedOut ? `${base} did not answer within ${options.timeoutMs} ms` : `Cannot reach ${base}: ${listing.reason}`);
+  if (!listing.ok)
+    return down(listing.timedOut ? `${base} did not answer within ${options.timeoutMs} ms` : `Cannot reach ${base}: ${listing.reason}`);
   const { status, headers, json } = listing.answer;
   if (status === 503) return warming(`The server at ${base} is loading its model (${messageOf(json) ?? 'HTTP 503'})`);
   if (status === 401 || status === 403) return down(`The server at ${base} refused the API key (HTTP ${status})`);
@@ -81,7 +82,11 @@ export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
   const result: ProbeResult = { state: 'ready', serverKind: kind, models, model, fim: 'template', nativeSuffix: false, detail: '' };
   if (!model) return { ...result, state: 'down', detail: `${serverLabel(kind)} at ${base} lists no model; set tandem.offload.model` };
   if (options.configuredModel && models.length > 0 && !models.includes(options.configuredModel)) {
-    return { ...result, state: 'down', detail: `${serverLabel(kind)} at ${base} does not serve "${model}" (it serves ${models.join(', ')})` };
+    return {
+      ...result,
+      state: 'down',
+      detail: `${serverLabel(kind)} at ${base} does not serve "${model}" (it serves ${models.join(', ')})`,
+    };
   }
 
   const contextTokens = contextFromListing(listed, model) ?? (kind === 'llamacpp' ? await contextFromProps(options, base) : undefined);
@@ -89,13 +94,19 @@ export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
   const fim = kind === 'llamacpp' ? await checkInfill(options, base, model) : await checkSuffix(options, base, model);
   if (!fim.ok) {
     return fim.timedOut
-      ? { ...result, state: 'warming-up', detail: `${serverLabel(kind)} is up but its first generation took over ${options.timeoutMs} ms (model loading?)` }
+      ? {
+          ...result,
+          state: 'warming-up',
+          detail: `${serverLabel(kind)} is up but its first generation took over ${options.timeoutMs} ms (model loading?)`,
+        }
       : { ...result, state: 'down', detail: `${serverLabel(kind)} at ${base} stopped answering: ${fim.reason}` };
   }
   if (fim.answer.status === 503) return { ...result, state: 'warming-up', detail: `${serverLabel(kind)} is loading ${model}` };
   // llama.cpp checks the model's FIM tokens before the prompt's length: a window too small even
   // for the check's few tokens still proves /infill works.
-  const accepted = (fim.answer.status >= 200 && fim.answer.status < 300) || contextOverflow((fim.answer.json as { error?: unknown } | undefined)?.error) !== undefined;
+  const accepted =
+    (fim.answer.status >= 200 && fim.answer.status < 300) ||
+    contextOverflow((fim.answer.json as { error?: unknown } | undefined)?.error) !== undefined;
   if (accepted && kind === 'unknown' && fingerprint(fim.answer.json) === 'fp_ollama') kind = 'ollama';
   const mode: FimMode = !accepted ? 'template' : kind === 'llamacpp' ? 'infill' : USES_SUFFIX.has(kind) ? 'suffix' : 'template';
   const how = mode === 'infill' ? '/infill' : mode === 'suffix' ? 'native suffix' : 'prompt template';
@@ -109,10 +120,26 @@ export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
   };
 
   function down(detail: string): ProbeResult {
-    return { state: 'down', serverKind: 'unknown', models: [], model: options.configuredModel, fim: 'template', nativeSuffix: false, detail };
+    return {
+      state: 'down',
+      serverKind: 'unknown',
+      models: [],
+      model: options.configuredModel,
+      fim: 'template',
+      nativeSuffix: false,
+      detail,
+    };
   }
   function warming(detail: string): ProbeResult {
-    return { state: 'warming-up', serverKind: 'unknown', models: [], model: options.configuredModel, fim: 'template', nativeSuffix: false, detail };
+    return {
+      state: 'warming-up',
+      serverKind: 'unknown',
+      models: [],
+      model: options.configuredModel,
+      fim: 'template',
+      nativeSuffix: false,
+      detail,
+    };
   }
 }
 

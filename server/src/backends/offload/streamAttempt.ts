@@ -9,10 +9,7 @@
  * Whatever happens, the HTTP request and the timer are gone when the generator finishes.
  */
 import type OpenAI from 'openai';
-import type {
-  ChatCompletionCreateParamsStreaming,
-  CompletionCreateParamsStreaming,
-} from 'openai/resources';
+import type { ChatCompletionCreateParamsStreaming, CompletionCreateParamsStreaming } from 'openai/resources';
 import { CancelledError, MalformedResponseError, StreamInterruptedError, type ServerTimings } from '../backend';
 import { mapOffloadError } from './errorMapping';
 import { readChunk, type EndpointKind } from './streamChunks';
@@ -94,7 +91,11 @@ async function create(request: AttemptRequest, signal: AbortSignal): Promise<Asy
     // Not an OpenAI route: posted through the same client (same fetch, headers, API key and
     // error classes); its SSE events are llama.cpp's native ones, without a closing [DONE].
     if (!request.infillUrl) throw new Error('An infill request needs the server URL.');
-    return request.client.post<AsyncIterable<unknown>>(request.infillUrl, { body: { ...request.params, stream: true }, stream: true, ...options });
+    return request.client.post<AsyncIterable<unknown>>(request.infillUrl, {
+      body: { ...request.params, stream: true },
+      stream: true,
+      ...options,
+    });
   }
   const streaming = { stream: true as const, stream_options: { include_usage: true } };
   if (request.kind === 'completion') {

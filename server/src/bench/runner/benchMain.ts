@@ -117,7 +117,13 @@ async function runMain(values: RunFlags): Promise<number> {
   }
   const { config, warnings } = mergeConfig({
     ...extra,
-    offload: { timeoutMs: 60_000, maxRetries: 0, ...extra.offload, ...(url ? { url } : {}), ...(process.env.TANDEM_OFFLOAD_MODEL ? { model: process.env.TANDEM_OFFLOAD_MODEL } : {}) },
+    offload: {
+      timeoutMs: 60_000,
+      maxRetries: 0,
+      ...extra.offload,
+      ...(url ? { url } : {}),
+      ...(process.env.TANDEM_OFFLOAD_MODEL ? { model: process.env.TANDEM_OFFLOAD_MODEL } : {}),
+    },
   });
   for (const warning of warnings) console.error(warning);
 
@@ -170,15 +176,27 @@ function readReport(path: string): BenchReport {
 export function formatSummary(report: BenchReport): string {
   const cell = (v: number | null, unit: string) => (v === null ? '—' : unit === 'USD' ? v.toPrecision(3) : v.toFixed(1));
   const lines = report.summary.map(
-    (row) => `  ${`${row.metric} (${row.unit})`.padEnd(52)} ${cell(row.local, row.unit).padStart(12)} ${cell(row.offload, row.unit).padStart(12)}`,
+    (row) =>
+      `  ${`${row.metric} (${row.unit})`.padEnd(52)} ${cell(row.local, row.unit).padStart(12)} ${cell(row.offload, row.unit).padStart(12)}`,
   );
   const errors = report.backends.flatMap((b) => b.errors.map((e) => `  ${b.id}: ${e}`));
-  return [`  ${'Metric'.padEnd(52)} ${'Local'.padStart(12)} ${'Offload'.padStart(12)}`, ...lines, ...(errors.length ? ['Errors:', ...errors] : [])].join('\n');
+  return [
+    `  ${'Metric'.padEnd(52)} ${'Local'.padStart(12)} ${'Offload'.padStart(12)}`,
+    ...lines,
+    ...(errors.length ? ['Errors:', ...errors] : []),
+  ].join('\n');
 }
 
 function listOf(raw: readonly string[] | undefined, allowed: readonly string[]): string[] {
   if (!raw) return [...allowed];
-  const items = [...new Set(raw.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean))];
+  const items = [
+    ...new Set(
+      raw
+        .flatMap((item) => item.split(','))
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const item of items) if (!allowed.includes(item)) throw new UsageError(`"${item}" is not one of ${allowed.join(', ')}.`);
   // Keep the canonical order (latency before cost, local before offload).
   return allowed.filter((item) => items.includes(item));
@@ -189,4 +207,3 @@ function positive(flag: string, raw: string): number {
   if (!(value > 0)) throw new UsageError(`--${flag} must be a positive number.`);
   return value;
 }
-

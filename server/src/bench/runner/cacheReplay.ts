@@ -106,7 +106,12 @@ export async function runCacheReplay(
     passes,
     requests,
     lookups,
-    hitRate: { l1: rate(total('l1')), l2: rate(total('l2')), typing: rate(total('typing')), total: rate(total('l1') + total('l2') + total('typing')) },
+    hitRate: {
+      l1: rate(total('l1')),
+      l2: rate(total('l2')),
+      typing: rate(total('typing')),
+      total: rate(total('l1') + total('l2') + total('typing')),
+    },
     latencyMs,
     hitLatencyMs: hits,
     missToHitP50Ratio: hits.count > 0 && latencyMs.miss.count > 0 && hits.p50 > 0 ? latencyMs.miss.p50 / hits.p50 : null,

@@ -48,7 +48,14 @@ export function compareReports(a: BenchReport, b: BenchReport, options: CompareO
   return comparisons;
 }
 
-export function compareOne(backend: string, where: string, metric: keyof RawSamples, a: number[], b: number[], options: CompareOptions): Comparison {
+export function compareOne(
+  backend: string,
+  where: string,
+  metric: keyof RawSamples,
+  a: number[],
+  b: number[],
+  options: CompareOptions,
+): Comparison {
   const ciA = bootstrapCi(a, STATISTICS.p50, { resamples: options.resamples, seed: options.seed });
   const ciB = bootstrapCi(b, STATISTICS.p50, { resamples: options.resamples, seed: options.seed + 1 });
   const shiftPct = ciA.estimate !== 0 ? (100 * (ciB.estimate - ciA.estimate)) / ciA.estimate : 0;

@@ -18,7 +18,13 @@ export interface CostPlan {
   acceptanceRate: number;
 }
 
-export function runCost(backend: BackendId, model: string, samples: readonly RequestSample[], config: TandemConfig, plan: CostPlan): CostResult {
+export function runCost(
+  backend: BackendId,
+  model: string,
+  samples: readonly RequestSample[],
+  config: TandemConfig,
+  plan: CostPlan,
+): CostResult {
   const basis = costBasisOf(config);
   const ok = samples.filter((s) => s.ok);
   let totalUsd = 0;
@@ -70,7 +76,13 @@ function rowOf(backend: BackendId, model: string, sample: RequestSample, index: 
   };
 }
 
-function describeBasis(backend: BackendId, basis: ReturnType<typeof costBasisOf>, kinds: string[], cpuMeasured: number, requests: number): string {
+function describeBasis(
+  backend: BackendId,
+  basis: ReturnType<typeof costBasisOf>,
+  kinds: string[],
+  cpuMeasured: number,
+  requests: number,
+): string {
   if (backend === 'offload') {
     const o = basis.offload;
     return o.gpuHourPrice > 0

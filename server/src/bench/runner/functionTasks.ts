@@ -38,7 +38,12 @@ export function readFunctionProblems(dir = functionProblemsDir()): FunctionProbl
       .sort()
       .map((name) => {
         const id = name.slice(0, -`.prompt.${ext}`.length);
-        return { id, language, prompt: readFileSync(join(folder, name), 'utf8'), tests: readFileSync(join(folder, `${id}.tests.${ext}`), 'utf8') };
+        return {
+          id,
+          language,
+          prompt: readFileSync(join(folder, name), 'utf8'),
+          tests: readFileSync(join(folder, `${id}.tests.${ext}`), 'utf8'),
+        };
       });
   });
 }
@@ -100,7 +105,15 @@ export async function runFunctionTasks(
     const subset = results.filter((r) => r.language === language);
     if (subset.length > 0) perLanguage[language] = score(subset);
   }
-  return { problems: problems.length, ...score(results), timeLimitMs: plan.timeMs, memoryLimitMb: plan.memoryMb, perLanguage, results, notes };
+  return {
+    problems: problems.length,
+    ...score(results),
+    timeLimitMs: plan.timeMs,
+    memoryLimitMb: plan.memoryMb,
+    perLanguage,
+    results,
+    notes,
+  };
 }
 
 /** Greedy, streamed until the function is complete (then the generation is stopped). */

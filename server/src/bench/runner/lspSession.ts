@@ -76,7 +76,10 @@ async function waitReady(client: TandemLspClient, backend: BackendId, signal: Ab
     const status = await client.status();
     const state = status.backends.find((b) => b.backend === backend);
     if (state?.state === 'ready') return;
-    if (performance.now() > deadline) throw new Error(`the language server's ${backend} backend is not ready: ${state ? `${state.state} ${state.detail ?? ''}` : 'not listed'}`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `the language server's ${backend} backend is not ready: ${state ? `${state.state} ${state.detail ?? ''}` : 'not listed'}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }
 }

@@ -61,8 +61,14 @@ export async function runMemory(
     elapsedS.push((performance.now() - origin) / 1000);
     rss.push(Math.round(now * 1000) / 1000);
   }
-  const perRequest = linearFit(rss.map((_, i) => i + 1), rss);
-  const perHour = linearFit(elapsedS.map((s) => s / 3600), rss);
+  const perRequest = linearFit(
+    rss.map((_, i) => i + 1),
+    rss,
+  );
+  const perHour = linearFit(
+    elapsedS.map((s) => s / 3600),
+    rss,
+  );
   return {
     scope: 'process',
     ...load,

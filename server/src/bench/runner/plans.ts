@@ -24,7 +24,13 @@ export interface Plans {
 
 export const FULL_PLANS: Plans = {
   latency: { promptTokens: [128, 512, 1024, 2048], outputTokens: [64, 128, 256, 512], runs: 20, warmup: 5 },
-  throughput: { concurrency: [1, 2, 4, 8, 16], requestsPerLevel: 32, rateFactors: [0.25, 0.5, 0.75, 1, 1.25, 1.5], promptTokens: 128, outputTokens: 64 },
+  throughput: {
+    concurrency: [1, 2, 4, 8, 16],
+    requestsPerLevel: 32,
+    rateFactors: [0.25, 0.5, 0.75, 1, 1.25, 1.5],
+    promptTokens: 128,
+    outputTokens: 64,
+  },
   memory: { requests: 200, promptTokens: 256, outputTokens: 64 },
   stress: { sustainS: 300, burstS: 30, recoveryMaxS: 120, maxRequestsPerPhase: 5000, promptTokens: 128, outputTokens: 64 },
   // 150 ms between keystrokes: about 80 words a minute.

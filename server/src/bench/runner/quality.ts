@@ -66,7 +66,12 @@ export function docPairs(files: readonly HeldoutFile[], plan: Pick<QualityPlan, 
   return sampleSorted(all, plan.explainPairs, seededRandom(plan.seed));
 }
 
-async function explainScores(session: LspSession, pairs: readonly DocPair[], signal: AbortSignal, onStep: () => void): Promise<ExplainQualityScores> {
+async function explainScores(
+  session: LspSession,
+  pairs: readonly DocPair[],
+  signal: AbortSignal,
+  onStep: () => void,
+): Promise<ExplainQualityScores> {
   const scored: Array<{ pair: DocPair; generated: string; bleu: number; rouge: number }> = [];
   for (const [i, pair] of pairs.entries()) {
     signal.throwIfAborted();
@@ -83,6 +88,8 @@ async function explainScores(session: LspSession, pairs: readonly DocPair[], sig
     pairs: scored.length,
     bleu4: mean(scored.map((s) => s.bleu)),
     rougeL: mean(scored.map((s) => s.rouge)),
-    examples: scored.slice(0, EXAMPLES).map((s) => ({ file: s.pair.file, name: s.pair.name, reference: s.pair.summary, generated: s.generated })),
+    examples: scored
+      .slice(0, EXAMPLES)
+      .map((s) => ({ file: s.pair.file, name: s.pair.name, reference: s.pair.summary, generated: s.generated })),
   };
 }

@@ -62,7 +62,11 @@ function summaryDigits(unit: string): number {
 }
 
 function distributionRow(label: string, d: Distribution): string[] {
-  return [escapeHtml(label), String(d.count), ...[d.p50, d.p90, d.p95, d.p99, d.mean, d.std, d.min, d.max].map((v) => (d.count ? fmt(v) : '—'))];
+  return [
+    escapeHtml(label),
+    String(d.count),
+    ...[d.p50, d.p90, d.p95, d.p99, d.mean, d.std, d.min, d.max].map((v) => (d.count ? fmt(v) : '—')),
+  ];
 }
 
 const DIST_HEAD = ['Metric', 'n', 'p50', 'p90', 'p95', 'p99', 'mean', 'std', 'min', 'max'];
@@ -73,14 +77,19 @@ function latencySection(backends: readonly BackendReport[]): string {
   const ids = [...new Set(measured.flatMap((b) => b.latency!.cells.map((c) => c.id)))];
   const cellOf = (b: BackendReport, id: string): LatencyCell | undefined => b.latency!.cells.find((c) => c.id === id);
   const charts = (['ttftMs', 'e2eMs'] as const).map((metric) =>
-    barChart(`${metric === 'ttftMs' ? 'TTFT' : 'E2E'} p50 by prompt × output tokens`, 'ms', ids, measured.map((b) => ({
-      name: b.id,
-      color: COLORS[b.id] ?? '#555',
-      values: ids.map((id) => {
-        const cell = cellOf(b, id);
-        return cell && cell[metric].count ? cell[metric].p50 : null;
-      }),
-    }))),
+    barChart(
+      `${metric === 'ttftMs' ? 'TTFT' : 'E2E'} p50 by prompt × output tokens`,
+      'ms',
+      ids,
+      measured.map((b) => ({
+        name: b.id,
+        color: COLORS[b.id] ?? '#555',
+        values: ids.map((id) => {
+          const cell = cellOf(b, id);
+          return cell && cell[metric].count ? cell[metric].p50 : null;
+        }),
+      })),
+    ),
   );
   const tables = measured.map((b) => {
     const cells = b.latency!.cells.map(
@@ -121,23 +130,38 @@ function levelRow(level: LoadLevel): string[] {
 function throughputSection(backends: readonly BackendReport[]): string {
   const measured = backends.filter((b) => b.throughput);
   if (measured.length === 0) return '';
-  const chart = lineChart('Closed loop: requests/s by concurrency', 'concurrency', 'requests/s', measured.map((b) => ({
-    name: b.id,
-    color: COLORS[b.id] ?? '#555',
-    points: b.throughput!.closedLoop.map((l) => [l.concurrency ?? 0, l.requestsPerSecond] as [number, number]),
-  })));
-  const latencyChart = lineChart('Closed loop: E2E p95 by concurrency', 'concurrency', 'ms', measured.map((b) => ({
-    name: b.id,
-    color: COLORS[b.id] ?? '#555',
-    points: b.throughput!.closedLoop.map((l) => [l.concurrency ?? 0, l.e2eMs.p95] as [number, number]),
-  })));
+  const chart = lineChart(
+    'Closed loop: requests/s by concurrency',
+    'concurrency',
+    'requests/s',
+    measured.map((b) => ({
+      name: b.id,
+      color: COLORS[b.id] ?? '#555',
+      points: b.throughput!.closedLoop.map((l) => [l.concurrency ?? 0, l.requestsPerSecond] as [number, number]),
+    })),
+  );
+  const latencyChart = lineChart(
+    'Closed loop: E2E p95 by concurrency',
+    'concurrency',
+    'ms',
+    measured.map((b) => ({
+      name: b.id,
+      color: COLORS[b.id] ?? '#555',
+      points: b.throughput!.closedLoop.map((l) => [l.concurrency ?? 0, l.e2eMs.p95] as [number, number]),
+    })),
+  );
   const tables = measured.map((b) => {
     const t = b.throughput!;
     const sat = t.saturation;
     return (
       `<h4>${escapeHtml(`${b.id}: prompt ${t.promptTokens} tokens, output ${t.outputTokens} tokens; SLO TTFT ≤ ${t.slo.ttftMs} ms, E2E ≤ ${t.slo.e2eMs} ms`)}</h4>` +
-      table(['Load', 'Requests', 'Errors', 'Requests/s', 'Output tokens/s', 'Goodput req/s', 'TTFT p50', 'TTFT p95', 'E2E p50', 'E2E p95'], [...t.closedLoop, ...t.openLoop].map(levelRow)) +
-      (sat ? `<p>${escapeHtml(`Saturation at concurrency ${sat.concurrency}: ${fmt(sat.requestsPerSecond, 2)} requests/s, TTFT p50 ${fmt(sat.ttftP50Ms)} ms / p95 ${fmt(sat.ttftP95Ms)} ms, E2E p50 ${fmt(sat.e2eP50Ms)} ms / p95 ${fmt(sat.e2eP95Ms)} ms (${sat.rule}).`)}</p>` : '')
+      table(
+        ['Load', 'Requests', 'Errors', 'Requests/s', 'Output tokens/s', 'Goodput req/s', 'TTFT p50', 'TTFT p95', 'E2E p50', 'E2E p95'],
+        [...t.closedLoop, ...t.openLoop].map(levelRow),
+      ) +
+      (sat
+        ? `<p>${escapeHtml(`Saturation at concurrency ${sat.concurrency}: ${fmt(sat.requestsPerSecond, 2)} requests/s, TTFT p50 ${fmt(sat.ttftP50Ms)} ms / p95 ${fmt(sat.ttftP95Ms)} ms, E2E p50 ${fmt(sat.e2eP50Ms)} ms / p95 ${fmt(sat.e2eP95Ms)} ms (${sat.rule}).`)}</p>`
+        : '')
     );
   });
   return `<h2>Throughput</h2>${chart}${latencyChart}${tables.join('')}`;
@@ -146,15 +170,30 @@ function throughputSection(backends: readonly BackendReport[]): string {
 function memorySection(backends: readonly BackendReport[]): string {
   const measured = backends.filter((b) => b.memory);
   if (measured.length === 0) return '';
-  const chart = lineChart('Process RSS after each request', 'request', 'MB', measured.map((b) => ({
-    name: b.id,
-    color: COLORS[b.id] ?? '#555',
-    points: b.memory!.series.rssMb.map((mb, i) => [i + 1, mb] as [number, number]),
-  })));
-  const slope = (s: { slope: number | null; stdError: number | null }, digits: number) => `${fmt(s.slope, digits)} ± ${fmt(s.stdError, digits)}`;
+  const chart = lineChart(
+    'Process RSS after each request',
+    'request',
+    'MB',
+    measured.map((b) => ({
+      name: b.id,
+      color: COLORS[b.id] ?? '#555',
+      points: b.memory!.series.rssMb.map((mb, i) => [i + 1, mb] as [number, number]),
+    })),
+  );
+  const slope = (s: { slope: number | null; stdError: number | null }, digits: number) =>
+    `${fmt(s.slope, digits)} ± ${fmt(s.stdError, digits)}`;
   const rows = measured.map((b) => {
     const m = b.memory!;
-    return [b.id, fmt(m.rssBeforeLoadMb), fmt(m.rssAfterLoadMb), fmt(m.modelMemoryMb), fmt(m.peakRssMb), String(m.requests), slope(m.perRequestGrowthMb, 3), slope(m.leakRateMbPerHour, 1)];
+    return [
+      b.id,
+      fmt(m.rssBeforeLoadMb),
+      fmt(m.rssAfterLoadMb),
+      fmt(m.modelMemoryMb),
+      fmt(m.peakRssMb),
+      String(m.requests),
+      slope(m.perRequestGrowthMb, 3),
+      slope(m.leakRateMbPerHour, 1),
+    ];
   });
   return `<h2>Memory</h2>${chart}${table(['Backend', 'RSS before load (MB)', 'RSS after load (MB)', 'Model (MB)', 'Peak RSS (MB)', 'Requests', 'Growth (MB/request ± s.e.)', 'Leak rate (MB/hour ± s.e.)'], rows)}<p class="note">RSS of the Tandem process; for offload that is the client only.</p>`;
 }
@@ -167,12 +206,29 @@ function stressSection(backends: readonly BackendReport[]): string {
   const parts = measured.map((b) => {
     const s = b.stress!;
     const phases = ['sustained', 'burst', 'recovery'];
-    const chart = lineChart(`${b.id}: E2E of each request by arrival time`, 'arrival (s)', 'ms', phases.map((phase) => ({
-      name: phase,
-      color: PHASE_COLORS[phase] ?? '#555',
-      points: s.series.startS.flatMap((t, i) => (s.series.phase[i] === phase && s.series.ok[i] ? [[t, s.series.e2eMs[i] as number] as [number, number]] : [])),
-    })));
-    const rows = s.phases.map((p) => [p.name, fmt(p.offeredRps, 2), fmt(p.durationS), String(p.requests), String(p.errors), fmt(p.ttftMs.p50), fmt(p.e2eMs.p50), fmt(p.e2eMs.p95), fmt(p.e2eMs.max)]);
+    const chart = lineChart(
+      `${b.id}: E2E of each request by arrival time`,
+      'arrival (s)',
+      'ms',
+      phases.map((phase) => ({
+        name: phase,
+        color: PHASE_COLORS[phase] ?? '#555',
+        points: s.series.startS.flatMap((t, i) =>
+          s.series.phase[i] === phase && s.series.ok[i] ? [[t, s.series.e2eMs[i] as number] as [number, number]] : [],
+        ),
+      })),
+    );
+    const rows = s.phases.map((p) => [
+      p.name,
+      fmt(p.offeredRps, 2),
+      fmt(p.durationS),
+      String(p.requests),
+      String(p.errors),
+      fmt(p.ttftMs.p50),
+      fmt(p.e2eMs.p50),
+      fmt(p.e2eMs.p95),
+      fmt(p.e2eMs.max),
+    ]);
     const drift = s.e2eDriftMsPerMinute;
     return (
       `<h4>${escapeHtml(`${b.id}: saturation ${fmt(s.saturationRps, 2)} requests/s (${s.saturationSource === 'throughput' ? 'throughput scenario' : 'measured for this scenario'}), prompt ${s.promptTokens} tokens, output ${s.outputTokens} tokens`)}</h4>` +
@@ -195,15 +251,26 @@ const CACHE_OUTCOMES: ReadonlyArray<[CacheOutcome, string]> = [
 function cacheSection(backends: readonly BackendReport[]): string {
   const measured = backends.filter((b) => b.cache);
   if (measured.length === 0) return '';
-  const chart = barChart('LSP round trip p50 by cache outcome', 'ms', CACHE_OUTCOMES.map(([, label]) => label), measured.map((b) => ({
-    name: b.id,
-    color: COLORS[b.id] ?? '#555',
-    values: CACHE_OUTCOMES.map(([o]) => (b.cache!.latencyMs[o].count ? b.cache!.latencyMs[o].p50 : null)),
-  })));
+  const chart = barChart(
+    'LSP round trip p50 by cache outcome',
+    'ms',
+    CACHE_OUTCOMES.map(([, label]) => label),
+    measured.map((b) => ({
+      name: b.id,
+      color: COLORS[b.id] ?? '#555',
+      values: CACHE_OUTCOMES.map(([o]) => (b.cache!.latencyMs[o].count ? b.cache!.latencyMs[o].p50 : null)),
+    })),
+  );
   const parts = measured.map((b) => {
     const c = b.cache!;
-    const passes = table(['Pass', 'Requests', ...CACHE_OUTCOMES.map(([, label]) => label)], c.passes.map((p) => [p.name, String(p.requests), ...CACHE_OUTCOMES.map(([o]) => String(p.counts[o]))]));
-    const latency = table(DIST_HEAD, CACHE_OUTCOMES.map(([o, label]) => distributionRow(`${label} (ms)`, c.latencyMs[o])));
+    const passes = table(
+      ['Pass', 'Requests', ...CACHE_OUTCOMES.map(([, label]) => label)],
+      c.passes.map((p) => [p.name, String(p.requests), ...CACHE_OUTCOMES.map(([o]) => String(p.counts[o]))]),
+    );
+    const latency = table(
+      DIST_HEAD,
+      CACHE_OUTCOMES.map(([o, label]) => distributionRow(`${label} (ms)`, c.latencyMs[o])),
+    );
     const pct = (v: number) => `${fmt(100 * v)} %`;
     return (
       `<h4>${escapeHtml(`${b.id}: ${c.files} files, ${c.typedChars} characters typed per pass, ${c.pacingMs} ms between keystrokes; hit rate ${pct(c.hitRate.total)} of ${c.lookups} lookups (typing along ${pct(c.hitRate.typing)}, L1 ${pct(c.hitRate.l1)}, L2 ${pct(c.hitRate.l2)}); miss p50 / hit p50 ${fmt(c.missToHitP50Ratio, 1)}×`)}</h4>` +
@@ -228,18 +295,38 @@ function qualitySection(backends: readonly BackendReport[]): string {
   });
   const functions = measured.map((b) => {
     const f = b.quality!.functions;
-    const perLanguage = Object.entries(f.perLanguage).map(([language, s]) => `${language} ${s.passed}/${s.attempted}`).join(', ');
-    return [b.id, String(f.problems), String(f.attempted), String(f.passed), pct(f.passAt1), escapeHtml(perLanguage), escapeHtml(f.results.map((r) => `${r.id}: ${r.outcome}`).join(', ')), escapeHtml(f.notes.join('; '))];
+    const perLanguage = Object.entries(f.perLanguage)
+      .map(([language, s]) => `${language} ${s.passed}/${s.attempted}`)
+      .join(', ');
+    return [
+      b.id,
+      String(f.problems),
+      String(f.attempted),
+      String(f.passed),
+      pct(f.passAt1),
+      escapeHtml(perLanguage),
+      escapeHtml(f.results.map((r) => `${r.id}: ${r.outcome}`).join(', ')),
+      escapeHtml(f.notes.join('; ')),
+    ];
   });
   const explain = measured.map((b) => {
     const e = b.quality!.explain;
     const example = e.examples[0];
-    return [b.id, String(e.pairs), fmt(e.bleu4, 2), fmt(e.rougeL, 3), example ? escapeHtml(`${example.name}: “${example.generated}” vs “${example.reference}”`) : '—'];
+    return [
+      b.id,
+      String(e.pairs),
+      fmt(e.bleu4, 2),
+      fmt(e.rougeL, 3),
+      example ? escapeHtml(`${example.name}: “${example.generated}” vs “${example.reference}”`) : '—',
+    ];
   });
   const limits = measured[0]!.quality!.functions;
   return (
     `<h2>Quality</h2>` +
-    table(['Task', 'Cases', 'Shown', 'Exact match', 'Edit similarity'], rows.map((r) => r.map((cell) => escapeHtml(cell)))) +
+    table(
+      ['Task', 'Cases', 'Shown', 'Exact match', 'Edit similarity'],
+      rows.map((r) => r.map((cell) => escapeHtml(cell))),
+    ) +
     `<h3>Function completion with execution (pass@1)</h3>` +
     table(['Backend', 'Problems', 'Run', 'Passed', 'pass@1', 'Per language', 'Outcomes', 'Notes'], functions) +
     `<p class="note">${escapeHtml(`Hidden tests in a subprocess: ${limits.timeLimitMs} ms, ${limits.memoryLimitMb} MB.`)}</p>` +
@@ -253,9 +340,19 @@ function costSection(backends: readonly BackendReport[]): string {
   if (measured.length === 0) return '';
   const rows = measured.map((b) => {
     const c = b.cost!;
-    return [b.id, String(c.requests), fmt(c.totalUsd, 6), fmt(c.per1kRequestsUsd, 6), fmt(c.per1kOutputCharsUsd, 6), fmt(c.per1kAcceptedCharsUsd, 6), escapeHtml(c.basis)];
+    return [
+      b.id,
+      String(c.requests),
+      fmt(c.totalUsd, 6),
+      fmt(c.per1kRequestsUsd, 6),
+      fmt(c.per1kOutputCharsUsd, 6),
+      fmt(c.per1kAcceptedCharsUsd, 6),
+      escapeHtml(c.basis),
+    ];
   });
-  const note = measured[0]?.cost ? `<p class="note">${escapeHtml(`Accepted characters: ${measured[0].cost.acceptanceSource} (${measured[0].cost.acceptanceRate}).`)}</p>` : '';
+  const note = measured[0]?.cost
+    ? `<p class="note">${escapeHtml(`Accepted characters: ${measured[0].cost.acceptanceSource} (${measured[0].cost.acceptanceRate}).`)}</p>`
+    : '';
   return `<h2>Cost</h2>${table(['Backend', 'Requests', 'Total USD', 'Per 1k requests', 'Per 1k output chars', 'Per 1k accepted chars', 'Basis'], rows)}${note}`;
 }
 
@@ -269,13 +366,29 @@ function environmentSection(report: BenchReport): string {
   const models = report.backends.map((b) => [b.id, escapeHtml(b.model ? JSON.stringify(b.model) : '—')]);
   return (
     `<h2>Environment</h2>` +
-    table(['Item', 'Value'], [
-      ['Machine', escapeHtml(`${m.platform} ${m.arch}, ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryMb} MB, load ${m.loadAverage.join(' / ')}`)],
-      ['Software', escapeHtml(`node ${report.software.node}, tandem ${report.software.tandem}, ${Object.entries(report.software.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`)],
-      ...models,
-      ['Configuration', `<code>${escapeHtml(JSON.stringify(report.configuration))}</code>`],
-    ]) +
+    table(
+      ['Item', 'Value'],
+      [
+        [
+          'Machine',
+          escapeHtml(`${m.platform} ${m.arch}, ${m.cpus} × ${m.cpuModel}, ${m.totalMemoryMb} MB, load ${m.loadAverage.join(' / ')}`),
+        ],
+        [
+          'Software',
+          escapeHtml(
+            `node ${report.software.node}, tandem ${report.software.tandem}, ${Object.entries(report.software.packages)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`,
+          ),
+        ],
+        ...models,
+        ['Configuration', `<code>${escapeHtml(JSON.stringify(report.configuration))}</code>`],
+      ],
+    ) +
     `<h3>Not done</h3><ul>${report.notDone.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` +
-    `<h3>Metric definitions</h3>${table(['Metric', 'Definition', 'Unit'], Object.entries(report.metrics).map(([k, v]) => [escapeHtml(k), escapeHtml(v.definition), escapeHtml(v.unit)]))}`
+    `<h3>Metric definitions</h3>${table(
+      ['Metric', 'Definition', 'Unit'],
+      Object.entries(report.metrics).map(([k, v]) => [escapeHtml(k), escapeHtml(v.definition), escapeHtml(v.unit)]),
+    )}`
   );
 }

@@ -98,11 +98,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
 /** The engines scenario runs once, on the local model, after every backend is closed (its own
  * onnxruntime sessions must not be alive while a worker thread runs one: enginesBareLoop.ts). */
-async function runEnginesScenario(options: BenchOptions, signal: AbortSignal): Promise<{ result: EnginesResult | null; error: string | null }> {
+async function runEnginesScenario(
+  options: BenchOptions,
+  signal: AbortSignal,
+): Promise<{ result: EnginesResult | null; error: string | null }> {
   options.progress?.phase('engines', 0);
   try {
     const fixturesDir = options.fixturesDir ?? join(packageRoot(), 'test', 'fixtures', 'heldout');
-    const result = await runEngines({ plan: options.plans.engines, local: options.config.local, fixturesDir, signal, onStep: (step) => options.progress?.phase(step, 0) });
+    const result = await runEngines({
+      plan: options.plans.engines,
+      local: options.config.local,
+      fixturesDir,
+      signal,
+      onStep: (step) => options.progress?.phase(step, 0),
+    });
     return { result, error: null };
   } catch (error) {
     if (signal.aborted) throw error;
@@ -118,12 +127,27 @@ interface Heldout {
 
 async function runBackend(id: BackendId, options: BenchOptions, heldout: Heldout, signal: AbortSignal): Promise<BackendReport> {
   const { corpora, files } = heldout;
-  const report: BackendReport = { id, model: null, errors: [], latency: null, throughput: null, memory: null, stress: null, cache: null, quality: null, cost: null };
+  const report: BackendReport = {
+    id,
+    model: null,
+    errors: [],
+    latency: null,
+    throughput: null,
+    memory: null,
+    stress: null,
+    cache: null,
+    quality: null,
+    cost: null,
+  };
   const has = (name: ScenarioName) => options.scenarios.includes(name);
   const rssBeforeLoadMb = rssMb();
   let target: BenchTarget;
   try {
-    target = await openTarget(id, { local: options.config.local, offload: options.config.offload, ...(options.apiKey ? { apiKey: options.apiKey } : {}) }, signal);
+    target = await openTarget(
+      id,
+      { local: options.config.local, offload: options.config.offload, ...(options.apiKey ? { apiKey: options.apiKey } : {}) },
+      signal,
+    );
   } catch (error) {
     report.errors.push(`open: ${messageOf(error)}`);
     return report;
@@ -156,7 +180,13 @@ async function runBackend(id: BackendId, options: BenchOptions, heldout: Heldout
     if (has('throughput')) {
       progress?.phase(`${id} throughput`, planned.throughput);
       await attempt('throughput', async () => {
-        report.throughput = await runThroughput(target, prompts, { ...options.plans.throughput, slo: options.slo, seed: options.seed }, signal, onRequest);
+        report.throughput = await runThroughput(
+          target,
+          prompts,
+          { ...options.plans.throughput, slo: options.slo, seed: options.seed },
+          signal,
+          onRequest,
+        );
       });
     }
     if (has('memory')) {
@@ -171,24 +201,31 @@ async function runBackend(id: BackendId, options: BenchOptions, heldout: Heldout
         // Loads are fractions of the saturation throughput: of requests shaped as the throughput
         // scenario's when its saturation point is the one used.
         const t = report.throughput;
-        const plan = t?.saturation ? { ...options.plans.stress, promptTokens: t.promptTokens, outputTokens: t.outputTokens } : options.plans.stress;
+        const plan = t?.saturation
+          ? { ...options.plans.stress, promptTokens: t.promptTokens, outputTokens: t.outputTokens }
+          : options.plans.stress;
         report.stress = await runStress(target, prompts, plan, report.throughput?.saturation ?? null, options.seed, signal, onRequest);
       });
     }
-    if (has('cache') || has('quality')) await withLspSession(id, options, signal, report, async (session) => {
-      if (has('cache')) {
-        progress?.phase(`${id} cache`, planned.cache);
-        await attempt('cache', async () => {
-          report.cache = await runCacheReplay(session, files, { ...options.plans.cache, seed: options.seed }, signal, () => progress?.tick());
-        });
-      }
-      if (has('quality')) {
-        progress?.phase(`${id} quality`, planned.quality);
-        await attempt('quality', async () => {
-          report.quality = await runQuality(target, session, files, { ...options.plans.quality, seed: options.seed }, signal, () => progress?.tick());
-        });
-      }
-    });
+    if (has('cache') || has('quality'))
+      await withLspSession(id, options, signal, report, async (session) => {
+        if (has('cache')) {
+          progress?.phase(`${id} cache`, planned.cache);
+          await attempt('cache', async () => {
+            report.cache = await runCacheReplay(session, files, { ...options.plans.cache, seed: options.seed }, signal, () =>
+              progress?.tick(),
+            );
+          });
+        }
+        if (has('quality')) {
+          progress?.phase(`${id} quality`, planned.quality);
+          await attempt('quality', async () => {
+            report.quality = await runQuality(target, session, files, { ...options.plans.quality, seed: options.seed }, signal, () =>
+              progress?.tick(),
+            );
+          });
+        }
+      });
     if (has('cost')) {
       await attempt('cost', async () => {
         if (ledger.length === 0) await pricingRequests(target, prompts, options.plans, signal, onRequest);
@@ -202,13 +239,20 @@ async function runBackend(id: BackendId, options: BenchOptions, heldout: Heldout
 }
 
 /** The language server for the cache and quality scenarios; a failure to start fails both. */
-async function withLspSession(id: BackendId, options: BenchOptions, signal: AbortSignal, report: BackendReport, run: (session: LspSession) => Promise<void>): Promise<void> {
+async function withLspSession(
+  id: BackendId,
+  options: BenchOptions,
+  signal: AbortSignal,
+  report: BackendReport,
+  run: (session: LspSession) => Promise<void>,
+): Promise<void> {
   let session: LspSession;
   try {
     session = await openLspSession(id, options.config, signal);
   } catch (error) {
     if (signal.aborted) throw error;
-    for (const name of ['cache', 'quality'] as const) if (options.scenarios.includes(name)) report.errors.push(`${name}: language server: ${messageOf(error)}`);
+    for (const name of ['cache', 'quality'] as const)
+      if (options.scenarios.includes(name)) report.errors.push(`${name}: language server: ${messageOf(error)}`);
     return;
   }
   try {
@@ -219,7 +263,13 @@ async function withLspSession(id: BackendId, options: BenchOptions, signal: Abor
 }
 
 /** Cost alone: a few requests of the memory plan's shape to price. */
-async function pricingRequests(target: BenchTarget, prompts: PromptCutter, plans: Plans, signal: AbortSignal, onRequest: (s: RequestSample) => void): Promise<void> {
+async function pricingRequests(
+  target: BenchTarget,
+  prompts: PromptCutter,
+  plans: Plans,
+  signal: AbortSignal,
+  onRequest: (s: RequestSample) => void,
+): Promise<void> {
   const count = Math.min(plans.memory.requests, 10);
   for (let i = 0; i < count; i++) {
     const prompt = await prompts.prompt(plans.memory.promptTokens, i, signal);
@@ -238,7 +288,13 @@ function configurationOf(options: BenchOptions): BenchConfiguration {
     latency: { promptTokens: latency.promptTokens, outputTokens: latency.outputTokens, runs: latency.runs, warmup: latency.warmup },
     throughput: { ...throughput },
     memory: { ...memory },
-    stress: { sustainS: stress.sustainS, burstS: stress.burstS, recoveryMaxS: stress.recoveryMaxS, promptTokens: stress.promptTokens, outputTokens: stress.outputTokens },
+    stress: {
+      sustainS: stress.sustainS,
+      burstS: stress.burstS,
+      recoveryMaxS: stress.recoveryMaxS,
+      promptTokens: stress.promptTokens,
+      outputTokens: stress.outputTokens,
+    },
     cache: { ...cache },
     quality: { ...quality },
     cost: { acceptanceRate: options.acceptanceRate },

@@ -63,7 +63,10 @@ function run(command: string, args: string[], cwd: string, limits: SandboxLimits
   return new Promise((resolve) => {
     // A bare environment: the program needs nothing of ours (ELECTRON_RUN_AS_NODE keeps VS Code's
     // runtime a plain Node).
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', ...(process.env.ELECTRON_RUN_AS_NODE ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.ELECTRON_RUN_AS_NODE ? { ELECTRON_RUN_AS_NODE: '1' } : {}),
+    };
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

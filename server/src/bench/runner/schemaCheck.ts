@@ -41,16 +41,21 @@ function visit(value: unknown, node: SchemaNode, path: string, root: SchemaNode,
     return;
   }
   if ('const' in node && value !== node.const) problems.push(`${path}: must be ${JSON.stringify(node.const)}`);
-  if (node.enum && !node.enum.includes(value)) problems.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(node.enum)}`);
+  if (node.enum && !node.enum.includes(value))
+    problems.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(node.enum)}`);
   if (node.type !== undefined) {
     const types = Array.isArray(node.type) ? node.type : [node.type];
     if (!types.some((type) => hasType(value, type))) {
-      problems.push(`${path}: expected ${types.join(' or ')}, got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`);
+      problems.push(
+        `${path}: expected ${types.join(' or ')}, got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`,
+      );
       return;
     }
   }
-  if (typeof value === 'number' && node.minimum !== undefined && value < node.minimum) problems.push(`${path}: ${value} < minimum ${node.minimum}`);
-  if (Array.isArray(value) && node.items) value.forEach((item, i) => visit(item, node.items as SchemaNode, `${path}[${i}]`, root, problems));
+  if (typeof value === 'number' && node.minimum !== undefined && value < node.minimum)
+    problems.push(`${path}: ${value} < minimum ${node.minimum}`);
+  if (Array.isArray(value) && node.items)
+    value.forEach((item, i) => visit(item, node.items as SchemaNode, `${path}[${i}]`, root, problems));
   if (isObject(value)) {
     for (const key of node.required ?? []) if (!(key in value)) problems.push(`${path}: missing "${key}"`);
     for (const [key, child] of Object.entries(value)) {

@@ -120,7 +120,10 @@ async function stressRun(
   const preBurst = phases[0]?.e2eMs.count ? (phases[0].e2eMs.p50 as number) : null;
   const burstEndS = bounds[1]?.endS ?? 0;
   const recovery = samples.filter((s) => s.phase === 'recovery').map((s) => s.sample);
-  const drift = linearFit(sustained.map((s) => s.startMs / 60_000), sustained.map((s) => s.e2eMs));
+  const drift = linearFit(
+    sustained.map((s) => s.startMs / 60_000),
+    sustained.map((s) => s.e2eMs),
+  );
   const errors = samples.filter((s) => !s.sample.ok).length;
   const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
   return {
@@ -156,7 +159,10 @@ async function stressRun(
 export function recoveryTime(recovery: readonly RequestSample[], preBurstP50Ms: number, burstEndS: number): number | null {
   const ok = recovery.filter((s) => s.ok).sort((a, b) => a.startMs - b.startMs);
   for (let i = 0; i + RECOVERY_WINDOW <= ok.length; i++) {
-    const window = ok.slice(i, i + RECOVERY_WINDOW).map((s) => s.e2eMs).sort((a, b) => a - b);
+    const window = ok
+      .slice(i, i + RECOVERY_WINDOW)
+      .map((s) => s.e2eMs)
+      .sort((a, b) => a - b);
     const median = window[Math.floor(RECOVERY_WINDOW / 2)] as number;
     if (median <= preBurstP50Ms * (1 + RECOVERY_TOLERANCE)) return Math.max(0, (ok[i] as RequestSample).startMs / 1000 - burstEndS);
   }
@@ -177,7 +183,9 @@ async function probeSaturation(send: Send): Promise<Saturation | null> {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     // The SLO does not matter here: only requests/s decides the saturation point.
-    levels.push(loadLevel('closed', concurrency, null, samples, (performance.now() - origin) / 1000, { ttftMs: Infinity, e2eMs: Infinity }));
+    levels.push(
+      loadLevel('closed', concurrency, null, samples, (performance.now() - origin) / 1000, { ttftMs: Infinity, e2eMs: Infinity }),
+    );
   }
   return saturationOf(levels);
 }

@@ -94,7 +94,10 @@ export class CrossFileContext {
   }
 
   /** Open documents of the same family that the privacy settings let be read, most recent first. */
-  private candidates(document: TextDocument, settings: CrossFileSettings): Array<CandidateDocument & { document: TextDocument; localOnly: boolean }> {
+  private candidates(
+    document: TextDocument,
+    settings: CrossFileSettings,
+  ): Array<CandidateDocument & { document: TextDocument; localOnly: boolean }> {
     const family = languageFamily(document.languageId);
     const here = posix.dirname(documentPath(document.uri));
     const found = [];
@@ -120,7 +123,11 @@ export class CrossFileContext {
     return found;
   }
 
-  private definitions(document: TextDocument, query: string, candidates: ReadonlyArray<CandidateDocument & { document: TextDocument }>): Snippet[] {
+  private definitions(
+    document: TextDocument,
+    query: string,
+    candidates: ReadonlyArray<CandidateDocument & { document: TextDocument }>,
+  ): Snippet[] {
     const snippets: Snippet[] = [];
     // Only the imported names the code above the cursor uses: the others would be guesses.
     const used = identifierSet(query);
@@ -133,7 +140,15 @@ export class CrossFileContext {
         const line = definitionLine(lines, name);
         if (line === -1) continue;
         const endLine = Math.min(lines.length, line + DEFINITION_LINES) - 1;
-        snippets.push({ uri: module.uri, path: module.path, startLine: line, endLine, text: lines.slice(line, endLine + 1).join('\n'), score: 1, kind: 'import' });
+        snippets.push({
+          uri: module.uri,
+          path: module.path,
+          startLine: line,
+          endLine,
+          text: lines.slice(line, endLine + 1).join('\n'),
+          score: 1,
+          kind: 'import',
+        });
       }
     }
     return snippets;

@@ -91,7 +91,9 @@ export function moduleNameOfPath(path: string): string {
 export function definitionLine(lines: readonly string[], name: string): number {
   const escaped = name.replace(/\$/g, '\\$');
   const patterns = [
-    new RegExp(`^\\s*(?:export\\s+)?(?:default\\s+)?(?:async\\s+)?(?:def|class|function\\*?|const|let|var|interface|type|enum)\\s+${escaped}\\b`),
+    new RegExp(
+      `^\\s*(?:export\\s+)?(?:default\\s+)?(?:async\\s+)?(?:def|class|function\\*?|const|let|var|interface|type|enum)\\s+${escaped}\\b`,
+    ),
     new RegExp(`^\\s*(?:module\\.)?exports\\.${escaped}\\s*=`),
     new RegExp(`^${escaped}\\s*(?::[^=]*)?=(?!=)`),
     // A method: `name(...) {` (a call at a line start has no brace after it).

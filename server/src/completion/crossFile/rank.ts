@@ -40,7 +40,15 @@ export function rankSimilar(query: ReadonlySet<string>, documents: readonly Cand
     }
     if (top) {
       const { window, score } = top;
-      best.push({ uri: document.uri, path: document.path, startLine: window.startLine, endLine: window.endLine, text: window.text, score, kind: 'similar' });
+      best.push({
+        uri: document.uri,
+        path: document.path,
+        startLine: window.startLine,
+        endLine: window.endLine,
+        text: window.text,
+        score,
+        kind: 'similar',
+      });
     }
   }
   // Array.prototype.sort is stable: equal scores stay in recency order.
@@ -51,7 +59,9 @@ export function rankSimilar(query: ReadonlySet<string>, documents: readonly Cand
 export function mergeRanked(definitions: readonly Snippet[], similar: readonly Snippet[]): Snippet[] {
   const merged: Snippet[] = [...definitions];
   for (const snippet of similar) {
-    const overlaps = merged.some((taken) => taken.uri === snippet.uri && taken.startLine <= snippet.endLine && snippet.startLine <= taken.endLine);
+    const overlaps = merged.some(
+      (taken) => taken.uri === snippet.uri && taken.startLine <= snippet.endLine && snippet.startLine <= taken.endLine,
+    );
     if (!overlaps) merged.push(snippet);
   }
   return merged;

@@ -4,7 +4,11 @@ import type { BackendId, PromptTrace } from '../../protocol';
 import type { CrossFileBlock } from './budget';
 
 /** Snippet text is included here; the recorder removes it unless `metrics.storePrompts` is on. */
-export function promptTrace(backend: BackendId, block: CrossFileBlock | undefined, request: Pick<GenerateRequest, 'prompt' | 'suffix'>): PromptTrace {
+export function promptTrace(
+  backend: BackendId,
+  block: CrossFileBlock | undefined,
+  request: Pick<GenerateRequest, 'prompt' | 'suffix'>,
+): PromptTrace {
   return {
     backend,
     promptChars: request.prompt.length + (request.suffix?.length ?? 0),
@@ -22,4 +26,3 @@ export function promptTrace(backend: BackendId, block: CrossFileBlock | undefine
     })),
   };
 }
-

@@ -23,7 +23,9 @@ export const truncateToBlock: CompletionFilter = (text, context) => {
   const above = situation.kind === 'blank-line' ? previousNonBlankLine(context.prefix, context.linePrefix) : '';
   const opener = situation.kind === 'after-opener' || BLOCK_OPENER_LINE.test(above);
   const openerIndent = situation.kind === 'after-opener' ? situation.indent.length : indentWidth(above);
-  const scopeIndent = startsFresh ? indentWidth(situation.kind === 'blank-line' ? context.linePrefix + firstLine : firstLine) : situation.indent.length;
+  const scopeIndent = startsFresh
+    ? indentWidth(situation.kind === 'blank-line' ? context.linePrefix + firstLine : firstLine)
+    : situation.indent.length;
   for (let i = firstIndex + 1; i < lines.length; i++) {
     const line = lines[i] ?? '';
     if (line.trim() === '') continue;

@@ -28,8 +28,20 @@ export interface ScanOptions {
 
 const PAIRS: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 const HASH_COMMENT_LANGUAGES = new Set([
-  'python', 'shellscript', 'ruby', 'yaml', 'perl', 'r', 'makefile', 'dockerfile', 'toml',
-  'coffeescript', 'powershell', 'elixir', 'julia', 'nim',
+  'python',
+  'shellscript',
+  'ruby',
+  'yaml',
+  'perl',
+  'r',
+  'makefile',
+  'dockerfile',
+  'toml',
+  'coffeescript',
+  'powershell',
+  'elixir',
+  'julia',
+  'nim',
 ]);
 /** Languages where a lone `'` is not a string quote (lifetimes, prose apostrophes). */
 const NO_SINGLE_QUOTE_STRINGS = new Set(['rust', 'markdown', 'plaintext', 'ocaml', 'lisp', 'clojure']);

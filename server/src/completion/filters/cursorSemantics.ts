@@ -82,7 +82,11 @@ function withoutRepeatedIndent(text: string, indent: string): string {
 }
 
 function nextLineBelow(suffix: string): string | undefined {
-  return suffix.split('\n').slice(1).map((line) => line.trim()).find((line) => line !== '');
+  return suffix
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .find((line) => line !== '');
 }
 
 function mixesTabs(a: string, b: string): boolean {

@@ -12,8 +12,7 @@ import type { CompletionFilter, FilterContext } from './types';
 
 const HAS_BRACKET_OR_QUOTE = /[()[\]{}"'`]/;
 
-export const removeSuffixEcho: CompletionFilter = (text, context) =>
-  dropRestOfLineEcho(dropEchoedLines(text, context), context);
+export const removeSuffixEcho: CompletionFilter = (text, context) => dropRestOfLineEcho(dropEchoedLines(text, context), context);
 
 /** The completion's last lines repeat the first non-blank lines below the cursor's line. */
 function dropEchoedLines(text: string, context: FilterContext): string {

@@ -8,9 +8,7 @@ import type { CompletionFilter } from './types';
 export const trimTrailingWhitespace: CompletionFilter = (text, context) => {
   const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
   const last = lines.length - 1;
-  const trimmed = lines.map((line, index) =>
-    index < last || context.lineSuffix.trim() === '' ? line.replace(/[ \t]+$/, '') : line,
-  );
+  const trimmed = lines.map((line, index) => (index < last || context.lineSuffix.trim() === '' ? line.replace(/[ \t]+$/, '') : line));
   while (trimmed.length > 1 && trimmed[trimmed.length - 1] === '') trimmed.pop();
   return trimmed.join('\n');
 };

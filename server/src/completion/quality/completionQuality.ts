@@ -27,7 +27,10 @@ export class CompletionQuality {
   private readonly survival: SurvivalTracker;
 
   constructor(private readonly options: CompletionQualityOptions) {
-    this.survival = new SurvivalTracker({ update: (rowId, patch) => this.update(rowId, patch), ...(options.clock ? { clock: options.clock } : {}) });
+    this.survival = new SurvivalTracker({
+      update: (rowId, patch) => this.update(rowId, patch),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
   }
 
   /** After an accept: the client sent its didChange before the accept, so the text is in the document. */

@@ -106,7 +106,8 @@ function hasNewProblem(found: readonly Problem[], old: readonly OldProblem[], st
       (previous) =>
         overlaps(problem, previous) &&
         (previous.missing === undefined || previous.missing === problem.missing) &&
-        (!inInsertion || (previous.atCursor && (problem.missing !== undefined || (problem.start < start && problem.start === previous.start)))),
+        (!inInsertion ||
+          (previous.atCursor && (problem.missing !== undefined || (problem.start < start && problem.start === previous.start)))),
     );
   });
 }

@@ -60,8 +60,14 @@ export function classifyCursor(input: SituationInput): CursorSituation {
   const above = input.prefix.slice(0, input.prefix.length - input.linePrefix.length).split('\n');
   above.pop(); // the cursor line's own start
   const indent = indentOf(input.linePrefix);
-  const at = (kind: CursorKind, from: string, lead: string, newlineAllowed: boolean, facts: CursorFacts): CursorSituation =>
-    ({ kind, lead, indent: from, lineIndents: lineIndents(above, from, languageId), newlineAllowed, facts });
+  const at = (kind: CursorKind, from: string, lead: string, newlineAllowed: boolean, facts: CursorFacts): CursorSituation => ({
+    kind,
+    lead,
+    indent: from,
+    lineIndents: lineIndents(above, from, languageId),
+    newlineAllowed,
+    facts,
+  });
 
   if (!onlyAutoClosers(input.lineSuffix)) return at('mid-line', indent, '', false, NO_FACTS);
   if (input.linePrefix.trim() === '') return at('blank-line', indent, '', true, NO_FACTS);
@@ -71,9 +77,8 @@ export function classifyCursor(input: SituationInput): CursorSituation {
   // A next line before brackets auto-closed after the cursor would push them down: only a
   // plain line end gets one (after an opener they go to their own line below the block).
   const plainEnd = input.lineSuffix.trim() === '';
-  const opener = languageId === 'python'
-    ? PYTHON_BLOCK_OPENER.test(input.linePrefix) && !facts.insideBrackets
-    : BRACE_OPENER.test(input.linePrefix);
+  const opener =
+    languageId === 'python' ? PYTHON_BLOCK_OPENER.test(input.linePrefix) && !facts.insideBrackets : BRACE_OPENER.test(input.linePrefix);
   // A statement may span lines (`def f(a,\n        b):`): its block and the next statement are
   // indented from the line where it starts, not from its continuation line.
   if (code && opener) {

@@ -5,8 +5,7 @@
  * observations: its old evidence must still fade, or it would never be tried again.
  */
 
-export const decayFactor = (ageMs: number, halfLifeMs: number): number =>
-  ageMs <= 0 ? 1 : Math.pow(0.5, ageMs / halfLifeMs);
+export const decayFactor = (ageMs: number, halfLifeMs: number): number => (ageMs <= 0 ? 1 : Math.pow(0.5, ageMs / halfLifeMs));
 
 /** A Beta(α, β) belief about a rate, decaying towards its prior (default Beta(1, 1)). */
 export class DecayedBeta {

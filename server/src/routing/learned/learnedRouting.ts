@@ -199,7 +199,11 @@ export class LearnedRouting {
     const sampled = this.thompson(views, allowed, now);
     if (sampled && sampled.backend !== exploit.backend && this.mayExplore()) {
       this.decided(1);
-      return { backend: sampled.backend, explored: true, reason: `auto: ${sampled.backend} (exploring: ${describe(sampled)}; best estimate ${exploit.backend}: ${describe(exploit)})` };
+      return {
+        backend: sampled.backend,
+        explored: true,
+        reason: `auto: ${sampled.backend} (exploring: ${describe(sampled)}; best estimate ${exploit.backend}: ${describe(exploit)})`,
+      };
     }
     this.decided(0);
     const reason = greedy
@@ -251,7 +255,7 @@ export class LearnedRouting {
         e2eP50Ms: evidence.e2e.quantile(0.5, now),
         e2eP90Ms: evidence.e2e.quantile(0.9, now),
         useful: evidence.useful.mean(now),
-        failure: evidence.failure.mean(now) ,
+        failure: evidence.failure.mean(now),
         costUsd: evidence.cost.mean(now) ?? 0,
       };
     });

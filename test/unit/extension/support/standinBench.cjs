@@ -8,7 +8,11 @@ const path = require('node:path');
 const args = process.argv.slice(2);
 const mode = process.env.STANDIN_BENCH_MODE ?? 'ok';
 if (process.env.STANDIN_BENCH_RECORD) {
-  const env = { url: process.env.TANDEM_OFFLOAD_URL ?? null, key: process.env.TANDEM_OFFLOAD_API_KEY ?? null, electron: process.env.ELECTRON_RUN_AS_NODE ?? null };
+  const env = {
+    url: process.env.TANDEM_OFFLOAD_URL ?? null,
+    key: process.env.TANDEM_OFFLOAD_API_KEY ?? null,
+    electron: process.env.ELECTRON_RUN_AS_NODE ?? null,
+  };
   fs.writeFileSync(process.env.STANDIN_BENCH_RECORD, JSON.stringify({ args, env, pid: process.pid }));
 }
 const out = args[args.indexOf('--out') + 1] ?? '';
@@ -21,7 +25,10 @@ if (mode === 'hang') {
 } else {
   fs.mkdirSync(out, { recursive: true });
   const script = mode === 'script' ? '<script>alert(1)</script>' : '';
-  fs.writeFileSync(path.join(out, 'report.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><style>body{color:#222}</style></head><body><table id="executive-summary"></table><svg class="chart"></svg>${script}</body></html>\n`);
+  fs.writeFileSync(
+    path.join(out, 'report.html'),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><style>body{color:#222}</style></head><body><table id="executive-summary"></table><svg class="chart"></svg>${script}</body></html>\n`,
+  );
   process.stderr.write('progress done\n');
   process.exit(mode === 'errors' ? 1 : 0);
 }
