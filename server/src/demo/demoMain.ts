@@ -6,8 +6,7 @@
  * With TANDEM_OFFLOAD_URL set (and optionally TANDEM_OFFLOAD_MODEL, TANDEM_OFFLOAD_API_KEY),
  * the offload endpoint takes part under the `auto` policy and the summary compares both.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../packageRoot';
 import { readHeldoutFiles } from '../bench/heldout';
@@ -19,7 +18,8 @@ import { formatGenerationsPerKeystroke, formatSummary, generationsStarted } from
 export async function demoMain(argv: string[]): Promise<number> {
   const root = packageRoot();
   const fixtures = argValue(argv, '--fixtures') ?? join(root, 'test/fixtures/heldout');
-  const out = argValue(argv, '--out') ?? join(root, 'reports', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = argValue(argv, '--out') ?? join(root, 'reports', `demo-${stamp}.json`);
   const quick = argv.includes('--quick');
   const files = listSourceFiles(fixtures).slice(0, quick ? 3 : 6);
   if (files.length === 0) {
@@ -31,7 +31,10 @@ export async function demoMain(argv: string[]): Promise<number> {
     routing: { policy: argValue(argv, '--policy') ?? 'auto' },
     offload: { url: offloadUrl, model: process.env.TANDEM_OFFLOAD_MODEL ?? '' },
   };
-  const storage = mkdtempSync(join(tmpdir(), 'tandem-demo-'));
+  // Kept after the run: `tandem report --db <storage>/metrics.db` (--html, --json, --prometheus)
+  // reads the session's rows the way it reads VS Code's.
+  const storage = join(root, 'reports', `demo-${stamp}`);
+  mkdirSync(storage, { recursive: true });
   console.log(`Tandem demo: replaying an editing session over ${files.length} files from ${relative(root, fixtures) || fixtures}`);
   console.log(
     offloadUrl ? `Offload endpoint: ${offloadUrl}` : 'Offline: local model only (set TANDEM_OFFLOAD_URL to compare an offload endpoint).',
@@ -74,10 +77,13 @@ export async function demoMain(argv: string[]): Promise<number> {
     const report = { settings, files: files.map((f) => relative(root, f)), totals: { ...totals, generations }, lineEnds, snapshot };
     writeFileSync(out, JSON.stringify(report, null, 2));
     console.log(`\nRecords (${snapshot.recent.length} requests) written to ${relative(process.cwd(), out)}`);
+    const db = relative(process.cwd(), join(storage, 'metrics.db'));
+    console.log(
+      `The session's metrics database: ${db}\n  node dist/cli.js report --db ${db} --html ${db.replace(/metrics\.db$/, 'report.html')}`,
+    );
     return 0;
   } finally {
     await client.stop();
-    rmSync(storage, { recursive: true, force: true });
   }
 }
 

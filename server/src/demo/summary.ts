@@ -6,7 +6,7 @@ import type { BackendStats, LatencySummary, MetricsSnapshot, RequestRow } from '
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 1 : 0)} ms` : '—');
 const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)} %` : '—');
-const usd = (value: number) => `$${value.toFixed(4)}`;
+const usd = (value: number) => (value === 0 ? '$0' : value < 0.0001 ? `$${value.toExponential(1)}` : `$${value.toFixed(4)}`);
 const pair = (summary: LatencySummary) => (summary.count > 0 ? `${ms(summary.p50)} / ${ms(summary.p95)}` : '—');
 
 export function formatSummary(snapshot: MetricsSnapshot): string {
