@@ -7,16 +7,11 @@
  *
  *   node --import tsx scripts/panel-rows-cost.ts [rows=100000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_CONFIG } from '../server/src/config';
-import { silentLogger } from '../server/src/logger';
-import { costBasisOf } from '../server/src/metrics/cost';
-import { openMetricsRecorder } from '../server/src/metrics/openMetricsRecorder';
 import type { RequestRow } from '../server/src/protocol';
 import { MAX_PANEL_ROWS } from '../extension/src/panelRowsSchedule';
+import { costDb, fillCostDb, median } from './metrics-cost-db';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const RUNS = 5;
@@ -54,11 +49,6 @@ function row(index: number, ts: number): RequestRow {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 /** One host read: the server's rows, through JSON as the LSP connection carries them. */
 function timed(read: () => RequestRow[], keep: (rows: RequestRow[]) => RequestRow[]): { ms: number; bytes: number; kept: number } {
   const started = performance.now();
@@ -67,20 +57,12 @@ function timed(read: () => RequestRow[], keep: (rows: RequestRow[]) => RequestRo
   return { ms: performance.now() - started, bytes: json.length, kept: kept.length };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'tandem-panel-rows-cost-'));
-const dbPath = join(dir, 'metrics.db');
-const config = { ...DEFAULT_CONFIG.metrics, cost: costBasisOf(DEFAULT_CONFIG), showEvents: true };
-const cacheCounters = () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 });
+const db = costDb('tandem-panel-rows-cost-');
 try {
   const now = Date.now();
-  const writer = openMetricsRecorder({ dbPath, config, cacheCounters, log: silentLogger });
-  for (let i = 0; i < ROWS; i++) {
-    writer.record(row(i, now - 24 * HOUR + Math.floor(((i + 0.5) / ROWS) * 24 * HOUR)));
-    if (i % 5000 === 4999) writer.flush();
-  }
-  writer.close();
+  fillCostDb(db, ROWS, now, row);
 
-  const recorder = openMetricsRecorder({ dbPath, config, cacheCounters, log: silentLogger });
+  const recorder = db.open();
   const window = { sinceMs: now - 24 * HOUR - 60_000 };
   const before: ReturnType<typeof timed>[] = [];
   const after: ReturnType<typeof timed>[] = [];
@@ -108,5 +90,5 @@ try {
   console.log(line('before (all rows, host keeps the newest)', before));
   console.log(line(`after (limit ${MAX_PANEL_ROWS})`, after));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(db.dir, { recursive: true, force: true });
 }

@@ -6,18 +6,12 @@
  *
  *   node --import tsx scripts/snapshot-cost.ts [rows=100000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_CONFIG } from '../server/src/config';
-import { silentLogger } from '../server/src/logger';
-import { costBasisOf } from '../server/src/metrics/cost';
-import { openMetricsRecorder } from '../server/src/metrics/openMetricsRecorder';
 import type { Outcome, RequestRow } from '../server/src/protocol';
+import { costDb, fillCostDb, median } from './metrics-cost-db';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
-const HOUR = 3600_000;
 const OUTCOMES: Outcome[] = ['shown', 'accepted', 'rejected', 'partial', 'empty', 'cancelled', 'error', 'answered'];
 const LANGUAGES = ['typescript', 'python', 'go', 'rust'];
 
@@ -66,26 +60,13 @@ function row(index: number, ts: number, next: () => number): RequestRow {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'tandem-snapshot-cost-'));
-const dbPath = join(dir, 'metrics.db');
-const config = { ...DEFAULT_CONFIG.metrics, cost: costBasisOf(DEFAULT_CONFIG), showEvents: true };
-const cacheCounters = () => ({ l1Hits: 0, l2Hits: 0, typingHits: 0, misses: 0 });
+const db = costDb('tandem-snapshot-cost-');
 try {
   const now = Date.now();
   const next = random(11);
-  const writer = openMetricsRecorder({ dbPath, config, cacheCounters, log: silentLogger });
-  for (let i = 0; i < ROWS; i++) {
-    writer.record(row(i, now - 24 * HOUR + Math.floor(((i + 0.5) / ROWS) * 24 * HOUR), next));
-    if (i % 5000 === 4999) writer.flush();
-  }
-  writer.close();
+  fillCostDb(db, ROWS, now, (index, ts) => row(index, ts, next));
 
-  const recorder = openMetricsRecorder({ dbPath, config, cacheCounters, log: silentLogger });
+  const recorder = db.open();
   let started = performance.now();
   const first = recorder.snapshot({ recent: 50 });
   const firstMs = performance.now() - started;
@@ -104,6 +85,6 @@ try {
   console.log(`after one new row each: ${times.map((ms) => ms.toFixed(1)).join(', ')} ms; median ${median(times).toFixed(1)} ms`);
 } finally {
   // SNAPSHOT_COST_KEEP=1 keeps the database for a closer look (its path is printed).
-  if (process.env.SNAPSHOT_COST_KEEP) console.log(`kept ${dbPath}`);
-  else rmSync(dir, { recursive: true, force: true });
+  if (process.env.SNAPSHOT_COST_KEEP) console.log(`kept ${db.dbPath}`);
+  else rmSync(db.dir, { recursive: true, force: true });
 }

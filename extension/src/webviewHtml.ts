@@ -3,6 +3,7 @@
  * one script from `media/`, the script allowed only by a fresh nonce. Pure, so the CSP is tested.
  */
 import { randomBytes } from 'node:crypto';
+import { escapeAttribute, escapeText, pageHeadStart } from '../../webview/shared/htmlPage';
 
 export interface WebviewPage {
   /** `webview.cspSource`: the origin VS Code serves `localResourceRoots` from. */
@@ -32,12 +33,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 export function renderWebviewHtml(page: WebviewPage): string {
   const csp = contentSecurityPolicy(page.cspSource, page.nonce);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
+  return `${pageHeadStart(csp)}
 <link rel="stylesheet" href="${escapeAttribute(page.styleUri)}">
 <title>${escapeText(page.title)}</title>
 </head>
@@ -46,12 +42,4 @@ ${page.body}
 <script nonce="${escapeAttribute(page.nonce)}" src="${escapeAttribute(page.scriptUri)}"></script>
 </body>
 </html>`;
-}
-
-export function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-export function escapeAttribute(text: string): string {
-  return escapeText(text).replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }

@@ -19,7 +19,7 @@ import type { SqliteMetricsRecorder } from '../../server/src/metrics/recorder';
 import type { RequestRow } from '../../server/src/protocol';
 import { testMetricsConfig } from '../support/metricsConfig';
 import { parseExposition } from '../support/prometheusText';
-import { requestRow } from '../support/requestRow';
+import { cancelledBeforeRoutingRow, requestRow } from '../support/requestRow';
 
 interface Scrape {
   status: number;
@@ -95,18 +95,7 @@ function sessionRows(): RequestRow[] {
       completionTokens: 110,
       costUsd: 0.004,
     }),
-    requestRow({
-      id: 'x1',
-      ts: now - 1000,
-      backend: null,
-      model: null,
-      outcome: 'cancelled',
-      ttftMs: null,
-      e2eMs: null,
-      promptTokens: null,
-      completionTokens: null,
-      costUsd: 0,
-    }),
+    cancelledBeforeRoutingRow({ id: 'x1', ts: now - 1000, costUsd: 0 }),
   ];
 }
 const LOCAL = { backend: 'local', model: 'bundled', task: 'completion', language: 'typescript' };

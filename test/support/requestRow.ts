@@ -27,3 +27,17 @@ export function requestRow(overrides: Partial<RequestRow> = {}): RequestRow {
     ...overrides,
   };
 }
+
+/** A request cancelled before routing picked a backend: no backend, model, timing or tokens. */
+export function cancelledBeforeRoutingRow(overrides: Partial<RequestRow> = {}): RequestRow {
+  return requestRow({
+    backend: null,
+    model: null,
+    outcome: 'cancelled',
+    ttftMs: null,
+    e2eMs: null,
+    promptTokens: null,
+    completionTokens: null,
+    ...overrides,
+  });
+}

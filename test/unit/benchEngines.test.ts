@@ -27,7 +27,7 @@ import {
   type GgufFile,
 } from '../../server/src/bench/runner/enginesGguf';
 import { ALIBI_MAX_BIAS, convertModelDirToGguf, transpose } from '../../server/src/bench/runner/enginesGgufConvert';
-import { argmaxExcept, timingOf, topTwoMargin } from '../../server/src/bench/runner/enginesGreedy';
+import { greedyPick, timingOf } from '../../server/src/bench/runner/enginesGreedy';
 import { LlamaCppEngine, logRatioOfTopTwo } from '../../server/src/bench/runner/enginesLlamaCpp';
 import { importNodeLlamaCpp, NOT_INSTALLED } from '../../server/src/bench/runner/enginesLlamaCppLoad';
 import { readOnnxGraph } from '../../server/src/bench/runner/enginesOnnxWeights';
@@ -230,10 +230,10 @@ test('agreement: identical, differing and EOS-length traces, with margins at the
 
 test('argmax and top-2 margin skip banned tokens; log-ratio of the top two probabilities', () => {
   const logits = [9, 1, 5, 4.5, 0];
-  assert.equal(argmaxExcept(logits, 0, 5, new Set()), 0);
-  assert.equal(argmaxExcept(logits, 0, 5, new Set([0])), 2);
-  assert.equal(topTwoMargin(logits, 0, 5, new Set([0])), 0.5);
-  assert.equal(argmaxExcept([0, 0, 1, 3, 2], 2, 3, new Set()), 1);
+  assert.equal(greedyPick(logits, 0, 5, new Set()).index, 0);
+  assert.equal(greedyPick(logits, 0, 5, new Set([0])).index, 2);
+  assert.equal(greedyPick(logits, 0, 5, new Set([0])).margin, 0.5);
+  assert.equal(greedyPick([0, 0, 1, 3, 2], 2, 3, new Set()).index, 1);
   assert.ok(
     Math.abs(
       logRatioOfTopTwo(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { otelAttributes, withOtelAttributes } from '../../server/src/metrics/otelAttributes';
-import { requestRow } from '../support/requestRow';
+import { cancelledBeforeRoutingRow, requestRow } from '../support/requestRow';
 
 describe('OpenTelemetry GenAI attributes of a request row', () => {
   it('names an offload completion with the semconv keys, times in seconds', () => {
@@ -43,17 +43,7 @@ describe('OpenTelemetry GenAI attributes of a request row', () => {
   });
 
   it('leaves out what a request cancelled before routing does not have, and a cache hit timing', () => {
-    const cancelled = otelAttributes(
-      requestRow({
-        backend: null,
-        model: null,
-        outcome: 'cancelled',
-        ttftMs: null,
-        e2eMs: null,
-        promptTokens: null,
-        completionTokens: null,
-      }),
-    );
+    const cancelled = otelAttributes(cancelledBeforeRoutingRow());
     assert.deepEqual(cancelled, { 'gen_ai.operation.name': 'text_completion' });
     const hit = otelAttributes(requestRow({ cacheTier: 'l1', ttftMs: 1, e2eMs: 1 }));
     assert.ok(!('gen_ai.server.request.duration' in hit));

@@ -9,7 +9,7 @@ import { renderPrometheus } from '../../server/src/metrics/prometheus';
 import { LATENCY_BUCKETS_S, TOKEN_GAP_BUCKETS_S } from '../../server/src/metrics/promRegistry';
 import type { RequestRow } from '../../server/src/protocol';
 import { parseExposition, type Exposition } from '../support/prometheusText';
-import { requestRow } from '../support/requestRow';
+import { cancelledBeforeRoutingRow, requestRow } from '../support/requestRow';
 
 const WEIRD_MODEL = 'team "big"\\model\nv2';
 const itl = (meanMs: number) => ({ count: 4, meanMs, p50Ms: meanMs, p95Ms: meanMs, maxMs: meanMs });
@@ -59,16 +59,7 @@ const ROWS: RequestRow[] = [
     completionTokens: 71,
     costUsd: 0.01,
   }),
-  requestRow({
-    backend: null,
-    model: null,
-    outcome: 'cancelled',
-    ttftMs: null,
-    e2eMs: null,
-    promptTokens: null,
-    completionTokens: null,
-    costUsd: 0,
-  }),
+  cancelledBeforeRoutingRow({ costUsd: 0 }),
   // A shadow comparison: in no metric.
   requestRow({
     backend: 'offload',

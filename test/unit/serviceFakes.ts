@@ -5,6 +5,7 @@
 import { CancelledError, type Backend, type GenerateChunk, type GenerateRequest } from '../../server/src/backends/backend';
 import type { AnswerCache, CachedAnswer, CacheCounters, CacheHit } from '../../server/src/cache/types';
 import { DEFAULT_CONFIG, mergeConfig, type FimTemplateId, type TandemConfig } from '../../server/src/config';
+import { COLUMNS } from '../../server/src/metrics/columns';
 import type { MetricsRecorder, RequestText, RowPatch } from '../../server/src/metrics/types';
 import { invalidPatchReason, invalidRowReason } from '../../server/src/metrics/validateRow';
 import type { BackendId, MetricsSnapshot, Outcome, RequestRow, Task } from '../../server/src/protocol';
@@ -210,27 +211,9 @@ export function testConfig(overrides: Record<string, unknown> = {}): TandemConfi
   return config;
 }
 
-/** Every RequestRow field, so a test can check a row is complete. */
-export const ROW_FIELDS: ReadonlyArray<keyof RequestRow> = [
-  'id',
-  'ts',
-  'task',
-  'language',
-  'policy',
-  'decision',
-  'backend',
-  'model',
-  'cacheTier',
-  'promptTokens',
-  'completionTokens',
-  'tokenSource',
-  'ttftMs',
-  'e2eMs',
-  'outcome',
-  'acceptedChars',
-  'errorClass',
-  'fallbackReason',
-];
+/** Every RequestRow field a row must have (the store's non-optional columns), so a test can
+ * check a row is complete. */
+export const ROW_FIELDS: readonly string[] = COLUMNS.filter((column) => !column.optional).map((column) => column.field);
 
 /** Fails when any row recorded so far would be refused by the real recorder. */
 export function assertAllRowsValid(): void {

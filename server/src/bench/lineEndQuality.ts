@@ -70,22 +70,7 @@ export async function measureLineEnds(
   files: readonly HeldoutFile[],
   options: LineEndOptions,
 ): Promise<LineEndReport> {
-  const perLanguage: Record<string, LineEndScores> = {};
-  const total = emptyScores();
-  const opened = new Set<string>();
-  for (const testCase of lineEndCases(files, options)) {
-    const uri = `file:///tandem-line-ends/${testCase.file.name}`;
-    if (opened.has(uri)) await client.change(uri, testCase.text);
-    else await client.open(uri, testCase.file.language, testCase.text);
-    opened.add(uri);
-    const items = await client.complete(uri, testCase.line, testCase.character).result;
-    const insert = items[0]?.insertText;
-    const suggestion = typeof insert === 'string' ? insert : (insert?.value ?? '');
-    const language = (perLanguage[testCase.file.language] ??= emptyScores());
-    for (const scores of [total, language]) score(scores, suggestion, testCase.reference);
-  }
-  for (const scores of [total, ...Object.values(perLanguage)]) finish(scores);
-  return { total, perLanguage };
+  return measureThroughLsp(client, lineEndCases(files, options), 'tandem-line-ends', scoreNextLine);
 }
 
 /**
@@ -117,26 +102,35 @@ export async function measureFimHoles(
   files: readonly HeldoutFile[],
   options: LineEndOptions,
 ): Promise<LineEndReport> {
+  return measureThroughLsp(client, fimHoleCases(files, options), 'tandem-fim-holes', scoreFimHole);
+}
+
+type ScoreCase = (scores: LineEndScores, suggestion: string, reference: string) => void;
+
+/**
+ * Each case's document is opened under file:///<folder>/ (changed in place when its file was
+ * opened before), the server's first suggestion at the case's cursor is scored into the totals and
+ * its language's scores, and the sums are turned into rates.
+ */
+async function measureThroughLsp(
+  client: TandemLspClient,
+  cases: readonly LineEndCase[],
+  folder: string,
+  scoreCase: ScoreCase,
+): Promise<LineEndReport> {
   const perLanguage: Record<string, LineEndScores> = {};
   const total = emptyScores();
   const opened = new Set<string>();
-  for (const testCase of fimHoleCases(files, options)) {
-    const uri = `file:///tandem-fim-holes/${testCase.file.name}`;
+  for (const testCase of cases) {
+    const uri = `file:///${folder}/${testCase.file.name}`;
     if (opened.has(uri)) await client.change(uri, testCase.text);
     else await client.open(uri, testCase.file.language, testCase.text);
     opened.add(uri);
     const items = await client.complete(uri, testCase.line, testCase.character).result;
     const insert = items[0]?.insertText;
     const suggestion = typeof insert === 'string' ? insert : (insert?.value ?? '');
-    const predicted = suggestion.split('\n')[0] ?? '';
     const language = (perLanguage[testCase.file.language] ??= emptyScores());
-    for (const scores of [total, language]) {
-      scores.cases += 1;
-      if (suggestion.trim() !== '') scores.shown += 1;
-      if (predicted.trim() !== '') scores.nextLine += 1;
-      if (exactMatch(predicted, testCase.reference)) scores.exactMatch += 1;
-      scores.editSimilarity += editSimilarity(predicted, testCase.reference);
-    }
+    for (const scores of [total, language]) scoreCase(scores, suggestion, testCase.reference);
   }
   for (const scores of [total, ...Object.values(perLanguage)]) finish(scores);
   return { total, perLanguage };
@@ -146,7 +140,18 @@ function emptyScores(): LineEndScores {
   return { cases: 0, shown: 0, nextLine: 0, exactMatch: 0, editSimilarity: 0 };
 }
 
-function score(scores: LineEndScores, suggestion: string, reference: string): void {
+/** A FIM hole: the suggestion's first line against the removed code. */
+function scoreFimHole(scores: LineEndScores, suggestion: string, reference: string): void {
+  const predicted = suggestion.split('\n')[0] ?? '';
+  scores.cases += 1;
+  if (suggestion.trim() !== '') scores.shown += 1;
+  if (predicted.trim() !== '') scores.nextLine += 1;
+  if (exactMatch(predicted, reference)) scores.exactMatch += 1;
+  scores.editSimilarity += editSimilarity(predicted, reference);
+}
+
+/** A next line: only a suggestion that starts with the line break counts, its first line scored. */
+function scoreNextLine(scores: LineEndScores, suggestion: string, reference: string): void {
   scores.cases += 1;
   if (suggestion.trim() !== '') scores.shown += 1;
   if (!suggestion.startsWith('\n')) return;

@@ -4,18 +4,14 @@
  * nothing; a CSP allows only the inlined script and style (by nonce).
  */
 import { randomBytes } from 'node:crypto';
+import { escapeText, pageHeadStart } from '../../../webview/shared/htmlPage';
 import { PANEL_BODY } from '../../../webview/shared/panelRoot';
 import { REPORT_DATA_ELEMENT_ID, type ReportData } from '../../../webview/shared/reportData';
 import type { PanelAssets } from './assets';
 
 export function renderReportHtml(data: ReportData, assets: PanelAssets, nonce: string = randomBytes(18).toString('base64url')): string {
   const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, 'img-src data: blob:'].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
+  return `${pageHeadStart(csp)}
 <meta name="color-scheme" content="light dark">
 <title>Tandem performance report: ${escapeText(data.source)}</title>
 <style nonce="${nonce}">${inlineSafe(assets.css, 'style')}</style>
@@ -43,12 +39,4 @@ export function jsonForHtml(value: unknown): string {
  */
 function inlineSafe(text: string, tag: 'script' | 'style'): string {
   return text.replace(new RegExp(`</(${tag})`, 'gi'), '<\\/$1').replace(/<!--/g, '<\\!--');
-}
-
-function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function escapeAttribute(text: string): string {
-  return escapeText(text).replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }

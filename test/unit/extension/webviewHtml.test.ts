@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contentSecurityPolicy, escapeAttribute, makeNonce, renderWebviewHtml } from '../../../extension/src/webviewHtml';
+import { contentSecurityPolicy, makeNonce, renderWebviewHtml } from '../../../extension/src/webviewHtml';
+import { escapeAttribute } from '../../../webview/shared/htmlPage';
 
 const page = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',

@@ -68,11 +68,14 @@ export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
   const base = options.baseUrl.replace(/\/+$/, '');
   const listing = await call(options, `${base}/models`, { method: 'GET' });
   if (!listing.ok)
-    return down(listing.timedOut ? `${base} did not answer within ${options.timeoutMs} ms` : `Cannot reach ${base}: ${listing.reason}`);
+    return unlisted(
+      'down',
+      listing.timedOut ? `${base} did not answer within ${options.timeoutMs} ms` : `Cannot reach ${base}: ${listing.reason}`,
+    );
   const { status, headers, json } = listing.answer;
-  if (status === 503) return warming(`The server at ${base} is loading its model (${messageOf(json) ?? 'HTTP 503'})`);
-  if (status === 401 || status === 403) return down(`The server at ${base} refused the API key (HTTP ${status})`);
-  if (status !== 404 && (status < 200 || status >= 300)) return down(`${base}/models answered HTTP ${status}`);
+  if (status === 503) return unlisted('warming-up', `The server at ${base} is loading its model (${messageOf(json) ?? 'HTTP 503'})`);
+  if (status === 401 || status === 403) return unlisted('down', `The server at ${base} refused the API key (HTTP ${status})`);
+  if (status !== 404 && (status < 200 || status >= 300)) return unlisted('down', `${base}/models answered HTTP ${status}`);
 
   const listed = status === 404 ? [] : listedModels(json);
   const models = listed.map((entry) => entry.id);
@@ -119,20 +122,10 @@ export async function probeServer(options: ProbeOptions): Promise<ProbeResult> {
     detail: `${serverLabel(kind)} serving ${model} (FIM via ${how}${window})`,
   };
 
-  function down(detail: string): ProbeResult {
+  /** Before the model listing is read: nothing is known of the server but its state. */
+  function unlisted(state: 'down' | 'warming-up', detail: string): ProbeResult {
     return {
-      state: 'down',
-      serverKind: 'unknown',
-      models: [],
-      model: options.configuredModel,
-      fim: 'template',
-      nativeSuffix: false,
-      detail,
-    };
-  }
-  function warming(detail: string): ProbeResult {
-    return {
-      state: 'warming-up',
+      state,
       serverKind: 'unknown',
       models: [],
       model: options.configuredModel,

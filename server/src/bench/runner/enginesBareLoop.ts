@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnxFileNames } from '../../backends/local/modelFiles';
 import type { TandemConfig } from '../../config';
-import { argmaxExcept, TokenClock, topTwoMargin, type GreedyEngine, type GreedyOptions, type GreedyRun } from './enginesGreedy';
+import { greedyPick, TokenClock, type GreedyEngine, type GreedyOptions, type GreedyRun } from './enginesGreedy';
 
 export interface ModelShape {
   vocabSize: number;
@@ -99,8 +99,8 @@ export class BareOrtLoop implements GreedyEngine {
       const out = await this.session.run(feeds);
       const logits = (out.logits as ort.Tensor).data as Float32Array;
       const offset = (input.length - 1) * vocabSize;
-      const next = argmaxExcept(logits, offset, vocabSize, banned);
-      margins.push(topTwoMargin(logits, offset, vocabSize, banned));
+      const { index: next, margin } = greedyPick(logits, offset, vocabSize, banned);
+      margins.push(margin);
       past = [];
       for (let i = 0; i < nLayer; i++) past.push(out[`present.${i}.key`] as ort.Tensor, out[`present.${i}.value`] as ort.Tensor);
       if (next === eosId && !options.ignoreEos) break;

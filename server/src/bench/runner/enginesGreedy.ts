@@ -57,23 +57,18 @@ export function timingOf(run: GreedyRun, promptTokens: number): ReturnType<typeo
   return requestTiming({ ttftMs: run.ttftMs, e2eMs: run.e2eMs, promptTokens, outputTokens: run.tokens.length, gapsMs: run.gapsMs });
 }
 
-/** Index of the largest value not in `banned` (first on ties, as argmax). */
-export function argmaxExcept(values: ArrayLike<number>, offset: number, length: number, banned: ReadonlySet<number>): number {
-  let best = -1;
-  let bestValue = -Infinity;
-  for (let i = 0; i < length; i++) {
-    if (banned.has(i)) continue;
-    const v = values[offset + i] as number;
-    if (v > bestValue) {
-      bestValue = v;
-      best = i;
-    }
-  }
-  return best;
-}
-
-/** Top-1 minus top-2 value among the allowed entries (how close greedy was to another pick). */
-export function topTwoMargin(values: ArrayLike<number>, offset: number, length: number, banned: ReadonlySet<number>): number {
+/**
+ * Greedy's pick among the entries not in `banned`, in one pass: `index` of the largest value
+ * (first on ties, as argmax; -1 when every entry is banned) and `margin`, top-1 minus top-2 value
+ * (how close greedy was to another pick).
+ */
+export function greedyPick(
+  values: ArrayLike<number>,
+  offset: number,
+  length: number,
+  banned: ReadonlySet<number>,
+): { index: number; margin: number } {
+  let index = -1;
   let first = -Infinity;
   let second = -Infinity;
   for (let i = 0; i < length; i++) {
@@ -82,7 +77,8 @@ export function topTwoMargin(values: ArrayLike<number>, offset: number, length: 
     if (v > first) {
       second = first;
       first = v;
+      index = i;
     } else if (v > second) second = v;
   }
-  return first - second;
+  return { index, margin: first - second };
 }

@@ -69,6 +69,14 @@ function distributionRow(label: string, d: Distribution): string[] {
   ];
 }
 
+/** One series per backend, named and coloured as in every chart of the report. */
+function backendSeries<T extends object>(
+  backends: readonly BackendReport[],
+  data: (backend: BackendReport) => T,
+): Array<{ name: string; color: string } & T> {
+  return backends.map((b) => ({ name: b.id, color: COLORS[b.id] ?? '#555', ...data(b) }));
+}
+
 const DIST_HEAD = ['Metric', 'n', 'p50', 'p90', 'p95', 'p99', 'mean', 'std', 'min', 'max'];
 
 function latencySection(backends: readonly BackendReport[]): string {
@@ -81,9 +89,7 @@ function latencySection(backends: readonly BackendReport[]): string {
       `${metric === 'ttftMs' ? 'TTFT' : 'E2E'} p50 by prompt × output tokens`,
       'ms',
       ids,
-      measured.map((b) => ({
-        name: b.id,
-        color: COLORS[b.id] ?? '#555',
+      backendSeries(measured, (b) => ({
         values: ids.map((id) => {
           const cell = cellOf(b, id);
           return cell && cell[metric].count ? cell[metric].p50 : null;
@@ -134,9 +140,7 @@ function throughputSection(backends: readonly BackendReport[]): string {
     'Closed loop: requests/s by concurrency',
     'concurrency',
     'requests/s',
-    measured.map((b) => ({
-      name: b.id,
-      color: COLORS[b.id] ?? '#555',
+    backendSeries(measured, (b) => ({
       points: b.throughput!.closedLoop.map((l) => [l.concurrency ?? 0, l.requestsPerSecond] as [number, number]),
     })),
   );
@@ -144,9 +148,7 @@ function throughputSection(backends: readonly BackendReport[]): string {
     'Closed loop: E2E p95 by concurrency',
     'concurrency',
     'ms',
-    measured.map((b) => ({
-      name: b.id,
-      color: COLORS[b.id] ?? '#555',
+    backendSeries(measured, (b) => ({
       points: b.throughput!.closedLoop.map((l) => [l.concurrency ?? 0, l.e2eMs.p95] as [number, number]),
     })),
   );
@@ -174,9 +176,7 @@ function memorySection(backends: readonly BackendReport[]): string {
     'Process RSS after each request',
     'request',
     'MB',
-    measured.map((b) => ({
-      name: b.id,
-      color: COLORS[b.id] ?? '#555',
+    backendSeries(measured, (b) => ({
       points: b.memory!.series.rssMb.map((mb, i) => [i + 1, mb] as [number, number]),
     })),
   );
@@ -255,9 +255,7 @@ function cacheSection(backends: readonly BackendReport[]): string {
     'LSP round trip p50 by cache outcome',
     'ms',
     CACHE_OUTCOMES.map(([, label]) => label),
-    measured.map((b) => ({
-      name: b.id,
-      color: COLORS[b.id] ?? '#555',
+    backendSeries(measured, (b) => ({
       values: CACHE_OUTCOMES.map(([o]) => (b.cache!.latencyMs[o].count ? b.cache!.latencyMs[o].p50 : null)),
     })),
   );

@@ -6,6 +6,7 @@
  */
 import { measureAttempt } from '../../routing/attempt';
 import { requestTiming } from '../../metrics/definitions';
+import type { PromptCutter } from './prompts';
 import type { BenchTarget } from './targets';
 
 export interface RequestSample {
@@ -91,4 +92,31 @@ export async function sampleRequest(
       outputChars: 0,
     };
   }
+}
+
+/** Sends request `i` of a scenario (sampleRequest's `clock`). */
+export type Send = (i: number, clock: { origin: number; started?: number }) => Promise<RequestSample>;
+
+/** Prompt variants a loaded scenario rotates through, so a prefix cache cannot serve every request. */
+const VARIANTS = 4;
+
+/**
+ * The load scenarios' requests: VARIANTS prompts of `promptTokens` tokens (cut first, in variant
+ * order), request `i` sent with variant `i mod VARIANTS`, and each sample reported to `onRequest`
+ * as it completes.
+ */
+export async function rotatingSender(
+  target: BenchTarget,
+  prompts: PromptCutter,
+  shape: { promptTokens: number; outputTokens: number },
+  signal: AbortSignal,
+  onRequest: (sample: RequestSample) => void,
+): Promise<Send> {
+  const promptList: string[] = [];
+  for (let v = 0; v < VARIANTS; v++) promptList.push(await prompts.prompt(shape.promptTokens, v, signal));
+  return (i, clock) =>
+    sampleRequest(target, { prompt: promptList[i % VARIANTS] as string, maxTokens: shape.outputTokens }, signal, clock).then((sample) => {
+      onRequest(sample);
+      return sample;
+    });
 }

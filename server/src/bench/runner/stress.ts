@@ -11,11 +11,11 @@
  */
 import { seededRandom } from '../../seededRandom';
 import type { Saturation, StressPhase, StressResult } from './reportTypes';
-import { sampleRequest, type RequestSample } from './sampler';
+import { rotatingSender, type RequestSample, type Send } from './sampler';
 import { describe, linearFit } from './stats';
 import type { PromptCutter } from './prompts';
 import type { BenchTarget } from './targets';
-import { loadLevel, saturationOf } from './throughput';
+import { closedLoopLevel, saturationOf } from './throughput';
 
 export interface StressPlan {
   sustainS: number;
@@ -35,10 +35,7 @@ const RECOVERY_WINDOW = 3;
 export const RECOVERY_RULE =
   'seconds from the end of the burst to the arrival of the first of 3 consecutive successful recovery-phase requests whose median E2E is within 10 % of the sustained phase’s E2E p50';
 
-const VARIANTS = 4;
 const SATURATION_PROBE = { concurrency: [1, 2, 4], requests: 4 };
-
-type Send = (i: number, clock: { origin: number; started?: number }) => Promise<RequestSample>;
 
 export async function runStress(
   target: BenchTarget,
@@ -49,25 +46,7 @@ export async function runStress(
   signal: AbortSignal,
   onRequest: (sample: RequestSample) => void,
 ): Promise<StressResult> {
-  const promptList: string[] = [];
-  for (let v = 0; v < VARIANTS; v++) promptList.push(await prompts.prompt(plan.promptTokens, v, signal));
-  return stressRun(target, promptList, plan, known, seed, signal, onRequest);
-}
-
-async function stressRun(
-  target: BenchTarget,
-  promptList: readonly string[],
-  plan: StressPlan,
-  known: Saturation | null,
-  seed: number,
-  signal: AbortSignal,
-  onRequest: (sample: RequestSample) => void,
-): Promise<StressResult> {
-  const send: Send = (i, clock) =>
-    sampleRequest(target, { prompt: promptList[i % VARIANTS] as string, maxTokens: plan.outputTokens }, signal, clock).then((sample) => {
-      onRequest(sample);
-      return sample;
-    });
+  const send = await rotatingSender(target, prompts, plan, signal, onRequest);
   const saturation = known ?? (await probeSaturation(send));
   const saturationRps = saturation?.requestsPerSecond ?? 0;
   if (!(saturationRps > 0)) throw new Error('no saturation throughput to load against (every probe request failed)');
@@ -174,18 +153,8 @@ async function probeSaturation(send: Send): Promise<Saturation | null> {
   await send(0, { origin: performance.now() });
   const levels = [];
   for (const concurrency of SATURATION_PROBE.concurrency) {
-    const origin = performance.now();
-    const samples: RequestSample[] = [];
-    let next = 0;
-    const total = Math.max(SATURATION_PROBE.requests, concurrency);
-    const worker = async () => {
-      while (next < total) samples.push(await send(next++, { origin }));
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
     // The SLO does not matter here: only requests/s decides the saturation point.
-    levels.push(
-      loadLevel('closed', concurrency, null, samples, (performance.now() - origin) / 1000, { ttftMs: Infinity, e2eMs: Infinity }),
-    );
+    levels.push(await closedLoopLevel(send, concurrency, SATURATION_PROBE.requests, { ttftMs: Infinity, e2eMs: Infinity }));
   }
   return saturationOf(levels);
 }

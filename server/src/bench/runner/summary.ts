@@ -16,34 +16,20 @@ export function headlineCell(backend: BackendReport): LatencyCell | undefined {
   return cells.filter((c) => c.promptTokens === shortest).sort((a, b) => b.outputTokens - a.outputTokens)[0];
 }
 
-const nonEmpty = (count: number | undefined, value: number | undefined) => (count ? value : null);
+/** A percentile of the headline cell's distribution; null when it holds no request. */
+const headline =
+  (stat: 'ttftMs' | 'tpotMs' | 'e2eMs' | 'decodeTokensPerSecond', percentile: 'p50' | 'p95'): Pick =>
+  (b) => {
+    const distribution = headlineCell(b)?.[stat];
+    return distribution?.count ? distribution[percentile] : null;
+  };
 
 const ROWS: Array<{ metric: string; unit: string; better: SummaryRow['better']; pick: Pick }> = [
-  {
-    metric: 'TTFT p50 (shortest prompt)',
-    unit: 'ms',
-    better: 'lower',
-    pick: (b) => nonEmpty(headlineCell(b)?.ttftMs.count, headlineCell(b)?.ttftMs.p50),
-  },
-  {
-    metric: 'TTFT p95 (shortest prompt)',
-    unit: 'ms',
-    better: 'lower',
-    pick: (b) => nonEmpty(headlineCell(b)?.ttftMs.count, headlineCell(b)?.ttftMs.p95),
-  },
-  { metric: 'TPOT p50', unit: 'ms', better: 'lower', pick: (b) => nonEmpty(headlineCell(b)?.tpotMs.count, headlineCell(b)?.tpotMs.p50) },
-  {
-    metric: 'E2E p50 (shortest prompt, longest output)',
-    unit: 'ms',
-    better: 'lower',
-    pick: (b) => nonEmpty(headlineCell(b)?.e2eMs.count, headlineCell(b)?.e2eMs.p50),
-  },
-  {
-    metric: 'Decode speed p50',
-    unit: 'tokens/s',
-    better: 'higher',
-    pick: (b) => nonEmpty(headlineCell(b)?.decodeTokensPerSecond.count, headlineCell(b)?.decodeTokensPerSecond.p50),
-  },
+  { metric: 'TTFT p50 (shortest prompt)', unit: 'ms', better: 'lower', pick: headline('ttftMs', 'p50') },
+  { metric: 'TTFT p95 (shortest prompt)', unit: 'ms', better: 'lower', pick: headline('ttftMs', 'p95') },
+  { metric: 'TPOT p50', unit: 'ms', better: 'lower', pick: headline('tpotMs', 'p50') },
+  { metric: 'E2E p50 (shortest prompt, longest output)', unit: 'ms', better: 'lower', pick: headline('e2eMs', 'p50') },
+  { metric: 'Decode speed p50', unit: 'tokens/s', better: 'higher', pick: headline('decodeTokensPerSecond', 'p50') },
   {
     metric: 'Peak throughput (closed loop)',
     unit: 'requests/s',

@@ -7,7 +7,7 @@
 import { seededRandom } from '../../seededRandom';
 import { rawSamples } from './latency';
 import type { LoadLevel, Saturation, ThroughputResult } from './reportTypes';
-import { sampleRequest, type RequestSample } from './sampler';
+import { rotatingSender, type RequestSample, type Send } from './sampler';
 import { describe, goodput, type Slo } from './stats';
 import type { PromptCutter } from './prompts';
 import type { BenchTarget } from './targets';
@@ -28,8 +28,6 @@ export const SATURATION_GAIN = 0.1;
 export const SATURATION_RULE =
   'the lowest concurrency whose next level adds < 10 % requests/s (the highest level measured when every step still gains)';
 
-const VARIANTS = 4;
-
 export async function runThroughput(
   target: BenchTarget,
   prompts: PromptCutter,
@@ -37,32 +35,13 @@ export async function runThroughput(
   signal: AbortSignal,
   onRequest: (sample: RequestSample) => void,
 ): Promise<ThroughputResult> {
-  const promptList: string[] = [];
-  for (let v = 0; v < VARIANTS; v++) promptList.push(await prompts.prompt(plan.promptTokens, v, signal));
-  const send = (i: number, clock: { origin: number; started?: number }) =>
-    sampleRequest(target, { prompt: promptList[i % VARIANTS] as string, maxTokens: plan.outputTokens }, signal, clock).then((sample) => {
-      onRequest(sample);
-      return sample;
-    });
+  const send = await rotatingSender(target, prompts, plan, signal, onRequest);
 
   // One warm-up request, not counted (first-request effects belong to the latency scenario).
   await send(0, { origin: performance.now() });
 
   const closedLoop: LoadLevel[] = [];
-  for (const concurrency of plan.concurrency) {
-    const origin = performance.now();
-    const samples: RequestSample[] = [];
-    let next = 0;
-    const total = Math.max(plan.requestsPerLevel, concurrency);
-    const worker = async () => {
-      while (next < total) {
-        const i = next++;
-        samples.push(await send(i, { origin }));
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    closedLoop.push(loadLevel('closed', concurrency, null, samples, (performance.now() - origin) / 1000, plan.slo));
-  }
+  for (const concurrency of plan.concurrency) closedLoop.push(await closedLoopLevel(send, concurrency, plan.requestsPerLevel, plan.slo));
 
   const capacity = closedLoop.find((level) => level.concurrency === 1)?.requestsPerSecond ?? (await singleStreamCapacity(send));
   const openLoop: LoadLevel[] = [];
@@ -93,7 +72,23 @@ export async function runThroughput(
   };
 }
 
-async function singleStreamCapacity(send: (i: number, clock: { origin: number }) => Promise<RequestSample>): Promise<number> {
+/**
+ * A closed loop: `concurrency` workers keep that many requests in flight until
+ * max(requests, concurrency) are done, numbered 0, 1, ... in sending order.
+ */
+export async function closedLoopLevel(send: Send, concurrency: number, requests: number, slo: Slo): Promise<LoadLevel> {
+  const origin = performance.now();
+  const samples: RequestSample[] = [];
+  let next = 0;
+  const total = Math.max(requests, concurrency);
+  const worker = async () => {
+    while (next < total) samples.push(await send(next++, { origin }));
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return loadLevel('closed', concurrency, null, samples, (performance.now() - origin) / 1000, slo);
+}
+
+async function singleStreamCapacity(send: Send): Promise<number> {
   const origin = performance.now();
   for (let i = 0; i < 3; i++) await send(i, { origin });
   return 3 / ((performance.now() - origin) / 1000);
