@@ -30,6 +30,8 @@ export interface TandemConfig {
     exploration: number;
     /** Latency evidence halves in weight every this many seconds (acceptance: 60× slower). */
     evidenceHalfLifeSeconds: number;
+    /** A `tandem bench` report.json whose figures seed learned routing's first estimates ('' = none). */
+    warmStartReport: string;
   };
   local: {
     /** 'bundled', a directory with a transformers.js layout, or a hub model id. */
@@ -128,6 +130,7 @@ export const DEFAULT_CONFIG: TandemConfig = {
     maxCostPerRequest: 0,
     exploration: 0.05,
     evidenceHalfLifeSeconds: 60,
+    warmStartReport: '',
   },
   local: {
     completionModel: 'bundled',

@@ -4,6 +4,7 @@
  * layer (lspServer.ts) only translates messages to these calls, so tests can drive a runtime
  * without a transport.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Position, TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
@@ -23,6 +24,7 @@ import { openMetricsRecorder } from './metrics/openMetricsRecorder';
 import { PrometheusEndpoint } from './metrics/prometheusEndpoint';
 import { PromLiveFeed } from './metrics/promLiveFeed';
 import { LearnedRoutingFeed } from './routing/learned/profileFeed';
+import { priorsFromBenchReport } from './routing/learned/warmStart';
 import { learnedRoutingStatus } from './status/learnedRoutingStatus';
 import { TandemPromMetrics } from './metrics/promRegistry';
 import type { MetricsConfig, SqliteMetricsRecorder } from './metrics/recorder';
@@ -98,6 +100,7 @@ export class TandemRuntime {
     this.metrics.onDidRecord(new PromLiveFeed(promMetrics));
     // Learned auto routing learns each answer's cost and the user's verdicts from the rows.
     this.metrics.onDidRecord(new LearnedRoutingFeed(() => this.router.learned));
+    this.loadRoutingPriors();
     this.prometheus = new PrometheusEndpoint(promMetrics, this.log);
     void this.prometheus.configure(this.config.metrics.prometheusPort);
     const services = {
@@ -250,7 +253,24 @@ export class TandemRuntime {
     }
     this.metrics.configure(this.metricsConfig());
     void this.prometheus.configure(this.config.metrics.prometheusPort);
+    if (before.routing.warmStartReport !== this.config.routing.warmStartReport) this.loadRoutingPriors();
     this.emitStatus();
+  }
+
+  /** Seeds learned routing from `routing.warmStartReport` (a bench report.json); a bad file is a warning. */
+  private loadRoutingPriors(): void {
+    const path = this.config.routing.warmStartReport;
+    if (!path) {
+      this.router.learned.setPriors(undefined);
+      return;
+    }
+    try {
+      this.router.learned.setPriors(priorsFromBenchReport(JSON.parse(readFileSync(path, 'utf8')) as unknown));
+      this.log.info(`Learned routing starts from the benchmark report ${path}.`);
+    } catch (error) {
+      this.router.learned.setPriors(undefined);
+      this.log.warn(`tandem.routing.warmStartReport: ${path} was not used (${error instanceof Error ? error.message : String(error)}).`);
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import { sampleBeta } from '../../server/src/routing/learned/betaSample';
 import { seededRandom } from '../../server/src/seededRandom';
 import { LearnedRouting } from '../../server/src/routing/learned/learnedRouting';
 import { LearnedRoutingFeed, usefulness } from '../../server/src/routing/learned/profileFeed';
+import { priorsFromBenchReport } from '../../server/src/routing/learned/warmStart';
 import { requestRow } from '../support/requestRow';
 import { settledAt, share, simulate, type ScriptedBackend } from './learnedRoutingSimulation';
 
@@ -249,5 +250,55 @@ describe('learned routing: a new offload endpoint', () => {
     assert.equal(router.bucketOfAnswer('x'), undefined);
     // Offload is unmeasured again: the fixed rule (offload first for multi-line) decides.
     assert.equal(router.choose('completion/python/multi-line/≤1024', ['offload', 'local']), undefined);
+  });
+});
+
+describe('learned routing: warm start from a benchmark report', () => {
+  const cell = (promptTokens: number, outputTokens: number, ttft: number, e2e: number) => ({
+    promptTokens,
+    outputTokens,
+    ttftMs: { p50: ttft },
+    e2eMs: { p50: e2e },
+  });
+  const report = {
+    schema: 'tandem-bench-report',
+    backends: [
+      {
+        id: 'local',
+        latency: { cells: [cell(128, 128, 30, 900), cell(128, 64, 30, 400), cell(512, 64, 90, 500)] },
+        quality: { nextLine: { exactMatch: 0.05 } },
+      },
+      { id: 'offload', latency: { cells: [cell(128, 64, 120, 300)] }, quality: { nextLine: { exactMatch: 0.4 } } },
+      { id: 'other', latency: { cells: [cell(128, 64, 1, 1)] } },
+    ],
+  };
+
+  it('reads TTFT and E2E of the shortest output per prompt bucket, and next-line exact match as usefulness', () => {
+    const priors = priorsFromBenchReport(report);
+    assert.deepEqual(priors.get('≤256')?.get('local'), { ttftMs: 30, e2eMs: 400, useful: 0.05 });
+    assert.deepEqual(priors.get('≤256')?.get('offload'), { ttftMs: 120, e2eMs: 300, useful: 0.4 });
+    assert.deepEqual(priors.get('≤1024')?.get('local'), { ttftMs: 90, e2eMs: 500, useful: 0.05 });
+    assert.equal(priors.get('≤1024')?.get('offload'), undefined);
+    assert.throws(() => priorsFromBenchReport({ schema: 'x' }), /not a tandem-bench-report/);
+    assert.throws(() => priorsFromBenchReport({ schema: 'tandem-bench-report', backends: [] }), /no latency cells/);
+  });
+
+  it('decides from the first request of a bucket the priors cover', () => {
+    const learned = new LearnedRouting({
+      objective: OBJECTIVE_PRESETS.balanced,
+      limits: { maxTtftMs: 0, maxCostPerRequest: 0 },
+      explorationRate: 0,
+      halfLifeMs: 60_000,
+      usefulHalfLifeMs: 3_600_000,
+      now: () => 0,
+      random: seededRandom(1),
+    });
+    const bucket = 'completion/go/single-line/≤256';
+    // Without priors a single-line bucket starts with the fixed rule (local first, unmeasured).
+    assert.equal(learned.choose(bucket, ['local', 'offload']), undefined);
+    learned.setPriors(priorsFromBenchReport(report));
+    const choice = learned.choose('completion/rust/single-line/≤256', ['local', 'offload']);
+    assert.equal(choice?.backend, 'offload');
+    assert.match(choice?.reason ?? '', /^auto: offload \(p50 E2E 300 ms/);
   });
 });

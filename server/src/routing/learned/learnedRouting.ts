@@ -14,6 +14,7 @@ import type { BackendId } from '../../protocol';
 import { sampleBeta } from './betaSample';
 import { DecayedBeta, DecayedSamples } from './decayed';
 import { utility, type Estimate, type Limits, type Objective } from './objective';
+import type { Priors } from './warmStart';
 
 export interface LearnedRoutingOptions {
   objective: Objective;
@@ -96,6 +97,7 @@ export class LearnedRouting {
   /** 1 = explored, 0 = exploited, most recent last. */
   private readonly recentDecisions: number[] = [];
   private explored = 0;
+  private priors: Priors | undefined;
 
   constructor(private options: LearnedRoutingOptions) {}
 
@@ -105,6 +107,14 @@ export class LearnedRouting {
       (options.usefulHalfLifeMs !== undefined && options.usefulHalfLifeMs !== this.options.usefulHalfLifeMs);
     this.options = { ...this.options, ...options };
     if (halfLifeChanged) this.evidence.clear();
+  }
+
+  /**
+   * Priors from a benchmark report (warmStart.ts): a bucket's first evidence of a backend starts
+   * from them. Only buckets created from now on; undefined removes them.
+   */
+  setPriors(priors: Priors | undefined): void {
+    this.priors = priors;
   }
 
   /** Forgets everything learned about `backend` (its endpoint or model changed: a new backend). */
@@ -329,6 +339,8 @@ export class LearnedRouting {
     if (!evidence) {
       evidence = new BackendEvidence(this.options.halfLifeMs, this.options.usefulHalfLifeMs);
       this.evidence.set(key, evidence);
+      const prior = this.priors?.get(bucket.slice(bucket.lastIndexOf('/') + 1))?.get(backend);
+      if (prior) this.warmStart(bucket, backend, prior);
     }
     return evidence;
   }
