@@ -24,6 +24,7 @@ import { openMetricsRecorder } from './metrics/openMetricsRecorder';
 import { PrometheusEndpoint } from './metrics/prometheusEndpoint';
 import { PromLiveFeed } from './metrics/promLiveFeed';
 import { LearnedRoutingFeed } from './routing/learned/profileFeed';
+import { throttle } from './throttle';
 import { priorsFromBenchReport } from './routing/learned/warmStart';
 import { learnedRoutingStatus } from './status/learnedRoutingStatus';
 import { TandemPromMetrics } from './metrics/promRegistry';
@@ -335,12 +336,16 @@ export class TandemRuntime {
           latencyMs: result.e2eMs,
           ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
         };
-        this.emitStatus();
+        // Off the answer's path and coalesced: the status (with learned routing's table) is
+        // built and sent after the answer, at most twice per half second while typing.
+        setImmediate(this.emitStatusSoon);
         return result;
       },
       recentLatencyMs: (task) => this.router.recentLatencyMs(task),
     };
   }
+
+  private readonly emitStatusSoon = throttle(() => this.emitStatus(), 500);
 
   private emitStatus(): void {
     if (this.statusListeners.size === 0) return;
