@@ -24,12 +24,13 @@
  * answer that replaced an offload the policy wanted carries a fallback reason, also when offload
  * was passed over without being asked (breaker open, not available).
  */
-import { BackendError, CancelledError, TimeoutError, UnavailableError, type Backend, type GenerateRequest } from '../backends/backend';
+import { BackendError, UnavailableError, type Backend } from '../backends/backend';
 import { WarmingUpError } from '../backends/offload/errorMapping';
 import type { TandemConfig } from '../config';
 import type { Logger } from '../logger';
 import type { BackendId, BreakerState, Task } from '../protocol';
-import { measureAttempt, type Attempt, type AttemptLimits } from './attempt';
+import { abortError, asBackendError, asCancelled, isCancellation, isDeadline } from './abortErrors';
+import { measureAttempt, type Attempt } from './attempt';
 import { CircuitBreaker } from './circuitBreaker';
 import { offloadBudget } from './deadline';
 import { attachFailedAttempts, attachInterruptedAttempt, type InterruptedAttempt } from './failedAttempts';
@@ -38,9 +39,11 @@ import { LatencyTracker } from './latencyTracker';
 import { bucketOf } from './learned/buckets';
 import { learnedOptionsOf } from './learned/fromConfig';
 import { LearnedRouting } from './learned/learnedRouting';
+import { PlanMemo } from './planMemo';
 import { planRoute, type RoutePlan, type Usability } from './policy';
+import { failedAttemptRow, interruptedAttemptRow, openAttempts, type Build, type OnText, type Run, type StartedAttempt } from './routeRun';
 import { shadowTarget } from './shadowTarget';
-import type { FailedAttempt, GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from './types';
+import type { GenerationRouter, RouteContext, RoutedGeneration, ShadowRouting } from './types';
 
 export interface RouterOptions {
   local: Backend;
@@ -52,46 +55,8 @@ export interface RouterOptions {
   random?: () => number;
 }
 
-/** A request's plan is reused by its later calls within this time (a completion lasts seconds). */
-const PLAN_REUSE_MS = 30_000;
-const REMEMBERED_PLANS = 256;
-
 /** No backend could be tried at all (none configured, all down or breakers open). */
 export class NoBackendError extends UnavailableError {}
-
-type Build = (backend: Backend) => GenerateRequest;
-type OnText = (delta: string, backend: Backend, reset: boolean) => void;
-
-/** One routed request's running state: what was streamed, why earlier backends were left. */
-interface Run {
-  context: RouteContext;
-  build: Build;
-  signal: AbortSignal;
-  onText: OnText | undefined;
-  started: number;
-  emitted: boolean;
-  fallbackReason?: string;
-  lastError?: BackendError;
-  /** Every attempt that failed on its own (or ran into the caller's deadline), in order. */
-  failures: FailedAttempt[];
-  /** Every attempt started, in order: what the request was waiting on when it ended. */
-  attempts: StartedAttempt[];
-  /** First-token and stall budgets of an offload attempt that has a fallback behind it. */
-  offloadLimits?: AttemptLimits;
-}
-
-/**
- * One attempt of a run. Settled when it answered or its failure was noted; an abort leaves it
- * open, and the end of the run decides what it was (a timeout of its backend, or the attempt a
- * cancelled request was waiting on).
- */
-interface StartedAttempt {
-  backend: Backend;
-  began: number;
-  /** The signal the attempt ran under: the caller's, or a hedge leg's own. */
-  signal: AbortSignal;
-  settled: boolean;
-}
 
 export class Router implements GenerationRouter, ShadowRouting {
   private local: Backend;
@@ -102,7 +67,7 @@ export class Router implements GenerationRouter, ShadowRouting {
   private readonly ownLatency = new LatencyTracker();
   private readonly breakerListeners = new Set<(backend: BackendId, state: BreakerState) => void>();
   private readonly now: () => number;
-  private readonly plans = new Map<string, { plan: RoutePlan; at: number }>();
+  private readonly plans: PlanMemo;
 
   /** Learned `auto` routing (learned/): estimates per bucket, fed by attempts here and by verdicts. */
   readonly learned: LearnedRouting;
@@ -111,6 +76,7 @@ export class Router implements GenerationRouter, ShadowRouting {
     this.local = options.local;
     this.offload = options.offload;
     this.now = options.now ?? (() => performance.now());
+    this.plans = new PlanMemo(this.now);
     this.learned = new LearnedRouting({
       ...learnedOptionsOf(options.config().routing),
       now: this.now,
@@ -150,21 +116,9 @@ export class Router implements GenerationRouter, ShadowRouting {
     return this.plan(context).order[0];
   }
 
-  /**
-   * The plan of a request is made once: the cache lookup (firstChoice), the generation and the
-   * candidates of one request id share it, so learned routing's exploration cannot send the
-   * lookup to one backend and the generation to the other, and each request is one decision.
-   */
+  /** The request's plan, made once per request id (planMemo.ts). */
   private plan(context: RouteContext): RoutePlan {
-    const id = context.requestId;
-    const known = id === undefined ? undefined : this.plans.get(id);
-    if (known && this.now() - known.at < PLAN_REUSE_MS) return known.plan;
-    const plan = this.freshPlan(context);
-    if (id !== undefined) {
-      this.plans.set(id, { plan, at: this.now() });
-      if (this.plans.size > REMEMBERED_PLANS) this.plans.delete(this.plans.keys().next().value as string);
-    }
-    return plan;
+    return this.plans.planFor(context.requestId, () => this.freshPlan(context));
   }
 
   private freshPlan(context: RouteContext): RoutePlan {
@@ -224,16 +178,14 @@ export class Router implements GenerationRouter, ShadowRouting {
    * on; returned for its row.
    */
   private interrupted(run: Run, error: unknown): InterruptedAttempt | undefined {
-    const open = run.attempts.filter(
-      (attempt) => !attempt.settled && (!attempt.signal.aborted || attempt.signal.reason === run.signal.reason),
-    );
+    const open = openAttempts(run);
     if (run.signal.aborted && isDeadline(run.signal.reason) && error instanceof BackendError) {
       for (const attempt of open) this.settleFailed(run, attempt, error);
       return undefined;
     }
     const waited = open[0];
     if (!waited || !isCancellation(error)) return undefined;
-    return { backend: waited.backend.id, model: modelOf(waited.backend, run.context.task), ranMs: this.now() - waited.began };
+    return interruptedAttemptRow(run, waited, this.now());
   }
 
   /**
@@ -398,13 +350,7 @@ export class Router implements GenerationRouter, ShadowRouting {
     if (attempt.settled) return;
     attempt.settled = true;
     this.learned.observeAttempt(bucketOf(run.context), attempt.backend.id, { ok: false });
-    run.failures.push({
-      backend: attempt.backend.id,
-      model: modelOf(attempt.backend, run.context.task),
-      errorClass: failure.name,
-      message: failure.message,
-      ranMs: this.now() - attempt.began,
-    });
+    run.failures.push(failedAttemptRow(run, attempt, failure, this.now()));
   }
 
   private noteFailure(run: Run, backend: Backend, error: unknown): BackendError {
@@ -455,10 +401,6 @@ export class Router implements GenerationRouter, ShadowRouting {
   }
 }
 
-function modelOf(backend: Backend, task: Task): string {
-  return backend.modelFor?.(task) ?? backend.model;
-}
-
 /** An untitled document's text must not leave the machine: the `local` policy, whatever is set. */
 function policyFor(context: RouteContext, config: TandemConfig): TandemConfig['routing']['policy'] {
   return context.localOnly ? 'local' : config.routing.policy;
@@ -469,32 +411,6 @@ function taskTimeoutMs(config: TandemConfig, task: Task): number {
   return task === 'explain' ? config.explain.timeoutMs : config.completion.timeoutMs;
 }
 
-function isCancellation(error: unknown): boolean {
-  return error instanceof BackendError && error.kind === 'cancelled';
-}
-
-/** The caller's deadline (its signal aborted with a timeout), as opposed to a cancellation. */
-function isDeadline(reason: unknown): reason is BackendError {
-  return reason instanceof BackendError && reason.kind === 'timeout';
-}
-
-/** Why the caller's signal ended the request: its deadline (a TimeoutError) or a cancellation. */
-function abortError(signal: AbortSignal, cause?: unknown): BackendError {
-  const reason: unknown = signal.reason;
-  if (isDeadline(reason)) return new TimeoutError(reason.message, { cause: cause ?? reason });
-  return new CancelledError(undefined, { cause: reason });
-}
-
-function asCancelled(error: unknown): CancelledError {
-  return error instanceof CancelledError ? error : new CancelledError(undefined, { cause: error });
-}
-
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function asBackendError(error: unknown, backend: Backend): BackendError {
-  if (error instanceof BackendError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new UnavailableError(`${backend.id} backend failed: ${message}`, { cause: error });
 }
