@@ -16,7 +16,7 @@ const external = [
   'onnxruntime-web',
   'sharp',
   'better-sqlite3',
-  // A devDependency (the bench's llama.cpp engine), imported lazily: absent from production installs.
+  // The bench's llama.cpp engine, installed on demand (npm run bench:llamacpp) and imported lazily: never bundled.
   'node-llama-cpp',
 ];
 
