@@ -14,7 +14,7 @@ import { LearnedRouting } from '../../server/src/routing/learned/learnedRouting'
 import { LearnedRoutingFeed, usefulness } from '../../server/src/routing/learned/profileFeed';
 import { priorsFromBenchReport } from '../../server/src/routing/learned/warmStart';
 import { requestRow } from '../support/requestRow';
-import { settledAt, share, simulate, type ScriptedBackend } from './learnedRoutingSimulation';
+import { learnedRoutingForTest, settledAt, share, simulate, type ScriptedBackend } from './learnedRoutingSimulation';
 
 const FAST_RARELY_ACCEPTED: ScriptedBackend = { ttftMs: 40, e2eMs: 90, acceptRate: 0.05 };
 const SLOW_OFTEN_ACCEPTED: ScriptedBackend = { ttftMs: 250, e2eMs: 600, acceptRate: 0.45 };
@@ -137,12 +137,9 @@ describe('learned routing: verdicts from the metrics rows', () => {
 
   it('the feed charges cost and verdicts to the backend that answered, once; shadows to their own backend', () => {
     const now = 0;
-    const learned = new LearnedRouting({
-      objective: OBJECTIVE_PRESETS.balanced,
+    const learned = learnedRoutingForTest({
       limits: { maxTtftMs: 0, maxCostPerRequest: 0 },
       explorationRate: 0,
-      halfLifeMs: 60_000,
-      usefulHalfLifeMs: 3_600_000,
       now: () => now,
       random: seededRandom(1),
     });
@@ -167,15 +164,7 @@ describe('learned routing: peek, the panel\'s "would pick now"', () => {
   const RULE = ['offload', 'local'] as const;
 
   function routing(now: () => number, explorationRate: number): LearnedRouting {
-    return new LearnedRouting({
-      objective: OBJECTIVE_PRESETS.balanced,
-      limits: { maxTtftMs: 1000, maxCostPerRequest: 0 },
-      explorationRate,
-      halfLifeMs: 60_000,
-      usefulHalfLifeMs: 3_600_000,
-      now,
-      random: seededRandom(11),
-    });
+    return learnedRoutingForTest({ explorationRate, now });
   }
 
   /** Runs `steps` decisions against scripted backends; `beforeEach` runs before each choose. */
@@ -284,15 +273,7 @@ describe('learned routing: warm start from a benchmark report', () => {
   });
 
   it('decides from the first request of a bucket the priors cover', () => {
-    const learned = new LearnedRouting({
-      objective: OBJECTIVE_PRESETS.balanced,
-      limits: { maxTtftMs: 0, maxCostPerRequest: 0 },
-      explorationRate: 0,
-      halfLifeMs: 60_000,
-      usefulHalfLifeMs: 3_600_000,
-      now: () => 0,
-      random: seededRandom(1),
-    });
+    const learned = learnedRoutingForTest({ limits: { maxTtftMs: 0, maxCostPerRequest: 0 }, explorationRate: 0, random: seededRandom(1) });
     const bucket = 'completion/go/single-line/≤256';
     // Without priors a single-line bucket starts with the fixed rule (local first, unmeasured).
     assert.equal(learned.choose(bucket, ['local', 'offload']), undefined);

@@ -8,6 +8,23 @@ import { OBJECTIVE_PRESETS } from '../../server/src/routing/learned/objective';
 import type { BackendId } from '../../server/src/protocol';
 import { seededRandom } from '../../server/src/seededRandom';
 
+/**
+ * The learned router the tests use: balanced, a 1 s TTFT limit, 5 % exploration, a 60 s
+ * half-life (usefulness 1 h), seeded draws; `options` override any of it.
+ */
+export function learnedRoutingForTest(options: Partial<LearnedRoutingOptions> = {}): LearnedRouting {
+  return new LearnedRouting({
+    objective: OBJECTIVE_PRESETS.balanced,
+    limits: { maxTtftMs: 1000, maxCostPerRequest: 0 },
+    explorationRate: 0.05,
+    halfLifeMs: 60_000,
+    usefulHalfLifeMs: 3_600_000,
+    now: () => 0,
+    random: seededRandom(11),
+    ...options,
+  });
+}
+
 export interface ScriptedBackend {
   ttftMs: number;
   e2eMs: number;
@@ -36,16 +53,7 @@ export function simulate(
 ): SimulationResult {
   let now = 0;
   const userRandom = seededRandom(7);
-  const router = new LearnedRouting({
-    objective: OBJECTIVE_PRESETS.balanced,
-    limits: { maxTtftMs: 1000, maxCostPerRequest: 0 },
-    explorationRate: 0.05,
-    halfLifeMs: 60_000,
-    usefulHalfLifeMs: 3_600_000,
-    now: () => now,
-    random: seededRandom(11),
-    ...options,
-  });
+  const router = learnedRoutingForTest({ now: () => now, ...options });
   const result: SimulationResult = { choices: [], explored: [], reasons: [], router };
   for (let step = 0; step < steps; step++) {
     now += stepMs;
